@@ -1,0 +1,3 @@
+from fcctl.cli.main import main
+
+main()

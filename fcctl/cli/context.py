@@ -1,0 +1,54 @@
+"""Settings shared by every command (global options), and small helpers for command modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import typer
+
+
+@dataclass
+class Settings:
+    """Global options. ``endpoint`` is raw (``None``, ``local``, a URL or a host)."""
+
+    endpoint: Optional[str] = None
+    profile: Optional[str] = None
+    output: str = "text"
+    debug: bool = False
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+def merged(ctx: typer.Context, *, endpoint: Optional[str] = None, profile: Optional[str] = None,
+           output: Optional[str] = None) -> Settings:
+    """Global settings with per-command overrides applied (a command may repeat
+    ``--endpoint``/``--profile``/``--output`` after its name)."""
+    from fcctl import errors
+    from fcctl.ui.console import Console, set_console
+
+    base = settings(ctx)
+    out = Settings(
+        endpoint=endpoint if endpoint is not None else base.endpoint,
+        profile=profile if profile is not None else base.profile,
+        output=output if output is not None else base.output,
+        debug=base.debug,
+    )
+    if out.output not in ("text", "json"):
+        raise errors.UsageError(f"--output must be 'text' or 'json', not {out.output!r}")
+    if out.output != base.output:
+        set_console(Console(out.output, debug=out.debug))
+    return out
+
+
+# Per-command copies of the global options, so `fcctl deploy --endpoint local` works as well as
+# `fcctl --endpoint local deploy`. Environment variables are read by the global callback only.
+EndpointOpt = typer.Option(None, "--endpoint", help="FC API endpoint (URL, host or 'local').")
+ProfileOpt = typer.Option(None, "--profile", help="Credentials profile name.")
+OutputOpt = typer.Option(None, "--output", "-o", help="Result format: text or json.")
+FilesOpt = typer.Option(
+    ["fc.yaml"], "--file", "-f", help="Spec file; repeat to overlay files in order (later wins)."
+)

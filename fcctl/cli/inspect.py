@@ -1,0 +1,3 @@
+"""fcctl inspect commands (placeholder: filled in by its owner)."""
+
+from fcctl.cli.main import app  # noqa: F401

@@ -1,0 +1,123 @@
+"""fcctl's entry point: the typer app, the global options and the one place where errors
+become exit codes (see :mod:`fcctl.errors`).
+
+Start-up budget: this module and the command modules import only the standard library, typer
+and fcctl's light modules. The SDK, pydantic, the emulator and rich load inside the commands
+that need them (``tests/unit/test_startup.py`` proves ``fcctl --help`` does not import the SDK).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import typer
+
+from fcctl import errors
+from fcctl.cli.context import Settings
+from fcctl.ui.console import Console, get_console, set_console
+
+app = typer.Typer(
+    name="fcctl",
+    help="Declarative deploys, rollouts and local lifecycle-hook checks for Alibaba Cloud "
+    "Function Compute 3.0.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    endpoint: Optional[str] = typer.Option(
+        None,
+        "--endpoint",
+        envvar="FCCTL_ENDPOINT",
+        help="FC API endpoint: a URL (http://127.0.0.1:9000), a bare host (https), or 'local' "
+        "for the embedded emulator. Default: the region's public endpoint.",
+    ),
+    profile: Optional[str] = typer.Option(
+        None, "--profile", envvar="FCCTL_PROFILE", help="Credentials profile name."
+    ),
+    output: str = typer.Option(
+        "text", "--output", "-o", envvar="FCCTL_OUTPUT", help="Result format: text or json."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+) -> None:
+    if output not in ("text", "json"):
+        raise errors.UsageError(f"--output must be 'text' or 'json', not {output!r}")
+    ctx.obj = Settings(endpoint=endpoint, profile=profile, output=output, debug=debug)
+    set_console(Console(output, debug=debug))
+
+
+def _register() -> None:
+    # Command modules are light; each one defines its commands on `app`.
+    from fcctl.cli import commands  # noqa: F401
+
+
+def _report(exc: errors.FcctlError) -> None:
+    console = get_console()
+    if console.json_mode:
+        import json
+
+        sys.stdout.write(json.dumps({"error": exc.to_dict()}, indent=2, default=str) + "\n")
+        if not isinstance(exc, errors.SpecError):
+            return
+    if isinstance(exc, errors.SpecError):
+        from fcctl.ui.problems import render_problems
+
+        if not console.json_mode:
+            render_problems(console, exc.problems)
+        return
+    console.error(str(exc))
+    if exc.hint:
+        console.err.print("hint: " + exc.hint, markup=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run fcctl; returns (and exits with) the process exit code."""
+    try:  # typer >= 0.29 vendors click
+        from typer._click import exceptions as click_exc
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions as click_exc
+
+    _register()
+    args = sys.argv[1:] if argv is None else argv
+    code = errors.EXIT_OK
+    try:
+        try:
+            app(args=args, prog_name="fcctl", standalone_mode=False)
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except typer.Abort:
+            raise KeyboardInterrupt from None
+        except click_exc.ClickException as exc:
+            exc.show()
+            code = errors.EXIT_USAGE
+    except errors.ExitStatus as exc:
+        code = exc.exit_code
+    except errors.FcctlError as exc:
+        if get_console().debug:
+            import traceback
+
+            traceback.print_exc()
+        _report(exc)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        code = errors.EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: say so without a traceback unless --debug
+        if get_console().debug or os.environ.get("FCCTL_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"error: internal error: {type(exc).__name__}: {exc}\n"
+            "hint: run again with --debug for a traceback and report it\n"
+        )
+        code = errors.EXIT_FAILED
+    if argv is None:
+        sys.exit(code)
+    return code

@@ -1,0 +1,88 @@
+"""Facts about Function Compute 3.0 that fcctl relies on, with their sources, in one place.
+
+Where the public sources disagree or are silent the entry says **unverified** and states the
+policy fcctl takes, so it can be changed here once someone checks it against the live service.
+Sources: FC 3.0 API reference (2023-03-30), the fields' docs in the SDK
+``alibabacloud-fc20230330`` 4.8.x (``models/_create_function_input.py``), Serverless Devs ``fc3``,
+Terraform ``alicloud_fcv3_function``. Imports only the standard library.
+"""
+
+from __future__ import annotations
+
+API_VERSION = "2023-03-30"
+
+# --- functions (SDK field docs of CreateFunctionInput) -------------------------------------
+FUNCTION_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
+TIMEOUT_RANGE_S = (1, 86400)
+MEMORY_RANGE_MB = (128, 32768)
+MEMORY_STEP_MB = 64
+CPU_RANGE_VCPU = (0.05, 16.0)
+CPU_STEP_VCPU = 0.05
+# vCPU : memory (GB) between 1:1 and 1:4
+CPU_MEMORY_RATIO = (1.0, 4.0)
+DISK_SIZES_MB = (512, 10240)
+INSTANCE_CONCURRENCY_RANGE = (1, 200)
+
+# SDK docs of CreateFunctionInput.runtime (4.8.x). custom-container takes an image, the rest code.
+RUNTIMES = (
+    "nodejs12", "nodejs14", "nodejs16", "nodejs18", "nodejs20",
+    "go1",
+    "python3", "python3.9", "python3.10", "python3.12",
+    "java8", "java11",
+    "php7.2",
+    "dotnetcore3.1",
+    "custom", "custom.debian10", "custom.debian11", "custom.debian12",
+    "custom-container",
+)
+CUSTOM_RUNTIMES = ("custom", "custom.debian10", "custom.debian11", "custom.debian12")
+CONTAINER_RUNTIME = "custom-container"
+
+# --- instance lifecycle hooks ----------------------------------------------------------------
+# Hook timeout, whole seconds >= 1. Upper bounds unverified: Terraform's schema (initializer
+# <= 600 s, preStop <= 900 s) is the policy.
+INITIALIZER_TIMEOUT_RANGE_S = (1, 600)
+PRESTOP_TIMEOUT_RANGE_S = (1, 900)
+# Default when a hook sets no timeout: what Serverless Devs fills in (unverified for FC itself).
+DEFAULT_HOOK_TIMEOUT_S = 3
+# The body that clears a hook on UpdateFunction (FC keeps omitted fields; Serverless Devs sends
+# this to remove a hook). Whether `instanceLifecycleConfig: {}` clears anything is unverified:
+# fcctl assumes it does not.
+def cleared_hook() -> dict:
+    return {"handler": "", "command": [], "timeout": DEFAULT_HOOK_TIMEOUT_S}
+
+
+# HTTP contract of code-type hooks on custom runtimes / containers.
+INITIALIZE_METHOD, INITIALIZE_PATH = "POST", "/initialize"
+PRESTOP_METHOD, PRESTOP_PATH = "GET", "/pre-stop"
+
+# --- update/wait semantics ---------------------------------------------------------------
+# lastUpdateStatus: InProgress -> Successful | Failed.  state: Pending -> Active | Failed | Inactive
+# (only meaningful for custom-container; built-in runtimes may stay Pending/null forever).
+UPDATE_IN_PROGRESS, UPDATE_SUCCESSFUL, UPDATE_FAILED = "InProgress", "Successful", "Failed"
+STATE_PENDING, STATE_ACTIVE, STATE_FAILED = "Pending", "Active", "Failed"
+# Unverified: an update sent while the last one is InProgress. Policy: 409 ConcurrentUpdateError.
+CONCURRENT_UPDATE_STATUS, CONCURRENT_UPDATE_CODE = 409, "ConcurrentUpdateError"
+
+# --- rollout ------------------------------------------------------------------------------
+# The environment variable whose change makes FC replace instances (kubectl's restartedAt).
+# `plan` ignores it and `deploy` preserves it.
+ROLLOUT_ENV = "FCCTL_ROLLOUT_ID"
+
+# --- secrets --------------------------------------------------------------------------------
+# Environment variable names containing one of these words have their values masked in output.
+SECRET_NAME_WORDS = (
+    "PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE", "AUTH", "SIGNATURE",
+    "DSN", "CONN",
+)
+MASK = "***"
+
+
+def is_secret_name(name: str) -> bool:
+    """True when an environment variable's name looks like it holds a secret."""
+    upper = name.upper()
+    return any(word in upper for word in SECRET_NAME_WORDS)
+
+
+def public_endpoint(region: str) -> str:
+    """FC 3.0 control-plane host for a region (``fcv3.<region>.aliyuncs.com``)."""
+    return f"fcv3.{region.strip()}.aliyuncs.com"

@@ -1,0 +1,94 @@
+"""The one console of fcctl: results to stdout, diagnostics and progress to stderr.
+
+* ``result(data, render)`` prints the command's result: in JSON mode one JSON document
+  (``data``) on stdout and nothing else; in text mode ``render(console)`` draws it.
+* ``info`` / ``warn`` / ``error`` / ``progress`` write to stderr in both modes.
+* User strings are never interpreted as rich markup (``markup=False`` by default on every call
+  that prints them), so a function named ``[red]x`` prints as written.
+
+rich is imported lazily so that ``fcctl --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Callable
+
+_current: "Console | None" = None
+
+
+class Console:
+    """Output front for one fcctl invocation. ``output`` is ``"text"`` or ``"json"``."""
+
+    def __init__(self, output: str = "text", *, debug: bool = False) -> None:
+        self.output = output
+        self.debug = debug
+        self._out = None
+        self._err = None
+
+    # rich consoles are created on first use: importing rich costs start-up time.
+    @property
+    def out(self):
+        if self._out is None:
+            from rich.console import Console as RichConsole
+
+            self._out = RichConsole(file=sys.stdout, highlight=False, soft_wrap=True)
+        return self._out
+
+    @property
+    def err(self):
+        if self._err is None:
+            from rich.console import Console as RichConsole
+
+            self._err = RichConsole(file=sys.stderr, highlight=False, soft_wrap=True)
+        return self._err
+
+    @property
+    def json_mode(self) -> bool:
+        return self.output == "json"
+
+    @property
+    def stderr_is_terminal(self) -> bool:
+        return sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+    def result(self, data: Any, render: Callable[["Console"], None] | None = None) -> None:
+        """Print the command result. JSON mode: ``data`` as one JSON document on stdout."""
+        if self.json_mode or render is None:
+            sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+            sys.stdout.flush()
+        else:
+            render(self)
+
+    def print(self, *objects: Any, markup: bool = False, **kw: Any) -> None:
+        """Text-mode output on stdout (tables, lines). Ignored in JSON mode."""
+        if not self.json_mode:
+            self.out.print(*objects, markup=markup, **kw)
+
+    def info(self, message: str) -> None:
+        self.err.print(message, markup=False)
+
+    def warn(self, message: str) -> None:
+        self.err.print("warning: " + message, markup=False, style="yellow")
+
+    def error(self, message: str) -> None:
+        self.err.print("error: " + message, markup=False, style="red")
+
+    def progress(self, message: str) -> None:
+        """One progress line on stderr (plain, so it reads well in CI logs)."""
+        self.err.print(message, markup=False, style="dim" if self.stderr_is_terminal else None)
+
+
+def get_console() -> Console:
+    """The console of the running command (a text console if none was set)."""
+    global _current
+    if _current is None:
+        _current = Console()
+    return _current
+
+
+def set_console(console: Console) -> Console:
+    global _current
+    _current = console
+    return console
