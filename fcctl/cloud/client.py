@@ -1,0 +1,257 @@
+"""FcClient: fcctl's one seam to FC, over the official SDK ``alibabacloud-fc20230330``.
+
+Methods are named for intentions and take/return plain dicts in the API's JSON shape (the SDK
+models' ``to_map()`` keys, camelCase as in FC's API reference). Each SDK call is wrapped so that
+
+* retryable faults (429, 5xx, connection errors) are retried per :mod:`fcctl.cloud.retry`;
+* every other failure becomes :class:`fcctl.errors.ApiError` with FC's code, request id and a hint;
+* every call (action, write or not, outcome) is counted in :attr:`FcClient.calls`.
+
+The SDK client is not documented as thread-safe, so each thread gets its own (cheap) instance.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from fcctl import errors
+from fcctl.cloud import sdkerrors
+from fcctl.cloud.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
+
+WRITE_ACTIONS = frozenset(
+    {"CreateFunction", "UpdateFunction", "DeleteFunction", "CreateTrigger", "UpdateTrigger",
+     "DeleteTrigger", "PutProvisionConfig", "DeleteProvisionConfig"}
+)
+
+
+@dataclass
+class CallLog:
+    """Counts of API calls made by this client, for results and benchmarks."""
+
+    calls: list[tuple[str, str]] = field(default_factory=list)  # (action, "ok"|"error"|"retry")
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, action: str, outcome: str) -> None:
+        with self.lock:
+            self.calls.append((action, outcome))
+
+    def writes(self) -> int:
+        return sum(1 for a, o in self.calls if a in WRITE_ACTIONS and o != "retry")
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    """Outcome of InvokeFunction: HTTP ``status``, response ``headers`` (lower-cased names) and
+    raw ``body`` bytes. ``error_type`` is FC's ``X-Fc-Error-Type`` (e.g. ``InitializationError``)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def error_type(self) -> str | None:
+        return self.headers.get("x-fc-error-type")
+
+    @property
+    def request_id(self) -> str | None:
+        return self.headers.get("x-fc-request-id") or self.headers.get("x-acs-request-id")
+
+    def error_message(self) -> str:
+        try:
+            doc = json.loads(self.body.decode("utf-8", "replace"))
+            if isinstance(doc, dict):
+                return str(doc.get("errorMessage") or doc.get("Message") or doc)
+        except ValueError:
+            pass
+        return self.body[:500].decode("utf-8", "replace")
+
+
+class FcClient:
+    """A client for one FC endpoint and identity.
+
+    ``config_factory`` returns a fresh SDK ``Config`` (one per thread). ``endpoint_label`` is used
+    in messages. ``on_retry(action, attempt, exc, sleep_s)`` is told of each retry.
+    """
+
+    def __init__(
+        self,
+        config_factory: Callable[[], Any],
+        *,
+        endpoint_label: str,
+        region: str | None,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        on_retry: Callable[[str, int, BaseException, float], None] | None = None,
+    ) -> None:
+        self._config_factory = config_factory
+        self._local = threading.local()
+        self.endpoint_label = endpoint_label
+        self.region = region
+        self.policy = policy
+        self.on_retry = on_retry
+        self.log = CallLog()
+
+    # --- plumbing -------------------------------------------------------------------------
+    def _sdk(self):
+        client = getattr(self._local, "client", None)
+        if client is None:
+            from alibabacloud_fc20230330.client import Client
+
+            client = Client(self._config_factory())
+            self._local.client = client
+        return client
+
+    def _call(self, action: str, fn: Callable[[Any], Any], *, retry: bool = True):
+        def attempt():
+            return fn(self._sdk())
+
+        def on_retry(n: int, exc: BaseException, sleep_s: float) -> None:
+            self.log.add(action, "retry")
+            if self.on_retry is not None:
+                self.on_retry(action, n, exc, sleep_s)
+
+        policy = self.policy if retry else RetryPolicy(max_attempts=1)
+        try:
+            result = call_with_retry(
+                attempt, policy=policy, classify=sdkerrors.classify, on_retry=on_retry
+            )
+        except errors.FcctlError:
+            raise
+        except Exception as exc:  # SDK / transport errors
+            self.log.add(action, "error")
+            raise sdkerrors.to_api_error(exc, action, self.endpoint_label) from None
+        self.log.add(action, "ok")
+        return result
+
+    @staticmethod
+    def _models():
+        from alibabacloud_fc20230330 import models
+
+        return models
+
+    # --- functions ------------------------------------------------------------------------
+    def get_function(self, name: str, qualifier: str | None = None) -> dict | None:
+        """GetFunction → the Function as a dict, or ``None`` when FC answers FunctionNotFound."""
+        m = self._models()
+        try:
+            resp = self._call(
+                "GetFunction",
+                lambda c: c.get_function(name, m.GetFunctionRequest(qualifier=qualifier)),
+            )
+        except errors.ApiError as exc:
+            if exc.code == "FunctionNotFound":
+                return None
+            raise
+        return resp.body.to_map() if resp.body else {}
+
+    def list_functions(self, prefix: str | None = None) -> list[dict]:
+        """ListFunctions, following ``nextToken`` to the end."""
+        m = self._models()
+        out: list[dict] = []
+        token = None
+        while True:
+            req = m.ListFunctionsRequest(prefix=prefix, limit=100, next_token=token)
+            resp = self._call("ListFunctions", lambda c: c.list_functions(req))
+            body = resp.body.to_map() if resp.body else {}
+            out.extend(body.get("functions") or [])
+            token = body.get("nextToken")
+            if not token:
+                return out
+
+    def create_function(self, body: dict) -> dict:
+        """CreateFunction with a CreateFunctionInput-shaped ``body`` → the new Function."""
+        m = self._models()
+        req = m.CreateFunctionRequest(body=m.CreateFunctionInput().from_map(body))
+        resp = self._call("CreateFunction", lambda c: c.create_function(req))
+        return resp.body.to_map() if resp.body else {}
+
+    def update_function(self, name: str, body: dict) -> dict:
+        """UpdateFunction with a partial UpdateFunctionInput ``body`` (FC keeps omitted fields)."""
+        m = self._models()
+        req = m.UpdateFunctionRequest(body=m.UpdateFunctionInput().from_map(body))
+        resp = self._call("UpdateFunction", lambda c: c.update_function(name, req))
+        return resp.body.to_map() if resp.body else {}
+
+    def delete_function(self, name: str) -> None:
+        self._call("DeleteFunction", lambda c: c.delete_function(name))
+
+    # --- triggers -------------------------------------------------------------------------
+    def list_triggers(self, function_name: str) -> list[dict]:
+        m = self._models()
+        out: list[dict] = []
+        token = None
+        while True:
+            req = m.ListTriggersRequest(limit=100, next_token=token)
+            resp = self._call("ListTriggers", lambda c: c.list_triggers(function_name, req))
+            body = resp.body.to_map() if resp.body else {}
+            out.extend(body.get("triggers") or [])
+            token = body.get("nextToken")
+            if not token:
+                return out
+
+    def create_trigger(self, function_name: str, body: dict) -> dict:
+        """CreateTrigger; ``body['triggerConfig']`` may be a dict (sent as the JSON string FC wants)."""
+        m = self._models()
+        req = m.CreateTriggerRequest(body=m.CreateTriggerInput().from_map(_trigger_wire(body)))
+        resp = self._call("CreateTrigger", lambda c: c.create_trigger(function_name, req))
+        return resp.body.to_map() if resp.body else {}
+
+    def update_trigger(self, function_name: str, trigger_name: str, body: dict) -> dict:
+        m = self._models()
+        req = m.UpdateTriggerRequest(body=m.UpdateTriggerInput().from_map(_trigger_wire(body)))
+        resp = self._call(
+            "UpdateTrigger", lambda c: c.update_trigger(function_name, trigger_name, req)
+        )
+        return resp.body.to_map() if resp.body else {}
+
+    def delete_trigger(self, function_name: str, trigger_name: str) -> None:
+        self._call("DeleteTrigger", lambda c: c.delete_trigger(function_name, trigger_name))
+
+    # --- instances, invocation, provisioning ------------------------------------------------
+    def list_instances(self, function_name: str, qualifier: str | None = None,
+                       with_all_active: bool = True) -> list[dict]:
+        """ListInstances → ``[{instanceId, versionId, qualifier, status, ...}]``."""
+        m = self._models()
+        req = m.ListInstancesRequest(qualifier=qualifier, with_all_active=with_all_active)
+        resp = self._call("ListInstances", lambda c: c.list_instances(function_name, req))
+        body = resp.body.to_map() if resp.body else {}
+        return list(body.get("instances") or [])
+
+    def invoke_function(self, function_name: str, payload: bytes = b"", *,
+                        qualifier: str | None = None, invocation_type: str = "Sync") -> InvokeResult:
+        """InvokeFunction (sync by default). Not retried: an invocation is not idempotent."""
+        import io
+
+        m = self._models()
+        req = m.InvokeFunctionRequest(body=io.BytesIO(payload), qualifier=qualifier)
+        headers = m.InvokeFunctionHeaders(x_fc_invocation_type=invocation_type)
+
+        def run(c):
+            from darabonba.runtime import RuntimeOptions
+
+            return c.invoke_function_with_options(function_name, req, headers, RuntimeOptions())
+
+        resp = self._call("InvokeFunction", run, retry=False)
+        raw = resp.body.read() if hasattr(resp.body, "read") else (resp.body or b"")
+        if isinstance(raw, str):
+            raw = raw.encode()
+        hdrs = {str(k).lower(): str(v) for k, v in (resp.headers or {}).items()}
+        return InvokeResult(status=int(resp.status_code or 0), headers=hdrs, body=raw)
+
+    def put_provision_config(self, function_name: str, target: int, qualifier: str = "LATEST") -> dict:
+        m = self._models()
+        req = m.PutProvisionConfigRequest(
+            qualifier=qualifier, body=m.PutProvisionConfigInput(target=target)
+        )
+        resp = self._call("PutProvisionConfig", lambda c: c.put_provision_config(function_name, req))
+        return resp.body.to_map() if resp.body else {}
+
+
+def _trigger_wire(body: dict) -> dict:
+    out = dict(body)
+    cfg = out.get("triggerConfig")
+    if isinstance(cfg, (dict, list)):
+        out["triggerConfig"] = json.dumps(cfg, sort_keys=True, separators=(",", ":"))
+    return out

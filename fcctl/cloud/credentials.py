@@ -1,0 +1,83 @@
+"""Credentials through ``alibabacloud-credentials`` (FC-NOTES §5), never hand-rolled.
+
+* no profile: the library's default chain — environment (``ALIBABA_CLOUD_ACCESS_KEY_ID`` /
+  ``_SECRET`` / ``_SECURITY_TOKEN``) → OIDC role (``ALIBABA_CLOUD_ROLE_ARN``,
+  ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``, ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``: what CI uses) → CLI profile
+  (``~/.aliyun/config.json``) → ``~/.alibabacloud/credentials`` → ECS RAM role;
+* ``--profile NAME``: that profile from ``~/.aliyun/config.json``, else from
+  ``~/.alibabacloud/credentials``; a profile found in neither is an error, never a silent fall-back
+  to another identity.
+
+Errors never contain the secret: messages are built from provider names, not from values.
+"""
+
+from __future__ import annotations
+
+from fcctl import errors
+
+
+def credential_client(profile: str | None):
+    """An ``alibabacloud_credentials.client.Client`` for the SDK's ``Config(credential=...)``.
+
+    Resolves credentials once, eagerly, so a missing identity fails here with
+    :class:`fcctl.errors.UsageError` (exit 2) instead of deep inside the first API call.
+    """
+    from alibabacloud_credentials.client import Client as CredentialClient
+
+    if profile:
+        provider = _profile_provider(profile)
+    else:
+        from alibabacloud_credentials.provider.default import DefaultCredentialsProvider
+
+        provider = DefaultCredentialsProvider()
+    try:
+        provider.get_credentials()
+    except Exception as exc:  # the library raises CredentialException with provider details
+        raise errors.UsageError(
+            "no Alibaba Cloud credentials found",
+            hint=(
+                "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or the OIDC "
+                "role variables in CI (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, "
+                "ALIBABA_CLOUD_OIDC_TOKEN_FILE), or pass --profile; for the local emulator use "
+                "--endpoint local"
+                + (f" (details: {_scrub(str(exc))})" if not profile else "")
+            ),
+        ) from None
+    return CredentialClient(provider=provider)
+
+
+def static_credential_client(access_key_id: str, access_key_secret: str):
+    """Credentials for a fixed key pair (the embedded local emulator's built-in pair)."""
+    from alibabacloud_credentials.client import Client as CredentialClient
+    from alibabacloud_credentials.provider.static_ak import StaticAKCredentialsProvider
+
+    return CredentialClient(
+        provider=StaticAKCredentialsProvider(
+            access_key_id=access_key_id, access_key_secret=access_key_secret
+        )
+    )
+
+
+def _profile_provider(profile: str):
+    from alibabacloud_credentials.provider.cli_profile import CLIProfileCredentialsProvider
+    from alibabacloud_credentials.provider.profile import ProfileCredentialsProvider
+
+    for provider in (
+        CLIProfileCredentialsProvider(profile_name=profile),
+        ProfileCredentialsProvider(profile_name=profile),
+    ):
+        try:
+            provider.get_credentials()
+            return provider
+        except Exception:
+            continue
+    raise errors.UsageError(
+        f"credentials profile {profile!r} not found",
+        hint="it must exist in ~/.aliyun/config.json (aliyun configure --profile NAME) or as a "
+        "[section] in ~/.alibabacloud/credentials; fcctl does not fall back to another identity",
+    )
+
+
+def _scrub(text: str) -> str:
+    # Provider messages name files and variables, not values; cut long ones all the same.
+    return text if len(text) < 400 else text[:400] + "…"

@@ -1,0 +1,70 @@
+"""Endpoint resolution (stdlib only).
+
+``--endpoint`` / ``FCCTL_ENDPOINT`` accepts:
+
+* ``local`` — the embedded emulator, started in-process (see :mod:`fcctl.cloud.local`);
+* a URL, ``http://127.0.0.1:9000`` or ``https://fcv3.cn-hangzhou.aliyuncs.com``;
+* a bare ``host[:port]``, spoken to over HTTPS;
+* nothing — the region's public endpoint ``fcv3.<region>.aliyuncs.com`` (FC 3.0 endpoints page;
+  the SDK's own endpoint table has a stray TAB after ``ap-southeast-5``, so we build the host
+  ourselves and strip whatever we are given).
+
+The SDK wants a bare ``host[:port]`` plus ``protocol``, so URLs are split here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fcctl import errors
+from fcctl.fcfacts import public_endpoint
+
+LOCAL = "local"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where API calls go. ``host`` is ``host[:port]``; ``protocol`` is ``http`` or ``https``;
+    ``local`` is True for the embedded emulator (``host`` is then filled in once it runs)."""
+
+    host: str
+    protocol: str = "https"
+    local: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"{self.protocol}://{self.host}"
+
+
+def resolve_endpoint(raw: str | None, region: str | None) -> Endpoint:
+    """Turn the ``--endpoint`` value into an :class:`Endpoint`.
+
+    Raises :class:`fcctl.errors.UsageError` for a URL with a path/query, an unknown scheme, or no
+    endpoint and no region.
+    """
+    value = (raw or "").strip()
+    if not value:
+        if not region:
+            raise errors.UsageError(
+                "no endpoint and no region: set `region:` in the spec, or pass --endpoint",
+            )
+        return Endpoint(host=public_endpoint(region), protocol="https")
+    if value.lower() == LOCAL:
+        return Endpoint(host="", protocol="http", local=True)
+    if "://" in value:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https"):
+            raise errors.UsageError(
+                f"endpoint {value!r}: scheme must be http or https, not {parts.scheme!r}"
+            )
+        if not parts.netloc:
+            raise errors.UsageError(f"endpoint {value!r} has no host")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise errors.UsageError(
+                f"endpoint {value!r}: give only scheme://host[:port]; FC's API paths are added by the SDK"
+            )
+        return Endpoint(host=parts.netloc, protocol=parts.scheme)
+    if "/" in value:
+        raise errors.UsageError(f"endpoint {value!r}: give a host[:port] or a URL")
+    return Endpoint(host=value, protocol="https")

@@ -1,0 +1,111 @@
+"""SDK exceptions → :class:`fcctl.errors.ApiError`, with what to do next (FC-NOTES §3).
+
+Every message keeps FC's error code and request id. Nothing here prints or keeps credentials:
+SDK exception text can embed the request, so we build messages from code/message fields only.
+"""
+
+from __future__ import annotations
+
+from fcctl import errors
+
+HINTS = {
+    "SignatureNotMatch": "the request signature did not match: check the access key secret for "
+    "this access key id, and that this machine's clock is right (signatures carry the time)",
+    "InvalidAccessKeyID": "the access key id is unknown to this endpoint: check "
+    "ALIBABA_CLOUD_ACCESS_KEY_ID / --profile, and that the key is enabled",
+    "InvalidTimeStamp": "the request time is too far from the server's: fix this machine's clock "
+    "(NTP); FC rejects requests more than 15 minutes off",
+    "RequestTimeTooSkewed": "the request time is too far from the server's: fix this machine's clock",
+    "AccessDenied": "the identity lacks a RAM permission for this action: grant the fc:<Action> "
+    "named above (e.g. AliyunFCFullAccess or a custom policy) to the user or role",
+    "FunctionNotFound": "the function does not exist in this region/account; check the name, "
+    "region and endpoint",
+    "FunctionAlreadyExists": "a function with this name exists; run `fcctl plan` to adopt it",
+    "ConcurrentUpdateError": "another update of this function is still InProgress; fcctl waits "
+    "and retries, so rerunning will converge",
+    "InvalidArgument": "FC rejected a field value; run `fcctl validate` and compare with FC's limits",
+    "ResourceExhausted": "throttled by FC; lower --concurrency or retry later",
+    "ResourceThrottled": "FC is throttling this account; retry later",
+    "LimitExceededError": "an account quota was reached; raise it in the FC console or remove "
+    "unused resources",
+    "EntityTooLarge": "the request is too large (a code zip over FC's inline limit): upload the "
+    "code to OSS and use code: {ossBucketName, ossObjectName}",
+}
+
+
+def classify(exc: BaseException) -> tuple[bool, float | None]:
+    """``(retryable, retry_after_seconds)`` for an SDK or connection exception."""
+    from fcctl.cloud.retry import is_retryable
+
+    status, code, _rid, _msg, retry_after, conn = _fields(exc)
+    return is_retryable(status, code, conn), retry_after
+
+
+def to_api_error(exc: BaseException, action: str, endpoint: str) -> errors.ApiError:
+    """Wrap an SDK/connection exception raised by ``action`` against ``endpoint``."""
+    status, code, request_id, message, _after, conn = _fields(exc)
+    if conn:
+        return errors.ApiError(
+            f"cannot reach the FC endpoint {endpoint}: {message}",
+            code="ConnectionError",
+            action=action,
+            hint="check the endpoint and the network; for the emulator, is `fcctl emulator serve` "
+            "running, or use --endpoint local",
+        )
+    hint = HINTS.get(code or "")
+    if hint is None and status is not None and status >= 500:
+        hint = "FC had a server-side fault; retry later (fcctl already retried with backoff)"
+    return errors.ApiError(
+        message or "no message",
+        code=code,
+        request_id=request_id,
+        status=status,
+        action=action,
+        hint=hint,
+    )
+
+
+def _fields(exc: BaseException):
+    """(status, code, request_id, message, retry_after_s, is_connection_error)."""
+    from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
+
+    if isinstance(exc, AlibabaCloudException):
+        status = getattr(exc, "status_code", None)
+        code = getattr(exc, "code", None)
+        data = getattr(exc, "data", None) or {}
+        request_id = getattr(exc, "request_id", None) or (
+            data.get("RequestId") if isinstance(data, dict) else None
+        )
+        message = getattr(exc, "message", None) or ""
+        # The SDK prefixes "code: 403, <Message> request id: ..."; keep FC's Message only.
+        if isinstance(data, dict) and data.get("Message"):
+            message = data["Message"]
+        retry_after = getattr(exc, "retry_after", None)
+        try:
+            status = int(status) if status is not None else None
+        except (TypeError, ValueError):
+            status = None
+        if retry_after is not None:
+            try:
+                retry_after = float(retry_after)
+                # darabonba reports milliseconds for x-acs-retry-after
+                if retry_after > 100:
+                    retry_after = retry_after / 1000.0
+            except (TypeError, ValueError):
+                retry_after = None
+        return status, code, request_id, message, retry_after, False
+    # darabonba/Tea wrap transport failures (connection refused/reset, timeouts)
+    inner = getattr(exc, "inner_exception", None)
+    if type(exc).__name__ in ("UnretryableException", "RetryError") or inner is not None:
+        msg = str(inner if inner is not None else exc)
+        return None, None, None, _short(msg), None, True
+    import requests
+
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError)):
+        return None, None, None, _short(str(exc)), None, True
+    return None, None, None, _short(str(exc)), None, False
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 300 else text[:300] + "…"

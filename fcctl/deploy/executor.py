@@ -1,0 +1,227 @@
+"""The executor: applies a Plan through FcClient, concurrently, and reports each function.
+
+Per function, in order: write the function (create or update, with code when it changed) → its
+triggers → wait until FC says the update finished (``lastUpdateStatus``; see
+:mod:`fcctl.deploy.waiters`). One failed function never hides the others' results.
+
+Convergence rules (a rerun after any failure or a SIGKILL must converge):
+
+* ``FunctionAlreadyExists`` on create (a previous run created it, or a dropped connection hid
+  our own success) → observe again, re-plan that function, apply the update if one is needed.
+* ``ConcurrentUpdateError`` (409) on update → wait for the running update, then send ours again
+  (bounded by the deadline and ``MAX_CONFLICT_RETRIES``).
+* ``TriggerAlreadyExists`` on create → update it instead; ``TriggerNotFound`` on delete → done.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+from fcctl import errors, fcfacts
+from fcctl.deploy import planner
+from fcctl.deploy.waiters import Clock, UpdateFailed, wait_for_update
+
+MAX_CONFLICT_RETRIES = 5
+DEFAULT_CONCURRENCY = 8
+
+
+@dataclass
+class FunctionResult:
+    """Outcome of one function. ``outcome``: ``ok`` | ``failed`` | ``timeout`` | ``skipped``;
+    ``duration_s`` in seconds; ``error`` is the error's JSON form when not ok."""
+
+    name: str
+    action: str
+    outcome: str = "ok"
+    duration_s: float = 0.0
+    error: dict | None = None
+    message: str | None = None
+    last_update_status: str | None = None
+    state: str | None = None
+    changes: list[dict] = field(default_factory=list)
+    triggers: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "functionName": self.name,
+            "action": self.action,
+            "outcome": self.outcome,
+            "durationSeconds": round(self.duration_s, 3),
+            "lastUpdateStatus": self.last_update_status,
+            "state": self.state,
+            "changes": self.changes,
+            "triggers": self.triggers,
+            "warnings": self.warnings,
+            "error": self.error,
+        }
+
+
+@dataclass
+class ExecOptions:
+    """``wait``: wait for lastUpdateStatus; ``timeout_s``: bound on the whole run's waits
+    (seconds, ``None`` = none); ``concurrency``: functions applied at once."""
+
+    wait: bool = True
+    timeout_s: float | None = 600.0
+    concurrency: int = DEFAULT_CONCURRENCY
+    clock: Clock = field(default_factory=Clock)
+    poll_interval_s: float = 0.5
+
+
+class Executor:
+    """Applies a plan. ``client_for(region)`` returns the FcClient of a region;
+    ``packages`` maps function name → CodePackage (or an OSS ``code`` dict);
+    ``desired`` maps name → :class:`planner.Desired` (for re-planning after conflicts);
+    ``progress(line)`` reports each step."""
+
+    def __init__(self, client_for, packages: dict, desired: dict, options: ExecOptions,
+                 progress: Callable[[str], None] | None = None) -> None:
+        self.client_for = client_for
+        self.packages = packages
+        self.desired = desired
+        self.options = options
+        self.progress = progress or (lambda line: None)
+        self._lock = threading.Lock()
+        self.deadline = (
+            options.clock.now() + options.timeout_s if options.timeout_s is not None else None
+        )
+
+    def run(self, plan: planner.Plan) -> list[FunctionResult]:
+        """Apply every action; results in plan (spec) order."""
+        actions = list(plan.functions)
+        workers = max(1, min(self.options.concurrency, len(actions) or 1))
+        if workers == 1:
+            return [self._apply(a) for a in actions]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fcctl") as pool:
+            return list(pool.map(self._apply, actions))
+
+    # --- one function ---------------------------------------------------------------------
+    def _apply(self, action: planner.FunctionAction) -> FunctionResult:
+        started = time.monotonic()
+        result = FunctionResult(
+            name=action.name, action=action.action,
+            changes=[c.to_dict() for c in action.changes],
+            triggers=[t.to_dict() for t in action.triggers],
+            warnings=list(action.warnings),
+        )
+        if action.action == "noop":
+            self.progress(f"{action.name}: no changes")
+            result.duration_s = time.monotonic() - started
+            return result
+        client = self.client_for(action.region)
+        try:
+            final = self._write(client, action)
+            if self.options.wait and final is not None:
+                final = self._wait(client, action.name, action.container)
+            if final is not None:
+                result.last_update_status = final.get("lastUpdateStatus")
+                result.state = final.get("state")
+            result.outcome = "ok"
+            self.progress(f"{action.name}: {action.action} done")
+        except errors.WaitTimeout as exc:
+            result.outcome = "timeout"
+            result.error = exc.to_dict()
+            result.message = exc.message
+            self.progress(f"{action.name}: still pending ({exc.message})")
+        except errors.FcctlError as exc:
+            result.outcome = "failed"
+            result.error = exc.to_dict()
+            result.message = str(exc)
+            self.progress(f"{action.name}: FAILED: {exc}")
+        result.duration_s = time.monotonic() - started
+        return result
+
+    def _code(self, name: str) -> dict | None:
+        pkg = self.packages.get(name)
+        if pkg is None:
+            return None
+        return pkg.wire() if hasattr(pkg, "wire") else dict(pkg)
+
+    def _write(self, client, action: planner.FunctionAction) -> dict | None:
+        """Create or update the function and its triggers; returns the last Function seen."""
+        fn: dict | None = None
+        if action.action == "create":
+            body = dict(action.body or {})
+            code = self._code(action.name) if action.send_code else None
+            if code is not None:
+                body["code"] = code
+            self.progress(f"{action.name}: creating")
+            try:
+                fn = client.create_function(body)
+            except errors.ApiError as exc:
+                if exc.code != "FunctionAlreadyExists":
+                    raise
+                return self._replan_and_update(client, action)
+        elif action.body is not None or action.send_code:
+            fn = self._update(client, action)
+        self._apply_triggers(client, action)
+        return fn if fn is not None else {}
+
+    def _update(self, client, action: planner.FunctionAction) -> dict:
+        body = dict(action.body or {})
+        if action.send_code:
+            code = self._code(action.name)
+            if code is not None:
+                body["code"] = code
+        self.progress(f"{action.name}: updating {', '.join(sorted(k for k in body if k != 'code')) or ''}"
+                      f"{' code' if 'code' in body else ''}".rstrip())
+        for attempt in range(MAX_CONFLICT_RETRIES + 1):
+            try:
+                return client.update_function(action.name, body)
+            except errors.ApiError as exc:
+                if exc.code != fcfacts.CONCURRENT_UPDATE_CODE or attempt == MAX_CONFLICT_RETRIES:
+                    raise
+                self.progress(f"{action.name}: another update is InProgress; waiting for it")
+                self._wait(client, action.name, action.container, quiet=True)
+        raise AssertionError("unreachable")
+
+    def _replan_and_update(self, client, action: planner.FunctionAction) -> dict:
+        want = self.desired[action.name]
+        live = planner.Live(client.get_function(action.name),
+                            tuple(client.list_triggers(action.name)) if want.manage_triggers else ())
+        again = planner.plan_function(want, live)
+        if again.action == "noop":
+            return live.function or {}
+        if again.action == "create":  # deleted in between: try once more from scratch
+            return self._write(client, again)
+        fn = self._update(client, again) if (again.body is not None or again.send_code) else live.function
+        self._apply_triggers(client, again)
+        return fn or {}
+
+    def _apply_triggers(self, client, action: planner.FunctionAction) -> None:
+        for t in action.triggers:
+            self.progress(f"{action.name}: trigger {t.name}: {t.action}")
+            if t.action in ("delete", "replace"):
+                try:
+                    client.delete_trigger(action.name, t.name)
+                except errors.ApiError as exc:
+                    if exc.code != "TriggerNotFound":
+                        raise
+            if t.action in ("create", "replace"):
+                try:
+                    client.create_trigger(action.name, t.body)
+                except errors.ApiError as exc:
+                    if exc.code != "TriggerAlreadyExists":
+                        raise
+                    body = {k: v for k, v in t.body.items()
+                            if k not in ("triggerName", "triggerType", "sourceArn")}
+                    client.update_trigger(action.name, t.name, body)
+            elif t.action == "update":
+                client.update_trigger(action.name, t.name, t.body)
+
+    def _wait(self, client, name: str, container: bool, quiet: bool = False) -> dict:
+        if not quiet:
+            self.progress(f"{name}: waiting for lastUpdateStatus")
+        try:
+            return wait_for_update(
+                lambda: client.get_function(name),
+                name=name, container=container, deadline=self.deadline,
+                clock=self.options.clock, interval_s=self.options.poll_interval_s,
+            )
+        except UpdateFailed:
+            raise

@@ -1,0 +1,234 @@
+"""The one mapping table between spec fields, live (GetFunction) fields and API bodies.
+
+This is where "no noisy diff" is won or lost (FC-NOTES §2). Rules:
+
+* **Output-only** fields (``OUTPUT_ONLY``) never take part in a diff and are never sent.
+* **Compared only when the spec sets them**: every other field. A field the spec omits keeps its
+  live value (FC keeps omitted fields on UpdateFunction), so server defaults never show as drift.
+  Nested objects are compared key by key, again only for keys the spec sets.
+* **Managed even when absent** (``CLEARED_WHEN_ABSENT``): the lifecycle hooks and
+  ``environmentVariables``. Removing a hook from the YAML clears it on FC (sent as
+  ``fcfacts.cleared_hook()``, since FC keeps omitted fields); removing the last variable sends ``{}``.
+* **Shape differences**: ``layers`` input = list of ARNs, output = ``[{arn, size}]``; ``tags`` =
+  ``[{Key, Value}]`` on the wire, a mapping in the spec; ``customContainerConfig.resolvedImageUri``
+  and ``accelerationInfo`` are output-only; a hook is *set* iff ``handler`` is non-empty or
+  ``command`` is non-empty (FC-NOTES §1: empty means unset).
+* **Not updatable** through UpdateFunction: ``functionName``, ``tags``, ``resourceGroupId``
+  (FC-NOTES §3). fcctl sets them at creation and reports differences as warnings, not changes.
+* **The rollout marker** (``fcfacts.ROLLOUT_ENV``) in ``environmentVariables`` is ignored by the
+  diff and preserved by deploy.
+* **Secret-looking variables** (``fcfacts.is_secret_name``) are masked in every change shown.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fcctl import fcfacts
+
+OUTPUT_ONLY = frozenset(
+    {
+        "functionId", "functionArn", "createdTime", "lastModifiedTime", "codeSize",
+        "codeChecksum", "state", "stateReason", "stateReasonCode", "lastUpdateStatus",
+        "lastUpdateStatusReason", "lastUpdateStatusReasonCode", "lockInfo",
+        "invocationRestriction", "accelerationInfo", "instanceLifecycleConfig.initializer.size",
+        "customContainerConfig.resolvedImageUri", "customContainerConfig.accelerationInfo",
+        "customContainerConfig.accelerationType", "fcVersion", "url",
+    }
+)
+NOT_UPDATABLE = frozenset({"functionName", "tags", "resourceGroupId"})
+HOOKS = ("initializer", "preStop")
+CLEARED_WHEN_ABSENT = ("instanceLifecycleConfig", "environmentVariables")
+# Compared as whole values (not key by key): a key removed from the spec is a change.
+WHOLE_VALUE = frozenset({"environmentVariables", "layers", "tags"})
+# Fields that are not part of the function body (handled by their own planner steps).
+NOT_BODY = frozenset({"code", "triggers", "region"})
+
+
+def hook_is_set(hook: dict | None) -> bool:
+    """FC-NOTES §1: a hook is set iff ``handler`` is non-empty or ``command`` is non-empty."""
+    return bool(hook) and bool(hook.get("handler") or hook.get("command"))
+
+
+def normal_hook(hook: dict | None, *, with_timeout: bool) -> dict:
+    """A hook in the comparable form ``{handler, command[, timeout]}`` ("" / [] when unset)."""
+    if not hook_is_set(hook):
+        return {"handler": "", "command": []}
+    out = {"handler": hook.get("handler") or "", "command": list(hook.get("command") or [])}
+    if with_timeout and hook.get("timeout") is not None:
+        out["timeout"] = hook["timeout"]
+    return out
+
+
+def wire_hook(hook: dict | None) -> dict:
+    """The body fcctl sends for a hook: the full object, or the clearing body when unset."""
+    if not hook_is_set(hook):
+        return fcfacts.cleared_hook()
+    return {
+        "handler": hook.get("handler") or "",
+        "command": list(hook.get("command") or []),
+        "timeout": hook.get("timeout") if hook.get("timeout") is not None
+        else fcfacts.DEFAULT_HOOK_TIMEOUT_S,
+    }
+
+
+def tags_map(tags: Any) -> dict[str, str]:
+    """Tags as a mapping, from the wire's ``[{Key, Value}]`` (or ``{key, value}``) or a mapping."""
+    if not tags:
+        return {}
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items()}
+    out = {}
+    for item in tags:
+        if isinstance(item, dict):
+            key = item.get("Key", item.get("key"))
+            if key is not None:
+                out[str(key)] = str(item.get("Value", item.get("value", "")))
+    return out
+
+
+def live_comparable(live: dict) -> dict:
+    """The live Function (GetFunction's dict) reshaped to the spec's shape, output-only fields
+    removed."""
+    out = {}
+    for key, value in live.items():
+        if key in OUTPUT_ONLY or value is None:
+            continue
+        if key == "layers":
+            value = [x.get("arn") if isinstance(x, dict) else x for x in value or []]
+        elif key == "tags":
+            value = tags_map(value)
+        elif isinstance(value, dict):
+            value = {k: v for k, v in value.items() if f"{key}.{k}" not in OUTPUT_ONLY}
+        out[key] = value
+    env = dict(out.get("environmentVariables") or {})
+    env.pop(fcfacts.ROLLOUT_ENV, None)
+    out["environmentVariables"] = env
+    ilc = out.get("instanceLifecycleConfig") or {}
+    out["instanceLifecycleConfig"] = {
+        h: normal_hook(ilc.get(h), with_timeout=True) for h in HOOKS
+    }
+    return out
+
+
+def desired_comparable(body: dict) -> dict:
+    """The spec's API fields reshaped for comparison (hooks normalised, tags as a mapping)."""
+    out = {k: copy.deepcopy(v) for k, v in body.items() if k not in NOT_BODY}
+    if "tags" in out:
+        out["tags"] = tags_map(out["tags"])
+    ilc = out.get("instanceLifecycleConfig") or {}
+    out["instanceLifecycleConfig"] = {
+        h: normal_hook(ilc.get(h), with_timeout=True) for h in HOOKS
+    }
+    out["environmentVariables"] = dict(out.get("environmentVariables") or {})
+    return out
+
+
+def diff(desired: dict, live: dict, path: str = "") -> list[tuple[str, Any, Any]]:
+    """Field-level differences ``(path, live, desired)`` for the keys ``desired`` sets.
+
+    Nested mappings are compared key by key, except ``WHOLE_VALUE`` fields; lists and scalars as
+    whole values. Numbers compare by value (``1 == 1.0``)."""
+    changes: list[tuple[str, Any, Any]] = []
+    for key, want in desired.items():
+        p = f"{path}.{key}" if path else key
+        have = live.get(key) if isinstance(live, dict) else None
+        if p in NOT_UPDATABLE:
+            continue
+        if isinstance(want, dict) and p not in WHOLE_VALUE and p != "environmentVariables":
+            changes.extend(diff(want, have if isinstance(have, dict) else {}, p))
+        elif isinstance(want, dict):  # whole mappings: report per key for readability
+            have = have if isinstance(have, dict) else {}
+            for k in sorted(set(want) | set(have)):
+                if want.get(k) != have.get(k) or (k in want) != (k in have):
+                    changes.append((f"{p}.{k}", have.get(k), want.get(k)))
+        elif not _same(want, have):
+            changes.append((p, have, want))
+    return changes
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a in (None, "", [], {}) and b in (None, "", [], {}):
+        return True  # FC answers null for an empty list/map/string
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or a == b and type(a) is type(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    return a == b
+
+
+def mask(path: str, value: Any) -> Any:
+    """The value to show for ``path`` (secret-looking environment variables masked)."""
+    if value is None:
+        return None
+    if path.startswith("environmentVariables."):
+        name = path.split(".", 1)[1]
+        if fcfacts.is_secret_name(name):
+            return fcfacts.MASK
+    return value
+
+
+def update_body(desired_body: dict, live: dict, changed_paths: list[str]) -> dict:
+    """The UpdateFunction body for the changed top-level fields.
+
+    Whole top-level objects are sent (FC replaces a nested object given in the body); hooks go as
+    full objects or as the clearing body; the live rollout marker is kept in the variables.
+    """
+    tops = {p.split(".", 1)[0] for p in changed_paths}
+    body: dict = {}
+    for top in sorted(tops):
+        if top in NOT_BODY or top in NOT_UPDATABLE:
+            continue
+        if top == "instanceLifecycleConfig":
+            ilc = desired_body.get("instanceLifecycleConfig") or {}
+            body[top] = {h: wire_hook(ilc.get(h)) for h in HOOKS}
+        elif top == "environmentVariables":
+            env = dict(desired_body.get("environmentVariables") or {})
+            marker = (live.get("environmentVariables") or {}).get(fcfacts.ROLLOUT_ENV)
+            if marker is not None:
+                env[fcfacts.ROLLOUT_ENV] = marker
+            body[top] = env
+        else:
+            body[top] = copy.deepcopy(desired_body.get(top))
+    return body
+
+
+def create_body(desired_body: dict) -> dict:
+    """The CreateFunction body: the spec's fields with hooks in wire form (unset hooks omitted)."""
+    body = {k: copy.deepcopy(v) for k, v in desired_body.items() if k not in NOT_BODY}
+    ilc = body.get("instanceLifecycleConfig")
+    if ilc is not None:
+        hooks = {h: wire_hook(ilc.get(h)) for h in HOOKS if hook_is_set(ilc.get(h))}
+        if hooks:
+            body["instanceLifecycleConfig"] = hooks
+        else:
+            body.pop("instanceLifecycleConfig")
+    if "tags" in body:
+        body["tags"] = [{"Key": k, "Value": v} for k, v in tags_map(body["tags"]).items()]
+    return body
+
+
+def export_fields(live: dict) -> dict:
+    """A live Function as spec fields (for ``fcctl export``): output-only fields and unset
+    hooks dropped, tags as a mapping, layers as ARNs, the rollout marker removed."""
+    comp = live_comparable(live)
+    out: dict = {}
+    for key, value in comp.items():
+        if value in (None, "", [], {}):
+            continue
+        if key == "instanceLifecycleConfig":
+            hooks = {}
+            for h in HOOKS:
+                hook = value.get(h) or {}
+                if hook_is_set(hook):
+                    hooks[h] = {k: v for k, v in hook.items() if v not in ("", [], None)}
+            if hooks:
+                out[key] = hooks
+            continue
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if v not in (None, "", [], {})}
+            if not value:
+                continue
+        out[key] = value
+    return out

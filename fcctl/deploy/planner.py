@@ -1,0 +1,219 @@
+"""The planner: desired spec + observed live state → a Plan of frozen actions. Pure: no client,
+clock, environment or file access. The field rules live in :mod:`fcctl.deploy.fields`.
+
+Policies:
+
+* A function in the spec and not on FC → ``create``; on both and different → ``update`` with
+  field-level changes; identical → ``noop`` (no write call). Functions on FC that the spec does not
+  name are left alone (fcctl never deletes functions).
+* Code: a local directory is compared by CRC-64 checksum against the live ``codeChecksum``; OSS
+  code (``{ossBucketName, ossObjectName}``) is sent at creation only, since FC does not report
+  the object it was loaded from.
+* Triggers are matched by ``triggerName``: missing → create, different → update, on FC but not in
+  the spec → delete; a changed ``triggerType`` → delete and create (FC cannot change a type).
+  ``triggerConfig`` is compared key by key for the keys the spec sets.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from fcctl.deploy import fields as F
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field difference. ``live``/``desired`` are already masked for display."""
+
+    path: str
+    live: Any
+    desired: Any
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "live": self.live, "desired": self.desired}
+
+
+@dataclass(frozen=True)
+class TriggerAction:
+    """``action`` is ``create`` / ``update`` / ``delete`` / ``replace``; ``body`` the API body
+    (``triggerConfig`` as a mapping) for create/update/replace."""
+
+    name: str
+    action: str
+    changes: tuple[FieldChange, ...] = ()
+    body: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {"triggerName": self.name, "action": self.action,
+                "changes": [c.to_dict() for c in self.changes]}
+
+
+@dataclass(frozen=True)
+class FunctionAction:
+    """What to do with one function.
+
+    ``action``: ``create`` | ``update`` | ``noop``. ``body``: the Create/UpdateFunction body
+    without ``code`` (``None`` for noop, or for an update that only touches triggers).
+    ``send_code``: attach the code package. ``warnings``: differences fcctl will not apply.
+    """
+
+    name: str
+    region: str | None
+    action: str
+    changes: tuple[FieldChange, ...] = ()
+    body: dict | None = None
+    send_code: bool = False
+    triggers: tuple[TriggerAction, ...] = ()
+    warnings: tuple[str, ...] = ()
+    container: bool = False
+
+    @property
+    def writes(self) -> bool:
+        return self.action != "noop"
+
+    def to_dict(self) -> dict:
+        return {
+            "functionName": self.name,
+            "region": self.region,
+            "action": self.action,
+            "changes": [c.to_dict() for c in self.changes],
+            "triggers": [t.to_dict() for t in self.triggers],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    functions: tuple[FunctionAction, ...]
+
+    @property
+    def has_changes(self) -> bool:
+        return any(f.writes for f in self.functions)
+
+    def counts(self) -> dict[str, int]:
+        out = {"create": 0, "update": 0, "noop": 0}
+        for f in self.functions:
+            out[f.action] = out.get(f.action, 0) + 1
+        return out
+
+
+@dataclass(frozen=True)
+class Desired:
+    """A function as the spec wants it. ``body``: ``FunctionSpec.api_fields()``;
+    ``code_checksum``: CRC-64 of the local code zip (``None`` for OSS or no code);
+    ``oss_code``: the OSS code location if any; ``triggers``: ``TriggerSpec.api_fields()`` list."""
+
+    name: str
+    region: str | None
+    body: dict
+    code_checksum: str | None = None
+    oss_code: dict | None = None
+    triggers: tuple[dict, ...] = ()
+    manage_triggers: bool = True
+
+
+@dataclass(frozen=True)
+class Live:
+    """A function as FC has it: ``function`` (GetFunction dict, ``None`` if absent) and its
+    ``triggers`` (ListTriggers dicts)."""
+
+    function: dict | None
+    triggers: tuple[dict, ...] = field(default_factory=tuple)
+
+
+def plan_function(want: Desired, have: Live) -> FunctionAction:
+    """Plan one function (see the module docstring for the policies)."""
+    container = want.body.get("runtime") == "custom-container"
+    if have.function is None:
+        body = F.create_body(want.body)
+        trig = tuple(
+            TriggerAction(name=t["triggerName"], action="create", body=t) for t in want.triggers
+        )
+        changes = tuple(
+            FieldChange(p, None, F.mask(p, v)) for p, v in _flatten(F.desired_comparable(want.body))
+            if v not in (None, "", [], {})
+        )
+        return FunctionAction(
+            name=want.name, region=want.region, action="create", changes=changes, body=body,
+            send_code=want.code_checksum is not None or want.oss_code is not None,
+            triggers=trig, container=container,
+        )
+
+    live = have.function
+    raw = F.diff(F.desired_comparable(want.body), F.live_comparable(live))
+    changes = [FieldChange(p, F.mask(p, a), F.mask(p, b)) for p, a, b in raw]
+    send_code = False
+    if want.code_checksum is not None and str(live.get("codeChecksum") or "") != want.code_checksum:
+        send_code = True
+        changes.append(FieldChange("code.checksum", live.get("codeChecksum"), want.code_checksum))
+    warnings = []
+    if "tags" in want.body:
+        live_tags, want_tags = F.tags_map(live.get("tags")), F.tags_map(want.body.get("tags"))
+        if live_tags != want_tags:
+            warnings.append(
+                "tags differ from FC's; fcctl sets tags only when it creates a function "
+                "(UpdateFunction cannot change them)"
+            )
+    body = F.update_body(want.body, live, [p for p, _, _ in raw]) if raw else {}
+    trig = plan_triggers(want.triggers, have.triggers) if want.manage_triggers else ()
+    action = "update" if (raw or send_code or trig) else "noop"
+    return FunctionAction(
+        name=want.name, region=want.region, action=action, changes=tuple(changes),
+        body=body if (body or send_code) else None, send_code=send_code, triggers=trig,
+        warnings=tuple(warnings), container=container,
+    )
+
+
+def plan_triggers(desired: tuple[dict, ...], live: tuple[dict, ...]) -> tuple[TriggerAction, ...]:
+    """Trigger actions matching by ``triggerName`` (create, update, replace, delete)."""
+    live_by = {t.get("triggerName"): t for t in live}
+    out: list[TriggerAction] = []
+    for want in desired:
+        name = want["triggerName"]
+        have = live_by.pop(name, None)
+        if have is None:
+            out.append(TriggerAction(name=name, action="create", body=want))
+            continue
+        if want.get("triggerType") and want.get("triggerType") != have.get("triggerType"):
+            out.append(TriggerAction(
+                name=name, action="replace", body=want,
+                changes=(FieldChange("triggerType", have.get("triggerType"), want.get("triggerType")),),
+            ))
+            continue
+        comparable_have = dict(have)
+        comparable_have["triggerConfig"] = _parse_config(have.get("triggerConfig"))
+        want_cmp = {k: v for k, v in want.items() if k not in ("triggerName", "triggerType")}
+        raw = F.diff(want_cmp, comparable_have)
+        if raw:
+            prefixed = tuple(FieldChange(p, a, b) for p, a, b in raw)
+            update = {k: v for k, v in want.items() if k not in ("triggerName", "triggerType",
+                                                                   "sourceArn")}
+            out.append(TriggerAction(name=name, action="update", changes=prefixed, body=update))
+    for name in sorted(n for n in live_by if n):
+        out.append(TriggerAction(name=name, action="delete"))
+    return tuple(out)
+
+
+def plan(desired: list[Desired], live: dict[str, Live]) -> Plan:
+    """A plan for every desired function, in spec order. ``live`` maps name → :class:`Live`."""
+    return Plan(tuple(plan_function(d, live.get(d.name, Live(None))) for d in desired))
+
+
+def _parse_config(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _flatten(d: dict, prefix: str = ""):
+    for k, v in d.items():
+        p = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, dict) and v and p != "tags":
+            yield from _flatten(v, p)
+        else:
+            yield p, v
