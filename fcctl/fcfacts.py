@@ -86,3 +86,38 @@ def is_secret_name(name: str) -> bool:
 def public_endpoint(region: str) -> str:
     """FC 3.0 control-plane host for a region (``fcv3.<region>.aliyuncs.com``)."""
     return f"fcv3.{region.strip()}.aliyuncs.com"
+
+
+# --- custom runtime / container instance contract (local runner) ---------------------------
+# Port FC sends requests to when customRuntimeConfig.port / customContainerConfig.port is unset
+# (FC docs "custom runtime" / "custom container": default 9000). The server must listen on
+# 0.0.0.0, not 127.0.0.1.
+DEFAULT_CUSTOM_PORT = 9000
+# Defaults when the spec leaves them unset (SDK field docs of CreateFunctionInput: timeout 3 s;
+# memorySize default unverified, 128 MB is the policy for the local runner).
+DEFAULT_FUNCTION_TIMEOUT_S = 3
+DEFAULT_MEMORY_MB = 128
+# Event invocation of a custom runtime: POST /invoke, body = the event, Content-Type
+# application/octet-stream (FC docs "Event handlers" of custom runtimes / custom containers).
+INVOKE_METHOD, INVOKE_PATH = "POST", "/invoke"
+# Instance environment of custom runtimes (FC docs "Configure environment variables": FC_*
+# system variables). FC_SERVER_PORT is what FC's own samples read; both are set locally.
+INSTANCE_ENV_NAMES = (
+    "FC_FUNCTION_NAME", "FC_REGION", "FC_FUNCTION_HANDLER", "FC_FUNCTION_MEMORY_SIZE",
+    "FC_INSTANCE_ID", "FC_SERVER_PORT", "FC_CUSTOM_LISTEN_PORT", "FC_ACCOUNT_ID",
+    "FC_QUALIFIER", "FC_FUNC_CODE_PATH",
+)
+# Credential variables FC injects only when the function has a role; the local runner removes
+# them from the inherited environment unless the user opts in.
+CREDENTIAL_ENV_NAMES = (
+    "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+)
+# Request headers that carry credentials to the instance (FC custom runtime spec) — secrets.
+CREDENTIAL_HEADERS = ("x-fc-access-key-id", "x-fc-access-key-secret", "x-fc-security-token")
+# Error type header of an invocation whose Initializer failed (FC-NOTES §1).
+ERROR_TYPE_HEADER = "x-fc-error-type"
+INITIALIZATION_ERROR = "InitializationError"
+UNHANDLED_INVOCATION_ERROR = "UnhandledInvocationError"
+# A fake account id for local instances (x-fc-account-id / FC_ACCOUNT_ID).
+LOCAL_ACCOUNT_ID = "1234567890123456"
