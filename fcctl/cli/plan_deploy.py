@@ -1,3 +1,103 @@
-"""fcctl plan_deploy commands (placeholder: filled in by its owner)."""
+"""``fcctl plan`` and ``fcctl deploy``: thin wrappers around :mod:`fcctl.deploy.service`."""
 
-from fcctl.cli.main import app  # noqa: F401
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+import typer
+
+from fcctl import errors
+from fcctl.cli.context import EndpointOpt, FilesOpt, OutputOpt, ProfileOpt, merged
+from fcctl.cli.main import app
+from fcctl.ui.console import get_console
+
+FunctionOpt = typer.Option(None, "--function", help="Limit to this function (repeatable).")
+ConcurrencyOpt = typer.Option(8, "--concurrency", min=1, max=64,
+                              help="Functions observed/applied at once.")
+
+
+def _retry_reporter(action: str, attempt: int, exc: BaseException, sleep_s: float) -> None:
+    from fcctl.cloud.sdkerrors import _fields
+
+    status, code, _rid, _msg, _after, conn = _fields(exc)
+    what = code or ("connection error" if conn else f"HTTP {status}")
+    get_console().progress(f"retrying {action} ({what}), attempt {attempt + 1} in {sleep_s:.1f}s")
+
+
+def _show_warnings(prepared) -> None:
+    console = get_console()
+    for p in prepared.warnings:
+        console.warn(f"{p.location()}: {p.path}: {p.message}")
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    files: List[str] = FilesOpt,
+    function: Optional[List[str]] = FunctionOpt,
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode",
+        help="Exit 0 when nothing would change, 3 when something would.",
+    ),
+    concurrency: int = ConcurrencyOpt,
+    endpoint: Optional[str] = EndpointOpt,
+    profile: Optional[str] = ProfileOpt,
+    output: Optional[str] = OutputOpt,
+) -> None:
+    """Show what deploy would change on FC, field by field. Makes no write call."""
+    from fcctl.deploy import service
+    from fcctl.ui.render import render_plan
+
+    s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
+    prepared, _clients, the_plan = service.make_plan(
+        files, service.Target(s.endpoint, s.profile), only=function, concurrency=concurrency,
+        on_retry=_retry_reporter,
+    )
+    console = get_console()
+    _show_warnings(prepared)
+    console.result(service.plan_document(the_plan, prepared), lambda c: render_plan(c, the_plan))
+    if detailed_exitcode and the_plan.has_changes:
+        raise errors.ExitStatus(errors.EXIT_CHANGES)
+
+
+@app.command()
+def deploy(
+    ctx: typer.Context,
+    files: List[str] = FilesOpt,
+    function: Optional[List[str]] = FunctionOpt,
+    wait: bool = typer.Option(True, "--wait/--no-wait",
+                              help="Wait until FC reports lastUpdateStatus Successful."),
+    timeout: float = typer.Option(600.0, "--timeout", min=0.0,
+                                  help="Seconds to wait for FC in all (exit 4 when exceeded)."),
+    concurrency: int = ConcurrencyOpt,
+    yes: bool = typer.Option(False, "--yes", "-y",
+                             help="Apply without asking (never asks when stdin is not a terminal)."),
+    endpoint: Optional[str] = EndpointOpt,
+    profile: Optional[str] = ProfileOpt,
+    output: Optional[str] = OutputOpt,
+) -> None:
+    """Create missing functions and update changed ones; unchanged ones get no write call."""
+    from fcctl.deploy import service
+    from fcctl.deploy.executor import ExecOptions
+    from fcctl.ui.render import render_deploy, render_plan
+
+    s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
+    console = get_console()
+    target = service.Target(s.endpoint, s.profile)
+    prepared, clients, the_plan = service.make_plan(
+        files, target, only=function, concurrency=concurrency, on_retry=_retry_reporter
+    )
+    _show_warnings(prepared)
+    interactive = sys.stdin.isatty() and sys.stderr.isatty() and not console.json_mode
+    if the_plan.has_changes and interactive and not yes:
+        render_plan(console, the_plan, stream="err")
+        if not typer.confirm("Apply these changes?", default=False, err=True):
+            raise errors.UsageError("deploy cancelled; nothing was changed")
+    options = ExecOptions(wait=wait, timeout_s=timeout, concurrency=concurrency)
+    results = service.execute(prepared, clients, the_plan, options, progress=console.progress)
+    console.result(service.deploy_document(results, clients, prepared),
+                   lambda c: render_deploy(c, results))
+    code = service.exit_code_for(results)
+    if code:
+        raise errors.ExitStatus(code)

@@ -1,0 +1,204 @@
+"""The orchestrator of ``plan`` and ``deploy``. Only this module knows the order of the stages:
+
+1. **load** — ``fcctl.spec.load_spec`` (all problems at once; exit 2 before any API call);
+2. **package** — zip each local code directory deterministically, CRC-64 it
+   (:mod:`fcctl.deploy.codezip`);
+3. **connect** — one :class:`fcctl.cloud.client.FcClient` per region (:func:`fcctl.cloud.connect`);
+4. **observe** — GetFunction (+ ListTriggers where the spec manages triggers), concurrently;
+   read-only;
+5. **plan** — :func:`fcctl.deploy.planner.plan` (pure);
+6. **execute** — :class:`fcctl.deploy.executor.Executor` (skipped by ``plan``);
+7. **report** — a JSON-ready document with ``schemaVersion``; rendering is the CLI's job.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from fcctl import errors
+from fcctl.deploy import planner
+from fcctl.deploy.executor import DEFAULT_CONCURRENCY, ExecOptions, Executor, FunctionResult
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Target:
+    """Where and as whom: the raw ``--endpoint`` and ``--profile`` values."""
+
+    endpoint: str | None = None
+    profile: str | None = None
+
+
+@dataclass
+class Prepared:
+    """Stages 1–2: the desired functions (spec order), their code packages and spec warnings."""
+
+    desired: list[planner.Desired]
+    packages: dict
+    warnings: list = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) -> Prepared:
+    """Load the spec and zip the code of the selected functions (``only``: names, or all).
+
+    Raises :class:`fcctl.errors.SpecError` (exit 2) for an invalid spec, :class:`UsageError` for
+    an unknown ``--function`` name.
+    """
+    from fcctl.deploy.codezip import zip_directory
+    from fcctl.spec import LocalCode, OssCode, load_spec
+
+    loaded = load_spec(list(files), environ=os.environ)
+    functions = list(loaded.spec.functions)
+    if only:
+        names = {f.functionName for f in functions}
+        unknown = [n for n in only if n not in names]
+        if unknown:
+            raise errors.UsageError(
+                f"--function {', '.join(unknown)}: not in the spec",
+                hint="functions in the spec: " + (", ".join(sorted(names)) or "none"),
+            )
+        functions = [f for f in functions if f.functionName in set(only)]
+    desired, packages = [], {}
+    for fn in functions:
+        checksum, oss = None, None
+        if isinstance(fn.code, LocalCode):
+            try:
+                pkg = zip_directory(fn.code.path)
+            except OSError as exc:
+                raise errors.UsageError(f"{fn.functionName}: cannot read code directory "
+                                        f"{fn.code.path}: {exc.strerror or exc}") from None
+            packages[fn.functionName] = pkg
+            checksum = pkg.checksum
+        elif isinstance(fn.code, OssCode):
+            oss = {"ossBucketName": fn.code.ossBucketName, "ossObjectName": fn.code.ossObjectName}
+            packages[fn.functionName] = oss
+        desired.append(
+            planner.Desired(
+                name=fn.functionName,
+                region=fn.region,
+                body=fn.api_fields(),
+                code_checksum=checksum,
+                oss_code=oss,
+                triggers=tuple(t.api_fields() for t in (fn.triggers or [])),
+                manage_triggers="triggers" in fn.model_fields_set,
+            )
+        )
+    return Prepared(desired=desired, packages=packages, warnings=list(loaded.warnings),
+                    files=[str(f) for f in files])
+
+
+class Clients:
+    """One FcClient per region, created on first use (thread-safe)."""
+
+    def __init__(self, target: Target, on_retry: Callable | None = None) -> None:
+        self.target = target
+        self.on_retry = on_retry
+        self._by_region: dict = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, region: str | None):
+        from fcctl.cloud import connect
+
+        with self._lock:
+            client = self._by_region.get(region)
+            if client is None:
+                client = connect(self.target.endpoint, self.target.profile, region,
+                                 on_retry=self.on_retry)
+                self._by_region[region] = client
+            return client
+
+    def all(self) -> list:
+        return list(self._by_region.values())
+
+    def write_calls(self) -> int:
+        return sum(c.log.writes() for c in self.all())
+
+    def api_calls(self) -> int:
+        return sum(len([1 for _, o in c.log.calls if o != "retry"]) for c in self.all())
+
+
+def observe(clients: Clients, desired: list[planner.Desired], concurrency: int) -> dict:
+    """Stage 4: GetFunction (+ ListTriggers) for each desired function, concurrently."""
+
+    def one(want: planner.Desired):
+        client = clients(want.region)
+        fn = client.get_function(want.name)
+        triggers: tuple = ()
+        if fn is not None and want.manage_triggers:
+            triggers = tuple(client.list_triggers(want.name))
+        return want.name, planner.Live(fn, triggers)
+
+    if not desired:
+        return {}
+    # Connect serially first: credential resolution errors surface once, cleanly.
+    for region in dict.fromkeys(d.region for d in desired):
+        clients(region)
+    workers = max(1, min(concurrency, len(desired)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fcctl-observe") as pool:
+        return dict(pool.map(one, desired))
+
+
+def make_plan(files: Sequence[str], target: Target, *, only: Sequence[str] | None = None,
+              concurrency: int = DEFAULT_CONCURRENCY, on_retry: Callable | None = None):
+    """Stages 1–5. Returns ``(prepared, clients, plan)``."""
+    prepared = load_and_package(files, only)
+    clients = Clients(target, on_retry=on_retry)
+    live = observe(clients, prepared.desired, concurrency)
+    return prepared, clients, planner.plan(prepared.desired, live)
+
+
+def plan_document(plan: planner.Plan, prepared: Prepared) -> dict:
+    """The ``plan --output json`` document."""
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "command": "plan",
+        "changes": plan.has_changes,
+        "summary": plan.counts(),
+        "functions": [f.to_dict() for f in plan.functions],
+        "warnings": [p.to_dict() for p in prepared.warnings],
+    }
+
+
+def execute(prepared: Prepared, clients: Clients, the_plan: planner.Plan,
+            options: ExecOptions | None = None,
+            progress: Callable[[str], None] | None = None) -> list[FunctionResult]:
+    """Stage 6: apply ``the_plan``; results in spec order."""
+    ex = Executor(clients, prepared.packages, {d.name: d for d in prepared.desired},
+                  options or ExecOptions(), progress=progress)
+    return ex.run(the_plan)
+
+
+def deploy_document(results: list[FunctionResult], clients: Clients, prepared: Prepared) -> dict:
+    """The ``deploy --output json`` document."""
+    outcomes = [r.outcome for r in results]
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "command": "deploy",
+        "ok": all(o == "ok" for o in outcomes),
+        "summary": {
+            "functions": len(results),
+            "created": sum(1 for r in results if r.action == "create" and r.outcome == "ok"),
+            "updated": sum(1 for r in results if r.action == "update" and r.outcome == "ok"),
+            "unchanged": sum(1 for r in results if r.action == "noop"),
+            "failed": outcomes.count("failed"),
+            "timedOut": outcomes.count("timeout"),
+            "writeCalls": clients.write_calls(),
+        },
+        "functions": [r.to_dict() for r in results],
+        "warnings": [p.to_dict() for p in prepared.warnings],
+    }
+
+
+def exit_code_for(results: list[FunctionResult]) -> int:
+    """1 if any function failed, else 4 if any timed out, else 0."""
+    if any(r.outcome == "failed" for r in results):
+        return errors.EXIT_FAILED
+    if any(r.outcome == "timeout" for r in results):
+        return errors.EXIT_TIMEOUT
+    return errors.EXIT_OK

@@ -1,0 +1,72 @@
+"""Text rendering of plans and deploy results (JSON documents are built by the services)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_SYMBOL = {"create": ("+", "green"), "update": ("~", "yellow"), "noop": ("=", "dim"),
+           "delete": ("-", "red"), "replace": ("±", "magenta")}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def render_plan(console, plan, stream: str = "out") -> None:
+    """Diff-style plan: one block per function, one line per field change."""
+    out = console.out if stream == "out" else console.err
+    for fn in plan.functions:
+        sym, style = _SYMBOL.get(fn.action, ("?", None))
+        label = {"create": "will be created", "update": "will be updated",
+                 "noop": "no changes"}[fn.action]
+        out.print(f"{sym} function {fn.name} ({fn.region or '-'}): {label}", style=style,
+                  markup=False)
+        if fn.action == "update":
+            for c in fn.changes:
+                out.print(f"    {c.path}: {_fmt(c.live)} → {_fmt(c.desired)}", markup=False)
+        elif fn.action == "create":
+            for c in fn.changes:
+                out.print(f"    {c.path}: {_fmt(c.desired)}", markup=False)
+        for t in fn.triggers:
+            tsym, tstyle = _SYMBOL.get(t.action, ("?", None))
+            out.print(f"    {tsym} trigger {t.name}: {t.action}", style=tstyle, markup=False)
+            for c in t.changes:
+                out.print(f"        {c.path}: {_fmt(c.live)} → {_fmt(c.desired)}", markup=False)
+        for w in fn.warnings:
+            out.print(f"    ! {w}", style="yellow", markup=False)
+    counts = plan.counts()
+    out.print(
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['noop']} unchanged.",
+        markup=False,
+    )
+
+
+def render_deploy(console, results) -> None:
+    """A table of every function in spec order: action, outcome, duration, detail."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for col in ("FUNCTION", "ACTION", "OUTCOME", "DURATION", "DETAIL"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        detail = r.message or ""
+        if not detail and r.action != "noop":
+            detail = f"lastUpdateStatus={r.last_update_status}" if r.last_update_status else ""
+        style = {"ok": None, "failed": "red", "timeout": "yellow"}.get(r.outcome)
+        # Text(): user strings are never read as markup
+        cells = (r.name, r.action, r.outcome, f"{r.duration_s:.1f}s", detail)
+        table.add_row(*(Text(c) for c in cells), style=style)
+    console.out.print(table)
+    failed = sum(1 for r in results if r.outcome != "ok")
+    console.out.print(
+        f"{len(results)} function(s): {sum(1 for r in results if r.outcome == 'ok')} ok, "
+        f"{failed} not ok.",
+        markup=False,
+    )

@@ -1,0 +1,194 @@
+"""Planner tables: (desired, live) → expected plan. Pure: no client, no emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from fcctl import fcfacts
+from fcctl.deploy import fields
+from fcctl.deploy.planner import Desired, Live, plan, plan_function, plan_triggers
+
+BASE = {
+    "functionName": "orders",
+    "runtime": "custom.debian10",
+    "handler": "index.handler",
+    "memorySize": 512,
+    "customRuntimeConfig": {"command": ["python3", "app.py"], "port": 9000},
+    "instanceLifecycleConfig": {
+        "initializer": {"handler": "true", "timeout": 30},
+        "preStop": {"handler": "true", "timeout": 10},
+    },
+    "environmentVariables": {"LOG_LEVEL": "info"},
+}
+
+
+def live_of(body: dict, **extra) -> dict:
+    """A GetFunction-shaped answer for ``body``, with FC's output-only fields and defaults."""
+    out = {
+        **body,
+        "functionId": "abc", "functionArn": "acs:fc:cn-hangzhou:123:functions/orders",
+        "createdTime": "2026-01-01T00:00:00Z", "lastModifiedTime": "2026-01-01T00:00:00Z",
+        "codeSize": 100, "codeChecksum": "42", "state": "Active",
+        "lastUpdateStatus": "Successful", "timeout": 3, "diskSize": 512, "cpu": 0.35,
+        "instanceConcurrency": 1, "internetAccess": True, "layers": None, "tags": None,
+    }
+    out.update(extra)
+    return out
+
+
+def want(body=BASE, **kw) -> Desired:
+    return Desired(name=body["functionName"], region="cn-hangzhou", body=body, **kw)
+
+
+def test_missing_function_is_created_with_hooks_in_wire_form():
+    act = plan_function(want(code_checksum="42"), Live(None))
+    assert act.action == "create"
+    assert act.send_code
+    assert act.body["instanceLifecycleConfig"]["preStop"] == {"handler": "true", "command": [],
+                                                             "timeout": 10}
+    assert "code" not in act.body
+
+
+def test_identical_function_with_server_defaults_and_output_fields_is_noop():
+    act = plan_function(want(code_checksum="42"), Live(live_of(BASE)))
+    assert act.action == "noop", act.changes
+    assert act.body is None
+
+
+def test_changed_initializer_timeout_is_one_field_change():
+    body = {**BASE, "instanceLifecycleConfig": {
+        "initializer": {"handler": "true", "timeout": 60},
+        "preStop": {"handler": "true", "timeout": 10}}}
+    act = plan_function(want(body, code_checksum="42"), Live(live_of(BASE)))
+    assert act.action == "update"
+    assert [(c.path, c.live, c.desired) for c in act.changes] == [
+        ("instanceLifecycleConfig.initializer.timeout", 30, 60)]
+    assert act.body == {"instanceLifecycleConfig": {
+        "initializer": {"handler": "true", "command": [], "timeout": 60},
+        "preStop": {"handler": "true", "command": [], "timeout": 10}}}
+    assert not act.send_code
+
+
+def test_hook_removed_from_spec_is_cleared_with_the_clearing_body():
+    body = {**BASE, "instanceLifecycleConfig": {"initializer": {"handler": "true", "timeout": 30}}}
+    act = plan_function(want(body, code_checksum="42"), Live(live_of(BASE)))
+    assert act.action == "update"
+    assert {c.path for c in act.changes} == {"instanceLifecycleConfig.preStop.handler"}
+    assert act.body["instanceLifecycleConfig"]["preStop"] == fcfacts.cleared_hook()
+
+
+@pytest.mark.parametrize("empty", [{"handler": ""}, {"handler": "", "command": []}, {},
+                                   {"command": []}])
+def test_empty_hook_equals_unset_hook(empty):
+    """FC-NOTES §1: "" and [] mean unset — never a diff against a live function without it."""
+    live_body = {**BASE, "instanceLifecycleConfig": {"initializer": {"handler": "true",
+                                                                      "timeout": 30}}}
+    body = {**BASE, "instanceLifecycleConfig": {"initializer": {"handler": "true", "timeout": 30},
+                                                "preStop": empty}}
+    live = live_of(live_body)
+    live["instanceLifecycleConfig"]["preStop"] = {"handler": "", "command": None, "timeout": 3}
+    assert plan_function(want(body, code_checksum="42"), Live(live)).action == "noop"
+
+
+def test_switching_initializer_type_clears_the_other_type():
+    gpu = {**BASE, "runtime": "custom-container", "gpuConfig": {"gpuType": "fc.gpu.tesla.1"},
+           "instanceLifecycleConfig": {"initializer": {"command": ["/bin/sh", "/code/w.sh"],
+                                                       "timeout": 60}}}
+    live = live_of({**gpu, "instanceLifecycleConfig": {"initializer": {"handler": "true",
+                                                                        "timeout": 60}}})
+    act = plan_function(want(gpu), Live(live))
+    paths = {c.path for c in act.changes}
+    assert paths == {"instanceLifecycleConfig.initializer.handler",
+                     "instanceLifecycleConfig.initializer.command"}
+    assert act.body["instanceLifecycleConfig"]["initializer"] == {
+        "handler": "", "command": ["/bin/sh", "/code/w.sh"], "timeout": 60}
+
+
+def test_code_checksum_change_sends_code_only():
+    act = plan_function(want(code_checksum="43"), Live(live_of(BASE)))
+    assert act.action == "update"
+    assert act.send_code
+    assert [c.path for c in act.changes] == ["code.checksum"]
+    assert act.body == {}
+
+
+def test_shape_differences_are_not_changes():
+    body = {**BASE, "layers": ["acs:fc:cn-hangzhou:123:layers/x/versions/1"],
+            "tags": {"team": "a"}, "customContainerConfig": {"image": "reg/x:1"}}
+    live = live_of(body, layers=[{"arn": "acs:fc:cn-hangzhou:123:layers/x/versions/1",
+                                  "size": 10}],
+                   tags=[{"Key": "team", "Value": "a"}],
+                   customContainerConfig={"image": "reg/x:1", "resolvedImageUri": "reg/x@sha256:1",
+                                          "accelerationInfo": {"status": "Ready"}})
+    assert plan_function(want(body, code_checksum="42"), Live(live)).action == "noop"
+
+
+def test_rollout_marker_is_ignored_and_preserved():
+    live = live_of(BASE, environmentVariables={"LOG_LEVEL": "info", fcfacts.ROLLOUT_ENV: "r1"})
+    assert plan_function(want(code_checksum="42"), Live(live)).action == "noop"
+    body = {**BASE, "environmentVariables": {"LOG_LEVEL": "debug"}}
+    act = plan_function(want(body, code_checksum="42"), Live(live))
+    assert act.body["environmentVariables"] == {"LOG_LEVEL": "debug", fcfacts.ROLLOUT_ENV: "r1"}
+
+
+def test_secret_values_are_masked_in_changes():
+    body = {**BASE, "environmentVariables": {"LOG_LEVEL": "info", "DB_PASSWORD": "hunter2"}}
+    act = plan_function(want(body, code_checksum="42"), Live(live_of(BASE)))
+    (change,) = act.changes
+    assert change.path == "environmentVariables.DB_PASSWORD"
+    assert change.desired == fcfacts.MASK
+    assert "hunter2" not in repr(act.changes)
+    created = plan_function(want(body), Live(None))
+    assert "hunter2" not in repr(created.changes)
+
+
+def test_fields_the_spec_omits_are_not_compared():
+    body = {k: v for k, v in BASE.items() if k != "memorySize"}
+    live = live_of(BASE, memorySize=4096)
+    assert plan_function(want(body, code_checksum="42"), Live(live)).action == "noop"
+
+
+def test_tags_difference_is_a_warning_not_an_update():
+    body = {**BASE, "tags": {"team": "b"}}
+    live = live_of(BASE, tags=[{"Key": "team", "Value": "a"}])
+    act = plan_function(want(body, code_checksum="42"), Live(live))
+    assert act.action == "noop"
+    assert act.warnings
+
+
+def test_triggers_create_update_replace_delete():
+    desired = (
+        {"triggerName": "http", "triggerType": "http",
+         "triggerConfig": {"authType": "anonymous", "methods": ["GET"]}},
+        {"triggerName": "tick", "triggerType": "timer",
+         "triggerConfig": {"cronExpression": "@every 5m", "enable": True}},
+        {"triggerName": "new", "triggerType": "timer", "triggerConfig": {"cronExpression": "@every 1m"}},
+    )
+    live = (
+        {"triggerName": "http", "triggerType": "http",
+         "triggerConfig": '{"authType":"anonymous","methods":["GET"],"disableURLInternet":false}'},
+        {"triggerName": "tick", "triggerType": "http", "triggerConfig": "{}"},
+        {"triggerName": "old", "triggerType": "timer", "triggerConfig": "{}"},
+    )
+    acts = {t.name: t.action for t in plan_triggers(desired, live)}
+    assert acts == {"tick": "replace", "new": "create", "old": "delete"}
+    changed = ({**desired[0], "triggerConfig": {"authType": "function", "methods": ["GET"]}},)
+    (upd,) = plan_triggers(changed, live[:1])
+    assert upd.action == "update"
+    assert [c.path for c in upd.changes] == ["triggerConfig.authType"]
+
+
+def test_plan_keeps_spec_order_and_counts():
+    a, b = want(code_checksum="42"), want({**BASE, "functionName": "b"})
+    p = plan([b, a], {"orders": Live(live_of(BASE))})
+    assert [f.name for f in p.functions] == ["b", "orders"]
+    assert p.counts() == {"create": 1, "update": 0, "noop": 1}
+    assert p.has_changes
+
+
+def test_export_fields_round_trip_to_noop():
+    live = live_of(BASE)
+    exported = fields.export_fields(live)
+    assert "functionArn" not in exported and "codeChecksum" not in exported
+    act = plan_function(want(exported, code_checksum="42"), Live(live))
+    assert act.action == "noop", act.changes
