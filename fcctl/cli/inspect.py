@@ -1,3 +1,151 @@
-"""fcctl inspect commands (placeholder: filled in by its owner)."""
+"""``fcctl get`` and ``fcctl export``: read live functions (read-only API calls)."""
 
-from fcctl.cli.main import app  # noqa: F401
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from fcctl import errors
+from fcctl.cli.context import EndpointOpt, OutputOpt, ProfileOpt, merged
+from fcctl.cli.main import app
+from fcctl.ui.console import get_console
+
+RegionOpt = typer.Option(
+    None, "--region", envvar="ALIBABA_CLOUD_REGION_ID",
+    help="Region of the function(s), e.g. cn-hangzhou (needed for the public endpoint).",
+)
+
+
+def _client(ctx, endpoint, profile, output, region):
+    from fcctl.cloud import connect
+
+    s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
+    return connect(s.endpoint, s.profile, region)
+
+
+def _fetch(client, name: str) -> dict:
+    fn = client.get_function(name)
+    if fn is None:
+        raise errors.ApiError(
+            f"function {name} does not exist", code="FunctionNotFound", action="GetFunction",
+            hint="check the name, the region and the endpoint",
+        )
+    return fn
+
+
+@app.command()
+def get(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Function name."),
+    region: Optional[str] = RegionOpt,
+    endpoint: Optional[str] = EndpointOpt,
+    profile: Optional[str] = ProfileOpt,
+    output: Optional[str] = OutputOpt,
+) -> None:
+    """Show a live function: its lifecycle hooks, state and lastUpdateStatus."""
+    from fcctl.deploy.fields import HOOKS, hook_is_set, mask
+
+    client = _client(ctx, endpoint, profile, output, region)
+    fn = _fetch(client, name)
+    env = {k: mask(f"environmentVariables.{k}", v)
+           for k, v in (fn.get("environmentVariables") or {}).items()}
+    shown = dict(fn)
+    if env:
+        shown["environmentVariables"] = env
+
+    def render(console):
+        ilc = fn.get("instanceLifecycleConfig") or {}
+        lines = [
+            ("function", fn.get("functionName")),
+            ("arn", fn.get("functionArn")),
+            ("runtime", fn.get("runtime")),
+            ("state", fn.get("state")),
+            ("lastUpdateStatus", fn.get("lastUpdateStatus")),
+        ]
+        if fn.get("lastUpdateStatusReason"):
+            lines.append(("lastUpdateStatusReason",
+                          f"{fn.get('lastUpdateStatusReasonCode')}: {fn.get('lastUpdateStatusReason')}"))
+        lines += [
+            ("memorySize", f"{fn.get('memorySize')} MB"),
+            ("cpu", f"{fn.get('cpu')} vCPU"),
+            ("timeout", f"{fn.get('timeout')} s"),
+            ("lastModifiedTime", fn.get("lastModifiedTime")),
+            ("codeChecksum", fn.get("codeChecksum")),
+        ]
+        for h in HOOKS:
+            hook = ilc.get(h) or {}
+            if not hook_is_set(hook):
+                lines.append((h, "not set"))
+            elif hook.get("command"):
+                lines.append((h, f"command {hook.get('command')} (timeout {hook.get('timeout')} s)"))
+            else:
+                lines.append((h, f"handler {hook.get('handler')!r} (timeout {hook.get('timeout')} s)"))
+        for k, v in sorted(env.items()):
+            lines.append((f"env {k}", v))
+        width = max(len(k) for k, _ in lines)
+        for k, v in lines:
+            console.print(f"{k.ljust(width)}  {'' if v is None else v}")
+
+    get_console().result({"schemaVersion": 1, "function": shown}, render)
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    names: List[str] = typer.Argument(..., help="Function names."),
+    region: Optional[str] = RegionOpt,
+    endpoint: Optional[str] = EndpointOpt,
+    profile: Optional[str] = ProfileOpt,
+    output: Optional[str] = OutputOpt,
+) -> None:
+    """Print live functions as fc.yaml (planning the exported file shows no changes).
+
+    Code is not downloaded: each function gets ``code: ./<name>`` to fill in (custom-container
+    functions need none). Secret-looking environment values are written as ``${env:NAME}``.
+    """
+    import yaml
+
+    from fcctl import fcfacts
+    from fcctl.deploy.fields import export_fields
+
+    client = _client(ctx, endpoint, profile, output, region)
+    functions = []
+    for name in names:
+        fn = _fetch(client, name)
+        spec_fn = {"functionName": fn.get("functionName", name)}
+        spec_fn.update({k: v for k, v in export_fields(fn).items() if k != "functionName"})
+        env = spec_fn.get("environmentVariables") or {}
+        for k in list(env):
+            if fcfacts.is_secret_name(k):
+                env[k] = "${env:%s}" % k
+        if fn.get("runtime") != fcfacts.CONTAINER_RUNTIME:
+            spec_fn["code"] = f"./{name}"
+        triggers = client.list_triggers(name)
+        if triggers:
+            spec_fn["triggers"] = [_export_trigger(t) for t in triggers]
+        functions.append(spec_fn)
+    doc = {"region": region or client.region or "cn-hangzhou", "functions": functions}
+
+    def render(console):
+        import sys
+
+        sys.stdout.write(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+
+    get_console().result({"schemaVersion": 1, "spec": doc}, render)
+
+
+def _export_trigger(t: dict) -> dict:
+    import json
+
+    out = {k: t[k] for k in ("triggerName", "triggerType", "qualifier", "description",
+                             "invocationRole", "sourceArn") if t.get(k)}
+    cfg = t.get("triggerConfig")
+    if isinstance(cfg, str):
+        try:
+            cfg = json.loads(cfg)
+        except ValueError:
+            pass
+    if cfg:
+        out["triggerConfig"] = cfg
+    return out

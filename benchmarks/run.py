@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""fcctl benchmarks: every figure is a ratio measured in this one run, on this machine.
+
+    python benchmarks/run.py            # all
+    python benchmarks/run.py startup    # or: validate, deploy
+
+* startup  — `fcctl --help` vs a bare `python -c "import typer"` (goal <= 1.5x)
+* validate — `fcctl validate -f fc.yaml.example` vs `python -c "import alibabacloud_fc20230330.client"`
+             (goal <= 0.6x)
+* deploy   — against `fcctl emulator serve --latency-ms 50`: wall time of deploying 40 changed
+             functions at the default concurrency as a ratio of `--concurrency 1` (goal <= 0.25),
+             and the number of write calls a no-op deploy of 40 functions makes (goal 0).
+
+Timings are medians of repeated runs (subprocesses, so imports are cold in each).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+FCCTL = [PY, "-m", "fcctl"]
+
+
+def median_time(cmd: list[str], runs: int, env=None, cwd=None) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, env=env, cwd=cwd)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    return statistics.median(times)
+
+
+def bench_startup(runs: int = 15) -> dict:
+    median_time(FCCTL + ["--help"], 2)  # warm the page cache / .pyc
+    help_s = median_time(FCCTL + ["--help"], runs)
+    typer_s = median_time([PY, "-c", "import typer"], runs)
+    return {"fcctl --help (s)": help_s, "import typer (s)": typer_s,
+            "ratio": help_s / typer_s, "goal": "<= 1.5"}
+
+
+def bench_validate(runs: int = 15) -> dict:
+    cmd = FCCTL + ["validate", "-f", str(ROOT / "fc.yaml.example")]
+    median_time(cmd, 2)
+    validate_s = median_time(cmd, runs)
+    sdk_s = median_time([PY, "-c", "import alibabacloud_fc20230330.client"], runs)
+    return {"fcctl validate (s)": validate_s, "import SDK (s)": sdk_s,
+            "ratio": validate_s / sdk_s, "goal": "<= 0.6"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_spec(dir_: Path, n: int, level: str) -> Path:
+    app = dir_ / "app"
+    app.mkdir(exist_ok=True)
+    (app / "app.py").write_text("print('hello')\n")
+    lines = ["region: cn-hangzhou", "functions:"]
+    for i in range(n):
+        lines += [
+            f"  - functionName: bench-{i:02d}",
+            "    runtime: custom.debian10",
+            "    handler: index.handler",
+            "    code: ./app",
+            "    customRuntimeConfig: {command: [python3, app.py], port: 9000}",
+            "    memorySize: 512",
+            "    environmentVariables:",
+            f"      LEVEL: {level}",
+            "    instanceLifecycleConfig:",
+            "      initializer: {handler: \"true\", timeout: 30}",
+            "      preStop: {handler: \"true\", timeout: 10}",
+        ]
+    spec = dir_ / "fc.yaml"
+    spec.write_text("\n".join(lines) + "\n")
+    return spec
+
+
+def bench_deploy(n: int = 40, latency_ms: int = 50) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="fcctl-bench-"))
+    port = _free_port()
+    env = dict(os.environ, ALIBABA_CLOUD_ACCESS_KEY_ID="bench", ALIBABA_CLOUD_ACCESS_KEY_SECRET="bench-secret")
+    server = subprocess.Popen(
+        FCCTL + ["emulator", "serve", "--port", str(port), "--state", str(tmp / "state.db"),
+                 "--latency-ms", str(latency_ms)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/_fcctl/health", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.05)
+        base = FCCTL + ["--endpoint", url, "deploy", "-f"]
+
+        def deploy(level: str, *extra: str) -> float:
+            spec = _write_spec(tmp, n, level)
+            t0 = time.perf_counter()
+            proc = subprocess.run(base + [str(spec), *extra], env=env, capture_output=True)
+            elapsed = time.perf_counter() - t0
+            if proc.returncode != 0:
+                raise SystemExit(f"deploy failed: {proc.stderr.decode()[-800:]}")
+            return elapsed
+
+        deploy("create")
+        serial = deploy("serial", "--concurrency", "1")
+        concurrent = deploy("concurrent")
+        urllib.request.urlopen(urllib.request.Request(url + "/_fcctl/requests", method="DELETE")).read()
+        deploy("concurrent")  # unchanged: a no-op deploy
+        log = json.loads(urllib.request.urlopen(url + "/_fcctl/requests").read())["requests"]
+        writes = [r for r in log if r["method"] in ("POST", "PUT", "DELETE")
+                  and r["path"].startswith("/2023-03-30/")]
+    finally:
+        server.terminate()
+        server.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        f"deploy {n} changed, --concurrency 1 (s)": serial,
+        f"deploy {n} changed, default concurrency (s)": concurrent,
+        "ratio": concurrent / serial, "goal": "<= 0.25",
+        f"write calls of a no-op deploy of {n}": len(writes), "writes goal": 0,
+    }
+
+
+def main(argv: list[str]) -> int:
+    which = argv or ["startup", "validate", "deploy"]
+    benches = {"startup": bench_startup, "validate": bench_validate, "deploy": bench_deploy}
+    for name in which:
+        result = benches[name]()
+        print(f"== {name}")
+        for k, v in result.items():
+            print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,51 @@
+"""Start-up: commands that make no API call must not import the FC SDK (about 0.4-0.7 s)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from fcctl.cli.main import main
+    code = main({argv!r})
+    heavy = sorted(m for m in sys.modules if m.startswith(("alibabacloud", "darabonba", "Tea")))
+    sys.stderr.write("\\n" + json.dumps({{"code": code, "heavy": heavy}}) + "\\n")
+    """
+)
+
+
+def run_probe(argv: list[str], cwd=None) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(argv=argv)],
+        capture_output=True, text=True, cwd=cwd, timeout=120,
+    )
+    last = proc.stderr.strip().splitlines()[-1]
+    return json.loads(last)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["deploy", "--help"], ["plan", "--help"]])
+def test_help_does_not_import_the_sdk(argv):
+    out = run_probe(argv)
+    assert out["code"] == 0
+    assert out["heavy"] == []
+
+
+def test_main_module_runs_as_script():
+    proc = subprocess.run([sys.executable, "-m", "fcctl", "--help"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0
+    assert "deploy" in proc.stdout and "plan" in proc.stdout
+
+
+def test_plan_imports_the_sdk_so_the_probe_can_see_it(tmp_path, monkeypatch):
+    """The probe itself must be able to fail: a command that calls the API does import the SDK."""
+    spec = tmp_path / "fc.yaml"
+    spec.write_text("region: cn-hangzhou\nfunctions: []\n")
+    out = run_probe(["--endpoint", "http://127.0.0.1:9", "plan", "-f", str(spec)], cwd=tmp_path)
+    assert out["heavy"] != [] or out["code"] != 0
