@@ -1,0 +1,188 @@
+"""``load_spec``: files -> located trees -> overlay merge -> checks -> pydantic models."""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from fcctl.errors import Problem, SpecError
+from fcctl.spec import rules
+from fcctl.spec.keys import check_keys
+from fcctl.spec.merge import check_duplicate_names, merge
+from fcctl.spec.messages import reword
+from fcctl.spec.models import FunctionSpec, Spec
+from fcctl.spec.yamlmarks import (
+    Loc,
+    PathT,
+    Plain,
+    YMap,
+    YScalar,
+    YSeq,
+    deref,
+    load_yaml_file,
+    problem,
+    to_plain,
+)
+
+
+@dataclass
+class LoadedSpec:
+    """Result of :func:`load_spec`: the validated ``spec``, its ``warnings`` (Problems with
+    severity ``"warning"``), the ``files`` read (as given) and ``plain`` (merged data with the
+    location of every path, for callers that point at lines)."""
+
+    spec: Spec
+    warnings: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    plain: Plain | None = None
+
+
+def _check_top(root, label: str, problems: list[Problem]) -> bool:
+    node = deref(root)
+    if not isinstance(node, YMap):
+        what = "a list" if isinstance(node, YSeq) else "a single value"
+        problems.append(problem(node.loc, "", (
+            f"the top level must be a mapping with `region:` and `functions:`, not {what}")))
+        return False
+    ok = True
+    if "functions" in node.items:
+        kloc, value = node.items["functions"]
+        fv = deref(value)
+        if isinstance(fv, YSeq):
+            check_duplicate_names(fv, "functionName", ("functions",), problems)
+            for i, item in enumerate(fv.items):
+                fn = deref(item)
+                if isinstance(fn, YMap) and "triggers" in fn.items:
+                    tv = deref(fn.items["triggers"][1])
+                    if isinstance(tv, YSeq):
+                        check_duplicate_names(tv, "triggerName", ("functions", i, "triggers"), problems)
+        elif not (isinstance(fv, YScalar) and fv.value is None):
+            problems.append(problem(fv.loc, ("functions",), (
+                "functions must be a list of functions, each starting with `- functionName: …`")))
+            ok = False
+    return ok
+
+
+def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | None = None) -> LoadedSpec:
+    """Load, merge (in order, later wins) and validate spec files.
+
+    ``environ`` feeds ``${env:NAME}`` (``None``: the process environment). Raises
+    :class:`fcctl.errors.SpecError` with every problem (errors and warnings, each at
+    file:line:column) if there is any error; otherwise returns :class:`LoadedSpec`.
+    """
+    files = [str(f) for f in files] or ["fc.yaml"]
+    problems: list[Problem] = []
+    trees = []
+    dirs: dict[str, Path] = {}
+    failed = False
+    for label in files:
+        path = Path(label)
+        dirs[label] = path.resolve().parent if path.parent else Path.cwd()
+        tree = load_yaml_file(path, label, environ, problems)
+        if tree is None:
+            failed = True
+            continue
+        if not _check_top(tree, label, problems):
+            failed = True
+            continue
+        trees.append(tree)
+    if failed or not trees:
+        raise SpecError(_sorted(problems, files))
+
+    merged = trees[0]
+    for tree in trees[1:]:
+        merged = merge(merged, tree)
+    plain = to_plain(merged, problems)
+    if plain is None:
+        raise SpecError(_sorted(problems, files))
+
+    reported = check_keys(plain, problems)
+    reported |= rules.check(plain, dirs, problems)
+    data = _for_models(plain, dirs)
+    spec = None
+    try:
+        spec = Spec.model_validate(data)
+    except Exception as exc:  # pydantic.ValidationError (imported lazily by pydantic itself)
+        errors = getattr(exc, "errors", None)
+        if errors is None:
+            raise
+        for err in errors(include_url=False):
+            if err.get("type") == "extra_forbidden":
+                continue  # check_keys reported it, with did-you-mean
+            path = _data_path(plain.data, err.get("loc", ()))
+            if _covered(path, reported):
+                continue
+            problems.append(problem(plain.loc(path), path, reword(err, path)))
+            reported.add(path)
+
+    problems = _sorted(problems, files)
+    if spec is None or any(p.severity == "error" for p in problems):
+        raise SpecError(problems)
+    _finish(spec, plain, dirs)
+    return LoadedSpec(spec=spec, warnings=[p for p in problems if p.severity == "warning"],
+                      files=files, plain=plain)
+
+
+def _sorted(problems: list[Problem], files: list[str]) -> list[Problem]:
+    order = {f: i for i, f in enumerate(files)}
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (order.get(p.file, len(order)), p.line, p.column))
+
+
+def _covered(path: PathT, reported: set) -> bool:
+    """A problem at ``path`` is redundant if a check already reported it or an ancestor."""
+    for i in range(len(path), 0, -1):
+        if path[:i] in reported:
+            return True
+    return False
+
+
+def _data_path(data, loc: tuple) -> PathT:
+    """pydantic's ``loc`` -> a path into the data (drops union/validator tags)."""
+    out: list = []
+    cur = data
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(cur, dict) and isinstance(part, str) and not any(c in part for c in "[]("):
+            out.append(part)  # a missing key: point at its mapping, name the key
+            cur = None
+        else:
+            continue
+    return tuple(out)
+
+
+def _code_file_dir(plain: Plain, path: PathT, dirs: dict[str, Path]) -> Path:
+    return dirs.get(plain.loc(path).file, Path.cwd())
+
+
+def _for_models(plain: Plain, dirs: dict[str, Path]) -> object:
+    """The data pydantic validates: local ``code`` paths made absolute (relative to the file
+    that set them)."""
+    data = copy.deepcopy(plain.data)
+    fns = data.get("functions") if isinstance(data, dict) else None
+    if isinstance(fns, list):
+        for i, fn in enumerate(fns):
+            if isinstance(fn, dict) and isinstance(fn.get("code"), str) and fn["code"]:
+                base = _code_file_dir(plain, ("functions", i, "code"), dirs)
+                fn["code"] = str((base / fn["code"]).resolve())
+    return data
+
+
+def _finish(spec: Spec, plain: Plain, dirs: dict[str, Path]) -> None:
+    for i, fn in enumerate(spec.functions):
+        loc: Loc = plain.loc(("functions", i, "functionName"))
+        fn._source_file = loc.file
+        fn._base_dir = dirs.get(loc.file, Path.cwd())
+        if fn.region is None and spec.region is not None:
+            fn.region = spec.region
+
+
+__all__ = ["LoadedSpec", "load_spec", "FunctionSpec"]

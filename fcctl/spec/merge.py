@@ -1,0 +1,85 @@
+"""Overlays: ``-f fc.yaml -f fc.prod.yaml`` merges located trees in order (docker compose style).
+
+* mappings deep-merge, the later file wins for scalars and lists;
+* ``functions`` merge by ``functionName`` (a function only in an overlay is appended) and each
+  function's ``triggers`` by ``triggerName``;
+* a null value in an overlay removes the key (null means "unset" everywhere in a spec).
+
+Nodes keep their own locations, so a problem in a merged value points into the file that
+holds it.
+"""
+
+from __future__ import annotations
+
+from fcctl.errors import Problem
+from fcctl.spec.yamlmarks import PathT, YMap, YNode, YScalar, YSeq, deref, problem
+
+_BY_NAME = {"functions": "functionName", "triggers": "triggerName"}
+
+
+def _name_of(item: YNode | None, name_key: str):
+    item = deref(item)
+    if isinstance(item, YMap) and name_key in item.items:
+        value = deref(item.items[name_key][1])
+        if isinstance(value, YScalar) and isinstance(value.value, (str, int)):
+            return str(value.value)
+    return None
+
+
+def check_duplicate_names(seq: YSeq, name_key: str, path: PathT, problems: list[Problem]) -> None:
+    """Report the second and later items of ``seq`` whose ``name_key`` repeats an earlier one."""
+    first: dict[str, YNode] = {}
+    for i, item in enumerate(seq.items):
+        name = _name_of(item, name_key)
+        if name is None:
+            continue
+        if name in first:
+            at = deref(deref(item).items[name_key][1]).loc
+            prev = deref(deref(first[name]).items[name_key][1]).loc
+            where = f"line {prev.line}" if prev.file == at.file else f"{prev.file}:{prev.line}"
+            problems.append(problem(at, path + (i, name_key), (
+                f"{name_key} {name} is defined twice (first at {where}); names must be unique — "
+                "rename one, or put overrides in an overlay file (-f)")))
+        else:
+            first[name] = item
+
+
+def merge(base: YNode | None, over: YNode | None, path: PathT = ()) -> YNode | None:
+    """Merge ``over`` onto ``base`` (neither is modified); returns the merged tree."""
+    b, o = deref(base), deref(over)
+    if o is None:
+        return base
+    if isinstance(o, YScalar) and o.value is None:
+        return None
+    if isinstance(b, YMap) and isinstance(o, YMap):
+        out = YMap(b.loc, items=dict(b.items))
+        for key, (kloc, value) in o.items.items():
+            v = deref(value)
+            if isinstance(v, YScalar) and v.value is None:
+                out.items.pop(key, None)
+                continue
+            if key in out.items:
+                merged = merge(out.items[key][1], value, path + (key,))
+                out.items[key] = (out.items[key][0], merged)
+            else:
+                out.items[key] = (kloc, value)
+        return out
+    name_key = _BY_NAME.get(path[-1]) if path and isinstance(path[-1], str) else None
+    if name_key and isinstance(b, YSeq) and isinstance(o, YSeq):
+        items = list(b.items)
+        index = {}
+        for i, item in enumerate(items):
+            name = _name_of(item, name_key)
+            if name is not None and name not in index:
+                index[name] = i
+        for item in o.items:
+            name = _name_of(item, name_key)
+            if name is not None and name in index:
+                i = index[name]
+                items[i] = merge(items[i], item, path + (i,))
+            else:
+                if name is not None:
+                    index[name] = len(items)
+                items.append(item)
+        return YSeq(b.loc, items=items)
+    return over

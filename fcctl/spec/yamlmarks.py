@@ -1,0 +1,540 @@
+"""YAML loading that keeps where every key and value was written.
+
+``load_yaml_file(path, label, environ, problems)`` reads one file and returns a tree of
+:class:`YMap` / :class:`YSeq` / :class:`YScalar` / :class:`YAlias` nodes, each with a
+:class:`Loc` (file label, 1-based line and column). Problems (syntax, duplicate keys, tabs,
+invalid UTF-8, size / depth / alias budgets, unset ``${env:…}`` variables) are appended to
+``problems``; the function never raises for bad input.
+
+The tree is built from PyYAML's *event* stream by an iterative composer (no recursion, so deep
+nesting cannot raise ``RecursionError``), with the C parser when PyYAML has it (its events keep
+line/column marks). ``to_plain`` turns a tree into plain Python data plus a map
+``path -> Loc`` for values and keys; it expands aliases under a node budget (billion laughs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+
+from fcctl.errors import Problem
+
+# Hostile-input budgets. A real fc.yaml is a few KB, a dozen levels deep, a few hundred nodes.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 100_000
+
+_Loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+
+PathT = tuple  # tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A position in a spec file: ``file`` as the user named it, 1-based ``line``/``column``."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(eq=False)
+class YNode:
+    loc: Loc
+
+
+@dataclass(eq=False)
+class YScalar(YNode):
+    value: Any = None
+    from_env: bool = False  # the value came (at least partly) from ${env:…}
+
+
+@dataclass(eq=False)
+class YMap(YNode):
+    # key -> (key location, value node); insertion order = file order
+    items: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class YSeq(YNode):
+    items: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class YAlias(YNode):
+    """``*name``: a reference to an anchored node (expanded by :func:`to_plain` under budget)."""
+
+    target: YNode = None  # type: ignore[assignment]
+    name: str = ""
+
+
+def deref(node: YNode | None) -> YNode | None:
+    while isinstance(node, YAlias):
+        node = node.target
+    return node
+
+
+def format_path(path: PathT) -> str:
+    """``("functions", 0, "instanceLifecycleConfig")`` -> ``functions[0].instanceLifecycleConfig``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def problem(loc: Loc, path: PathT | str, message: str, severity: str = "error") -> Problem:
+    p = path if isinstance(path, str) else format_path(path)
+    return Problem(loc.file, loc.line, loc.column, p, message, severity)
+
+
+# --- ${env:NAME} / ${env:NAME:-default} ------------------------------------------------------
+
+_ENV_RE = re.compile(r"\$\$|\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_BAD_ENV_RE = re.compile(r"\$\{(?!env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\})[^}]*\}?")
+
+
+def substitute_env(text: str, environ: Mapping[str, str] | None) -> tuple[str, list[str], bool]:
+    """Expand ``${env:NAME}`` and ``${env:NAME:-default}`` in ``text``; ``$$`` is a literal ``$``.
+
+    Returns ``(result, missing_names, used_env)``. ``environ=None`` means the process
+    environment. A variable that is unset (and has no default) is reported in ``missing_names``;
+    an empty value counts as set (like docker compose's ``:-`` only for unset).
+    """
+    if "$" not in text:
+        return text, [], False
+    import os
+
+    env = os.environ if environ is None else environ
+    missing: list[str] = []
+    used = False
+
+    def repl(m: re.Match) -> str:
+        nonlocal used
+        if m.group(0) == "$$":
+            return "$"
+        used = True
+        name, default = m.group(1), m.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        missing.append(name)
+        return ""
+
+    return _ENV_RE.sub(repl, text), missing, used
+
+
+# --- scalar construction -------------------------------------------------------------------
+
+_resolver = yaml.resolver.Resolver()
+_constructor = yaml.constructor.SafeConstructor()
+_BASIC_TAGS = {
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:str",
+}
+
+
+def _scalar_value(tag: str, text: str, mark) -> Any:
+    if tag in _BASIC_TAGS:
+        node = yaml.ScalarNode(tag, text, mark, mark)
+        return _constructor.yaml_constructors[tag](_constructor, node)
+    return text  # timestamps, binary…: keep the text as written (FC fields are strings)
+
+
+def _resolve_plain(text: str) -> str:
+    return _resolver.resolve(yaml.ScalarNode, text, (True, False))
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+class _Abort(Exception):
+    def __init__(self, prob: Problem):
+        self.problem = prob
+
+
+def _line_col_of_offset(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    last_nl = data.rfind(b"\n", 0, offset)
+    return line, offset - last_nl  # 1-based column (bytes)
+
+
+def _tab_lines(text: str) -> list[tuple[int, int]]:
+    """(line, column) of each line whose indentation contains a tab (1-based)."""
+    out = []
+    for i, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip(" \t")
+        indent = line[: len(line) - len(stripped)]
+        if "\t" in indent and stripped and not stripped.startswith("#"):
+            out.append((i, indent.index("\t") + 1))
+    return out
+
+
+def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
+    """Read a spec file as UTF-8 under the size cap; append a problem and return None on failure."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(problem(Loc(label, 1, 1), "", (
+                f"the file is {size / 1048576:.1f} MB; fcctl reads spec files up to "
+                f"{MAX_FILE_BYTES // 1048576} MB (a real fc.yaml is a few KB) — is this the right file?")))
+            return None
+        data = path.read_bytes()
+    except FileNotFoundError:
+        problems.append(problem(Loc(label, 1, 1), "", "file not found; pass the spec with -f PATH"))
+        return None
+    except IsADirectoryError:
+        problems.append(problem(Loc(label, 1, 1), "", "this is a directory; pass a YAML file with -f PATH"))
+        return None
+    except OSError as exc:
+        problems.append(problem(Loc(label, 1, 1), "", f"cannot read the file: {exc.strerror}"))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col_of_offset(data, exc.start)
+        problems.append(problem(Loc(label, line, col), "", (
+            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8")))
+        return None
+
+
+def load_yaml_file(
+    path: Path, label: str, environ: Mapping[str, str] | None, problems: list[Problem]
+) -> YNode | None:
+    """Load one spec file into a located tree (see module doc). Returns None if nothing usable."""
+    text = read_text(path, label, problems)
+    if text is None:
+        return None
+    return load_yaml_text(text, label, environ, problems)
+
+
+def load_yaml_text(
+    text: str, label: str, environ: Mapping[str, str] | None, problems: list[Problem]
+) -> YNode | None:
+    """Like :func:`load_yaml_file` for text already read (``label`` names it in problems)."""
+    local: list[Problem] = []
+    try:
+        root = _compose(text, label, environ, local)
+    except _Abort as exc:
+        problems.extend(local)
+        problems.append(exc.problem)
+        return None
+    except yaml.YAMLError as exc:
+        problems.extend(local)
+        problems.append(_yaml_error_problem(exc, text, label))
+        return None
+    problems.extend(local)
+    if root is None:
+        problems.append(problem(Loc(label, 1, 1), "", (
+            "the file holds no spec (it is empty or only comments); write at least "
+            "`region:` and a `functions:` list")))
+    return root
+
+
+def _yaml_error_problem(exc: yaml.YAMLError, text: str, label: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        pos = exc.position
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        ch = exc.character
+        code = ord(ch) if isinstance(ch, str) else ch
+        return problem(Loc(label, line, col), "", (
+            f"control character U+{code:04X} is not allowed in YAML; remove it"))
+    line = mark.line + 1 if mark else 1
+    col = mark.column + 1 if mark else 1
+    tabs = [t for t in _tab_lines(text) if t[0] <= line]
+    if tabs:
+        tl, tc = tabs[0]
+        return problem(Loc(label, tl, tc), "", (
+            "tab character used for indentation; YAML indents with spaces only — replace the "
+            "tab with spaces"))
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    ctx = getattr(exc, "context", None)
+    msg = f"YAML syntax error: {what}" + (f" ({ctx})" if ctx else "")
+    if "mapping values are not allowed" in what:
+        msg += "; a value that contains ': ' must be quoted"
+    return problem(Loc(label, line, col), "", msg)
+
+
+class _Frame:
+    __slots__ = ("node", "key", "key_loc", "key_merge", "seen", "last_key", "merges")
+
+    def __init__(self, node: YNode) -> None:
+        self.node = node
+        self.key = None  # pending key (maps): set after a key scalar, cleared after its value
+        self.key_loc = None
+        self.key_merge = False  # the pending key is a plain `<<` (YAML merge key)
+        self.seen: dict = {}
+        self.last_key = None  # key of the most recent value (for paths of nested nodes)
+        self.merges: list = []
+
+
+def _stack_path(stack: list) -> PathT:
+    """Key path of the node about to be added (for problems raised while composing)."""
+    out: list = []
+    for i, frame in enumerate(stack):
+        inner = i + 1 < len(stack)
+        if isinstance(frame.node, YSeq):
+            out.append(len(frame.node.items) - (1 if inner else 0))
+        elif inner:
+            out.append(frame.last_key)
+        elif frame.key is not None:
+            out.append(frame.key)
+    return tuple(out)
+
+
+def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode | None:
+    """Iterative composer: events -> located tree. Raises yaml.YAMLError / _Abort."""
+
+    def loc_of(mark) -> Loc:
+        return Loc(label, mark.line + 1, mark.column + 1)
+
+    anchors: dict[str, YNode] = {}
+    stack: list[_Frame] = []
+    root: YNode | None = None
+    documents = 0
+    nodes = 0
+
+    def is_key_position() -> bool:
+        return bool(stack) and isinstance(stack[-1].node, YMap) and stack[-1].key is None
+
+    def add(node: YNode) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        frame = stack[-1]
+        if isinstance(frame.node, YSeq):
+            frame.node.items.append(node)
+            return
+        if frame.key is None:  # this node is a key
+            if not isinstance(node, YScalar):
+                raise _Abort(problem(node.loc, _stack_path(stack), (
+                    "a mapping key must be a plain name, not a list or mapping")))
+            frame.key = "" if node.value is None else str(node.value)
+            frame.key_loc = node.loc
+            return
+        key, key_loc = frame.key, frame.key_loc
+        frame.key = frame.key_loc = None
+        frame.last_key = key
+        if frame.key_merge:
+            frame.key_merge = False
+            frame.merges.append((key_loc, node))
+            return
+        if key in frame.seen:
+            first = frame.seen[key]
+            problems.append(problem(key_loc, _map_path(stack) + (key,), (
+                f"key {key} appears twice in the same mapping (first at line {first.line}); "
+                "YAML keeps only the last one — remove one of them")))
+        else:
+            frame.seen[key] = key_loc
+        frame.node.items[key] = (key_loc, node)
+
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise _Abort(problem(loc_of(event.start_mark), "", (
+                    "the file holds more than one YAML document (`---`); put everything in one "
+                    "document, or pass overlays as separate -f files")))
+            continue
+        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+            continue
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise _Abort(problem(loc_of(event.start_mark), "", (
+                f"the file has more than {MAX_NODES} YAML nodes; fcctl refuses it")))
+        if isinstance(event, yaml.AliasEvent):
+            loc = loc_of(event.start_mark)
+            target = anchors.get(event.anchor)
+            if target is None:  # PyYAML's parser reports these first; keep a guard
+                raise _Abort(problem(loc, _stack_path(stack), f"unknown alias *{event.anchor}"))
+            add(YAlias(loc, target=target, name=event.anchor))
+            continue
+        if isinstance(event, yaml.ScalarEvent):
+            loc = loc_of(event.start_mark)
+            if is_key_position():
+                # keys stay as written (`on:` is the name "on", not a boolean)
+                node = YScalar(loc, value=event.value)
+                stack[-1].key_merge = event.value == "<<" and event.style in (None, "") and (
+                    event.tag in (None, "tag:yaml.org,2002:merge"))
+            else:
+                node = _scalar_node(event, loc, environ, problems, stack)
+            if event.anchor:
+                anchors[event.anchor] = node
+            add(node)
+            continue
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(stack) >= MAX_DEPTH:
+                raise _Abort(problem(loc_of(event.start_mark), _stack_path(stack), (
+                    f"the document nests deeper than {MAX_DEPTH} levels; fcctl refuses it")))
+            loc = loc_of(event.start_mark)
+            if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+                problems.append(problem(loc, _stack_path(stack), (
+                    f"unknown YAML tag {event.tag}; fcctl specs use plain YAML")))
+            node = YMap(loc) if isinstance(event, yaml.MappingStartEvent) else YSeq(loc)
+            if event.anchor:
+                anchors[event.anchor] = node
+            add(node)
+            stack.append(_Frame(node))
+            continue
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            frame = stack.pop()
+            if frame.merges:
+                _apply_merge(frame.node, frame.merges, problems, _stack_path(stack))
+            continue
+    return root
+
+
+def _map_path(stack: list) -> PathT:
+    # path of the innermost mapping (the one in stack[-1])
+    out: list = []
+    for i, frame in enumerate(stack[:-1]):
+        if isinstance(frame.node, YSeq):
+            out.append(len(frame.node.items) - 1)
+        else:
+            out.append(frame.last_key)
+    return tuple(out)
+
+
+def _apply_merge(target: YMap, merges: list, problems, path: PathT) -> None:
+    # YAML merge keys: explicit keys win; earlier merge sources win over later ones.
+    for key_loc, value in merges:
+        value = deref(value)
+        sources = [deref(v) for v in value.items] if isinstance(value, YSeq) else [value]
+        for src in sources:
+            if not isinstance(src, YMap):
+                problems.append(problem(key_loc, path, (
+                    "`<<` must merge a mapping (or a list of mappings), e.g. `<<: *defaults`")))
+                continue
+            for k, item in src.items.items():
+                if k not in target.items:
+                    target.items[k] = item
+
+
+def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack) -> YScalar:
+    text = event.value
+    plain = event.style in (None, "")
+    if event.tag in (None, "!"):
+        tag = _resolve_plain(text) if plain else "tag:yaml.org,2002:str"
+    else:
+        tag = event.tag
+        if not tag.startswith("tag:yaml.org,2002:"):
+            problems.append(problem(loc, _stack_path(stack), (
+                f"unknown YAML tag {tag}; fcctl specs use plain YAML (use ${{env:NAME}} for "
+                "values from the environment)")))
+            tag = "tag:yaml.org,2002:str"
+    try:
+        value = _scalar_value(tag, text, event.start_mark)
+    except (yaml.YAMLError, ValueError):
+        value = text
+    if isinstance(value, str) and "$" in value:
+        new, missing, used = substitute_env(value, environ)
+        for name in missing:
+            problems.append(problem(loc, _stack_path(stack), (
+                f"environment variable {name} is not set; export it, or give a default: "
+                f"${{env:{name}:-value}}")))
+        bad = _BAD_ENV_RE.search(value.replace("$$", ""))
+        if bad:
+            problems.append(problem(loc, _stack_path(stack), (
+                f"{bad.group(0)} is not a variable fcctl understands; write ${{env:NAME}} or "
+                "${env:NAME:-default} (write $$ for a literal $)")))
+        if used:
+            if _ENV_RE.fullmatch(value) is not None and plain and not missing:
+                # `memorySize: ${env:MEM}` gets the type the text would have had in YAML.
+                try:
+                    value = _scalar_value(_resolve_plain(new), new, event.start_mark)
+                except (yaml.YAMLError, ValueError):
+                    value = new
+            else:
+                value = new
+            return YScalar(loc, value=value, from_env=True)
+        value = new
+    return YScalar(loc, value=value)
+
+
+# --- tree -> plain data -----------------------------------------------------------------------
+
+
+@dataclass
+class Plain:
+    """Plain data from a tree plus where each path was written.
+
+    ``values[path]`` is the location of the value (for a mapping or list: where it starts),
+    ``keys[path]`` the location of the key that holds it, ``from_env`` the paths whose string
+    came from ``${env:…}``.
+    """
+
+    data: Any
+    values: dict = field(default_factory=dict)
+    keys: dict = field(default_factory=dict)
+    from_env: set = field(default_factory=set)
+
+    def loc(self, path: PathT, *, key: bool = False) -> Loc:
+        """The location of ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while True:
+            table = self.keys if key else self.values
+            if path in table:
+                return table[path]
+            if key and path in self.values:
+                return self.values[path]
+            if not path:
+                return Loc("?", 1, 1)
+            path = path[:-1]
+
+
+def to_plain(root: YNode, problems: list[Problem], budget: int = MAX_NODES) -> Plain | None:
+    """Expand a tree into :class:`Plain`; ``None`` (with a problem) if aliases blow the budget.
+
+    Mapping entries whose value is null are dropped: null means "unset" in a spec.
+    """
+    out = Plain(None)
+    count = 0
+
+    def walk(node: YNode, path: PathT, via_alias: YAlias | None) -> Any:
+        nonlocal count
+        count += 1
+        if count > budget:
+            at = via_alias.loc if via_alias else node.loc
+            raise _Abort(problem(at, path, (
+                f"aliases expand to more than {budget} nodes (an alias bomb?); fcctl refuses it")))
+        if isinstance(node, YAlias):
+            if len(path) > MAX_DEPTH * 2:
+                raise _Abort(problem(node.loc, path, "aliases nest too deeply; fcctl refuses it"))
+            return walk(node.target, path, via_alias or node)
+        out.values.setdefault(path, node.loc)
+        if isinstance(node, YScalar):
+            if node.from_env:
+                out.from_env.add(path)
+            return node.value
+        if isinstance(node, YSeq):
+            return [walk(item, path + (i,), via_alias) for i, item in enumerate(node.items)]
+        result = {}
+        for k, (kloc, v) in node.items.items():
+            if isinstance(deref(v), YScalar) and deref(v).value is None:
+                continue
+            out.keys[path + (k,)] = kloc
+            result[k] = walk(v, path + (k,), via_alias)
+        return result
+
+    try:
+        out.data = walk(root, (), None)
+    except _Abort as exc:
+        problems.append(exc.problem)
+        return None
+    except RecursionError:  # cyclic aliases cannot be built by PyYAML's parser; a guard anyway
+        problems.append(problem(root.loc, "", "aliases refer to themselves; fcctl refuses it"))
+        return None
+    return out
