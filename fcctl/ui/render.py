@@ -70,3 +70,23 @@ def render_deploy(console, results) -> None:
         f"{failed} not ok.",
         markup=False,
     )
+
+
+def render_rollout(console, results) -> None:
+    """Per-function rollout summary: instances before, drained, phase durations."""
+    for r in results:
+        style = {"ok": "green", "failed": "red", "timeout": "yellow"}.get(r.outcome)
+        console.print(f"function {r.name}: rollout {r.outcome} in {r.duration_s:.1f}s", style=style)
+        console.print(f"    instances before: {len(r.instances_before)}"
+                      f"  drained: {len(r.drained)}"
+                      + (f"  still active: {', '.join(r.still_active)}" if r.still_active else ""))
+        for p in r.phases:
+            detail = f"  ({p.detail})" if p.detail else ""
+            console.print(f"    {p.name:<9} {p.status:<8} {p.duration_s:6.1f}s{detail}")
+        if r.not_restarted:
+            console.print(
+                f"    not restarted: {len(r.not_restarted)} instance(s) serving a version or "
+                "alias (qualifier other than LATEST); publish a version and move the alias to "
+                "replace them", style="yellow")
+        if r.message and r.outcome != "ok":
+            console.print(f"    {r.message}", style=style)
