@@ -1,3 +1,324 @@
-"""fcctl local commands (placeholder: filled in by its owner)."""
+"""``fcctl local``: run a function's server on this machine and drive its lifecycle hooks as FC
+would (``start``, ``invoke``, ``check``). The work lives in :mod:`fcctl.runner`; see
+``docs/local.md``. Light at import time: the runner and rich load inside the commands.
+"""
 
-from fcctl.cli.main import app  # noqa: F401
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from fcctl import errors
+from fcctl.cli.context import FilesOpt, OutputOpt, merged
+from fcctl.cli.main import app
+from fcctl.ui.console import get_console
+
+local_app = typer.Typer(
+    help="Run a function locally and check its lifecycle hooks (Initializer, PreStop) as FC "
+    "would.",
+    no_args_is_help=True,
+)
+app.add_typer(local_app, name="local")
+
+FunctionOpt = typer.Option(None, "--function", help="Function name (needed when the spec has several).")
+CommandOpt = typer.Option(
+    None, "--command",
+    help="Command that starts the server instead of the spec's (for custom containers on "
+    "machines without Docker), e.g. 'python3 app.py'.",
+)
+CredsOpt = typer.Option(
+    False, "--pass-credentials",
+    help="Pass ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN from this environment to the "
+    "instance (FC's x-fc-access-key-* headers and variables). Off by default; never printed.",
+)
+ReadyOpt = typer.Option(10.0, "--ready-timeout", help="Seconds to wait for the server's port.")
+DataOpt = typer.Option(None, "--data", "-d", help="Event body to send (text).")
+DataFileOpt = typer.Option(None, "--data-file", help="Read the event body from this file.")
+PathOpt = typer.Option(
+    "/invoke", "--path",
+    help="Request path of the invocation: /invoke (event function, FC's default) or an HTTP "
+    "path such as / for a web function.",
+)
+
+
+def _load(files: List[str], function: Optional[str], command: Optional[str]):
+    """Load the spec, pick one function, build the runner's InstanceConfig."""
+    from pathlib import Path
+
+    from fcctl.runner.config import instance_config_from_function
+    from fcctl.spec import load_spec
+
+    loaded = load_spec(list(files))
+    for w in getattr(loaded, "warnings", []) or []:
+        get_console().warn(f"{w.location()}: {w.message}")
+    fns = list(loaded.spec.functions)
+    if not fns:
+        raise errors.UsageError(f"{files[0]} defines no functions")
+    if function is None:
+        if len(fns) > 1:
+            names = ", ".join(f.functionName for f in fns)
+            raise errors.UsageError(f"the spec has several functions ({names})",
+                                    hint="choose one with --function NAME")
+        fn = fns[0]
+    else:
+        match = [f for f in fns if f.functionName == function]
+        if not match:
+            names = ", ".join(f.functionName for f in fns)
+            raise errors.UsageError(f"no function named {function!r} in the spec (it has: {names})")
+        fn = match[0]
+    spec_dir = Path(getattr(fn, "base_dir", None) or Path(files[0]).resolve().parent)
+    cfg = instance_config_from_function(fn, spec_dir=spec_dir, command_override=command)
+    return cfg, Path(files[0]).resolve().parent
+
+
+def _data(data: Optional[str], data_file: Optional[str]) -> bytes:
+    if data is not None and data_file is not None:
+        raise errors.UsageError("give --data or --data-file, not both")
+    if data_file is not None:
+        try:
+            with open(data_file, "rb") as fh:
+                return fh.read()
+        except OSError as exc:
+            raise errors.UsageError(f"cannot read --data-file {data_file}: {exc.strerror}") from None
+    return (data or "").encode()
+
+
+def _fmt_seconds(v) -> str:
+    return "-" if v is None else f"{v:.2f}s"
+
+
+def _render_steps(console, steps, title: str) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left")
+    for col in ("step", "status", "duration", "limit", "detail"):
+        table.add_column(col, overflow="fold")
+    styles = {"ok": "green", "failed": "red", "skipped": "dim"}
+    for s in steps:
+        table.add_row(Text(s.name), Text(s.status, style=styles.get(s.status, "")),
+                      Text(_fmt_seconds(s.duration)),
+                      Text("-" if s.limit is None else f"{s.limit:g}s"),
+                      Text(s.detail))
+    console.print(table)
+
+
+@local_app.command("check")
+def check(
+    ctx: typer.Context,
+    files: List[str] = FilesOpt,
+    function: Optional[str] = FunctionOpt,
+    command: Optional[str] = CommandOpt,
+    data: Optional[str] = DataOpt,
+    data_file: Optional[str] = DataFileOpt,
+    path: str = PathOpt,
+    ready_timeout: float = ReadyOpt,
+    pass_credentials: bool = CredsOpt,
+    output: Optional[str] = OutputOpt,
+) -> None:
+    """Run the whole lifecycle once: start, ready, Initializer, one invocation, PreStop, stop.
+
+    Prints each step with its status and duration against its limit; exits 0 only when every
+    step succeeded, 1 otherwise (naming the failed step).
+    """
+    merged(ctx, output=output)
+    console = get_console()
+    cfg, _ = _load(files, function, command)
+    body = _data(data, data_file)
+
+    from fcctl.runner.instance import LocalInstance, run_check
+    from fcctl.runner.process import install_signal_handlers
+
+    install_signal_handlers()
+    inst = LocalInstance(cfg, pass_credentials=pass_credentials, ready_timeout=ready_timeout)
+    console.progress(f"local check of {cfg.function_name} (port {cfg.port})")
+    try:
+        report = run_check(inst, body, path=path, progress=console.progress)
+    finally:
+        inst.close()
+    doc = report.to_dict()
+
+    def render(c):
+        _render_steps(c, report.steps, f"fcctl local check: {cfg.function_name}")
+        if report.ok:
+            c.print("all steps succeeded")
+
+    console.result(doc, render)
+    failed = report.failed_step
+    if failed is not None:
+        if not console.json_mode:
+            console.error(f"local check failed at step '{failed.name}': "
+                          f"{failed.detail.splitlines()[0] if failed.detail else ''}")
+        raise errors.ExitStatus(errors.EXIT_FAILED)
+
+
+@local_app.command("start")
+def start(
+    ctx: typer.Context,
+    files: List[str] = FilesOpt,
+    function: Optional[str] = FunctionOpt,
+    command: Optional[str] = CommandOpt,
+    ready_timeout: float = ReadyOpt,
+    lazy_init: bool = typer.Option(
+        False, "--lazy-init",
+        help="Do not run the Initializer at start; the first `fcctl local invoke` runs it.",
+    ),
+    pass_credentials: bool = CredsOpt,
+) -> None:
+    """Run one instance in the foreground until Ctrl-C (then PreStop, then stop).
+
+    Writes .fcctl/local/<function>.json next to the spec so `fcctl local invoke` finds it.
+    """
+    merged(ctx)
+    console = get_console()
+    cfg, spec_dir = _load(files, function, command)
+
+    import time
+
+    from fcctl.runner import state
+    from fcctl.runner.instance import LocalInstance
+    from fcctl.runner.process import install_signal_handlers
+
+    install_signal_handlers()
+    spath = state.state_path(spec_dir, cfg.function_name)
+    existing = state.read_state(spath)
+    if existing is not None:
+        raise errors.UsageError(
+            f"{cfg.function_name} already runs locally (pid {existing['pid']}, port "
+            f"{existing['port']})", hint="stop it with Ctrl-C in its terminal first")
+    inst = LocalInstance(cfg, pass_credentials=pass_credentials, ready_timeout=ready_timeout)
+
+    def show(step) -> None:
+        line = f"{step.name}: {step.status}"
+        if step.duration is not None:
+            line += f" in {step.duration:.2f}s"
+            if step.limit is not None:
+                line += f" (limit {step.limit:g}s)"
+        if step.detail:
+            line += f" — {step.detail}"
+        (console.error if step.status == "failed" else console.info)(line)
+
+    failed = None
+    try:
+        for step_fn in (inst.start, inst.wait_ready):
+            step = step_fn()
+            show(step)
+            if step.status == "failed":
+                failed = step
+                break
+        if failed is None and not lazy_init:
+            step = inst.initialize()
+            show(step)
+            if step.status == "failed":
+                failed = step
+        if failed is None:
+            state.write_state(spath, state.new_state(
+                pid=inst.pid, port=cfg.port, instance_id=cfg.instance_id,
+                function_name=cfg.function_name, initialized=inst.initialized))
+            console.info(f"{cfg.function_name} is running on http://127.0.0.1:{cfg.port} "
+                         f"(instance {cfg.instance_id}); `fcctl local invoke` sends it an event; "
+                         "Ctrl-C stops it")
+            try:
+                while inst.alive():
+                    time.sleep(0.2)
+                code = inst.proc.poll() if inst.proc else None
+                from fcctl.runner.instance import _exit_text, _with_tail
+
+                failed_detail = _with_tail(f"the server exited ({_exit_text(code)})",
+                                           inst.proc.tail() if inst.proc else "")
+                console.error(failed_detail)
+                failed = True
+            except KeyboardInterrupt:
+                console.info("stopping (PreStop, then SIGTERM)")
+                show(inst.pre_stop())
+    finally:
+        try:
+            show(inst.stop())
+        finally:
+            inst.close()
+            state.remove_state(spath)
+    if failed is not None:
+        raise errors.ExitStatus(errors.EXIT_FAILED)
+
+
+@local_app.command("invoke")
+def invoke(
+    ctx: typer.Context,
+    files: List[str] = FilesOpt,
+    function: Optional[str] = FunctionOpt,
+    data: Optional[str] = DataOpt,
+    data_file: Optional[str] = DataFileOpt,
+    path: str = PathOpt,
+    command: Optional[str] = CommandOpt,
+    ready_timeout: float = ReadyOpt,
+    pass_credentials: bool = CredsOpt,
+    output: Optional[str] = OutputOpt,
+) -> None:
+    """Send one invocation to the running local instance (`fcctl local start`), or start one
+    for the call. Runs the Initializer first if it has not succeeded; a failed Initializer
+    gives FC's InitializationError outcome (exit 1). The response body goes to stdout."""
+    merged(ctx, output=output)
+    console = get_console()
+    cfg, spec_dir = _load(files, function, command)
+    body = _data(data, data_file)
+
+    import dataclasses
+
+    from fcctl.runner import state
+    from fcctl.runner.instance import LocalInstance
+    from fcctl.runner.process import install_signal_handlers
+
+    install_signal_handlers()
+    spath = state.state_path(spec_dir, cfg.function_name)
+    running = state.read_state(spath)
+    if running is not None:
+        cfg = dataclasses.replace(cfg, port=int(running["port"]),
+                                  instance_id=str(running["instanceId"]))
+        inst = LocalInstance(cfg, pass_credentials=pass_credentials)
+        inst.is_ready = True
+        console.progress(f"invoking the local instance {cfg.instance_id} (pid {running['pid']})")
+        with state.locked(spath):
+            current = state.read_state(spath) or running
+            inst.initialized = bool(current.get("initialized"))
+            if cfg.initializer is not None and not inst.initialized:
+                init = inst.initialize()
+                console.progress(f"initializer: {init.status} — {init.detail}")
+                if init.status == "ok":
+                    current["initialized"] = True
+                    state.write_state(spath, current)
+        step, result = inst.invoke(body, path=path)
+    else:
+        console.progress(f"no running local instance of {cfg.function_name}; starting one for "
+                         "this call")
+        inst = LocalInstance(cfg, pass_credentials=pass_credentials, ready_timeout=ready_timeout)
+        try:
+            for step_fn in (inst.start, inst.wait_ready):
+                s = step_fn()
+                console.progress(f"{s.name}: {s.status}" + (f" — {s.detail}" if s.detail else ""))
+                if s.status == "failed":
+                    raise errors.OperationFailed(f"the local instance did not start: {s.detail}")
+            step, result = inst.invoke(body, path=path)
+            s = inst.pre_stop()
+            if s.status == "failed":
+                console.warn(f"preStop failed — {s.detail}")
+        finally:
+            inst.stop()
+            inst.close()
+
+    def render(c):
+        import sys
+
+        meta = f"status {result['status']}, request id {result['requestId']}"
+        if result.get("errorType"):
+            meta += f", x-fc-error-type: {result['errorType']}"
+        c.info(meta)
+        sys.stdout.write(result.get("body") or "")
+        if result.get("body") and not str(result["body"]).endswith("\n"):
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+
+    console.result(result, render)
+    if result.get("errorType"):
+        console.error(f"{result['errorType']}: {result.get('errorMessage')}")
+        raise errors.ExitStatus(errors.EXIT_FAILED)

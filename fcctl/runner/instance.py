@@ -361,7 +361,7 @@ class LocalInstance:
         elif res["killed"]:
             how = f"no exit within {self.grace:g}s of SIGTERM; killed with SIGKILL"
         else:
-            how = f"stopped by SIGTERM ({_exit_text(res['exitCode'])})"
+            how = f"exited after SIGTERM ({_exit_text(res['exitCode'])})"
         return Step("stop", "ok", elapsed, self.grace, how)
 
     def close(self) -> None:
