@@ -98,12 +98,26 @@ def _fields(exc: BaseException):
     inner = getattr(exc, "inner_exception", None)
     if type(exc).__name__ in ("UnretryableException", "RetryError") or inner is not None:
         msg = str(inner if inner is not None else exc)
-        return None, None, None, _short(msg), None, True
+        return None, None, None, _transport_reason(msg), None, True
     import requests
 
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError)):
         return None, None, None, _short(str(exc)), None, True
     return None, None, None, _short(str(exc)), None, False
+
+
+def _transport_reason(text: str) -> str:
+    """The useful part of a requests/urllib3 error ("[Errno 111] Connection refused")."""
+    import re
+
+    m = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if m:
+        return m.group(1).strip().lower()
+    for needle in ("timed out", "Connection reset", "Connection aborted", "RemoteDisconnected",
+                   "Name or service not known"):
+        if needle.lower() in text.lower():
+            return needle.lower()
+    return _short(text)
 
 
 def _short(text: str) -> str:
