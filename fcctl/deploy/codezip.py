@@ -69,6 +69,16 @@ def zip_directory(directory: Path) -> CodePackage:
     return CodePackage(source=directory, data=data, checksum=crc64_ecma(data))
 
 
+def load_code(path: Path) -> CodePackage:
+    """A code package from a directory (zipped here) or a ready ``.zip`` file (sent as is, so its
+    checksum is the one FC reports — what ``fcctl export`` writes)."""
+    path = Path(path)
+    if path.is_file():
+        data = path.read_bytes()
+        return CodePackage(source=path, data=data, checksum=crc64_ecma(data))
+    return zip_directory(path)
+
+
 def _walk(directory: Path):
     for root, dirs, files in os.walk(directory, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)

@@ -50,7 +50,7 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
     Raises :class:`fcctl.errors.SpecError` (exit 2) for an invalid spec, :class:`UsageError` for
     an unknown ``--function`` name.
     """
-    from fcctl.deploy.codezip import zip_directory
+    from fcctl.deploy.codezip import load_code
     from fcctl.spec import LocalCode, OssCode, load_spec
 
     loaded = load_spec(list(files), environ=os.environ)
@@ -69,7 +69,7 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
         checksum, oss = None, None
         if isinstance(fn.code, LocalCode):
             try:
-                pkg = zip_directory(fn.code.path)
+                pkg = load_code(fn.code.path)
             except OSError as exc:
                 raise errors.UsageError(f"{fn.functionName}: cannot read code directory "
                                         f"{fn.code.path}: {exc.strerror or exc}") from None

@@ -20,10 +20,13 @@ PROBE = textwrap.dedent(
 )
 
 
-def run_probe(argv: list[str], cwd=None) -> dict:
+def run_probe(argv: list[str], cwd=None, env=None) -> dict:
+    import os
+
     proc = subprocess.run(
         [sys.executable, "-c", PROBE.format(argv=argv)],
         capture_output=True, text=True, cwd=cwd, timeout=120,
+        env={**os.environ, **(env or {})},
     )
     last = proc.stderr.strip().splitlines()[-1]
     return json.loads(last)
@@ -43,9 +46,16 @@ def test_main_module_runs_as_script():
     assert "deploy" in proc.stdout and "plan" in proc.stdout
 
 
-def test_plan_imports_the_sdk_so_the_probe_can_see_it(tmp_path, monkeypatch):
-    """The probe itself must be able to fail: a command that calls the API does import the SDK."""
-    spec = tmp_path / "fc.yaml"
-    spec.write_text("region: cn-hangzhou\nfunctions: []\n")
-    out = run_probe(["--endpoint", "http://127.0.0.1:9", "plan", "-f", str(spec)], cwd=tmp_path)
-    assert out["heavy"] != [] or out["code"] != 0
+def test_plan_imports_the_sdk_so_the_probe_can_see_it(tmp_path):
+    """Negative control: a command that calls the API does import the SDK, and the probe sees it."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "index.py").write_text("def handler(event, context):\n    return 'ok'\n")
+    (tmp_path / "fc.yaml").write_text(
+        "region: cn-hangzhou\nfunctions:\n  - functionName: f\n    runtime: python3.10\n"
+        "    handler: index.handler\n    code: ./app\n"
+    )
+    out = run_probe(["--endpoint", "http://127.0.0.1:9", "plan", "--detailed-exitcode"],
+                    cwd=tmp_path, env={"ALIBABA_CLOUD_ACCESS_KEY_ID": "x",
+                                       "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "y"})
+    assert out["code"] == 1  # connection refused, after the SDK was loaded
+    assert "alibabacloud_fc20230330" in out["heavy"]

@@ -1,0 +1,139 @@
+"""The end-to-end flow: fc.yaml → validate → plan → deploy through the official SDK over HTTP to
+the emulator, and back again (issue: fcctl end to end)."""
+
+from __future__ import annotations
+
+import json
+
+from alibabacloud_fc20230330 import models
+
+SPEC = """\
+region: cn-hangzhou
+functions:
+  - functionName: orders-api
+    runtime: custom.debian10
+    handler: index.handler
+    code: ./app
+    customRuntimeConfig: {{command: [python3, app.py], port: 9000}}
+    memorySize: 512
+    environmentVariables:
+      LOG_LEVEL: info
+      DB_PASSWORD: hunter2-{secret}
+    instanceLifecycleConfig:
+      initializer: {{handler: "true", timeout: {init_timeout}}}
+{prestop}"""
+PRESTOP = '      preStop: {handler: "true", timeout: 10}\n'
+
+
+def spec(init_timeout=30, prestop=True, secret="s3cr3t"):
+    return SPEC.format(init_timeout=init_timeout, prestop=PRESTOP if prestop else "",
+                       secret=secret)
+
+
+def live_hooks(sdk, name="orders-api") -> dict:
+    fn = sdk.get_function(name, models.GetFunctionRequest()).body.to_map()
+    return fn.get("instanceLifecycleConfig") or {}
+
+
+def test_create_plan_change_deploy_remove_prestop(fc, sdk, api_log, project):
+    path = str(project(spec()))
+
+    first = fc("deploy", "-f", path)
+    assert first.code == 0, first.err
+    assert "orders-api" in first.out and "create" in first.out
+    hooks = live_hooks(sdk)
+    assert hooks["initializer"]["handler"] == "true"
+    assert hooks["initializer"]["timeout"] == 30
+    assert hooks["preStop"]["timeout"] == 10
+
+    clean = fc("plan", "-f", path, "--detailed-exitcode")
+    assert clean.code == 0, clean.out + clean.err
+    assert "no changes" in clean.out
+
+    path = str(project(spec(init_timeout=60)))
+    drift = fc("plan", "-f", path, "--detailed-exitcode")
+    assert drift.code == 3
+    assert "instanceLifecycleConfig.initializer.timeout: 30 → 60" in drift.out
+
+    assert fc("deploy", "-f", path).code == 0
+    assert live_hooks(sdk)["initializer"]["timeout"] == 60
+
+    path = str(project(spec(init_timeout=60, prestop=False)))
+    removed = fc("plan", "-f", path, "--output", "json")
+    doc = removed.json()
+    assert doc["schemaVersion"] == 1
+    (fn,) = doc["functions"]
+    assert fn["action"] == "update"
+    assert {c["path"] for c in fn["changes"]} == {"instanceLifecycleConfig.preStop.handler"}
+    assert fc("deploy", "-f", path).code == 0
+    pre_stop = live_hooks(sdk).get("preStop") or {}
+    assert not pre_stop.get("handler") and not pre_stop.get("command")
+
+    api_log.clear()
+    again = fc("deploy", "-f", path, "--output", "json")
+    assert again.code == 0
+    assert again.json()["functions"][0]["action"] == "noop"
+    assert api_log.writes() == []
+    assert again.json()["summary"]["writeCalls"] == 0
+
+
+def test_secret_values_never_printed(fc, project):
+    path = str(project(spec(secret="TOPSECRET")))
+    for args in (("plan", "-f", path), ("plan", "-f", path, "-o", "json"),
+                 ("deploy", "-f", path, "-o", "json")):
+        run = fc(*args)
+        assert "TOPSECRET" not in run.out + run.err
+    path = str(project(spec(secret="OTHERSECRET")))
+    for args in (("plan", "-f", path), ("plan", "-f", path, "-o", "json"),
+                 ("deploy", "-f", path)):
+        run = fc(*args)
+        assert run.code == 0
+        assert "OTHERSECRET" not in run.out + run.err
+        assert "environmentVariables.DB_PASSWORD" in run.out + run.err or args[0] == "deploy"
+
+
+def test_wrong_secret_exits_1_with_signature_message(fc, project, monkeypatch):
+    path = str(project(spec()))
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong-secret-xyz")
+    run = fc("plan", "-f", path)
+    assert run.code == 1
+    assert "SignatureNotMatch" in run.err
+    assert "secret" in run.err.lower() and "clock" in run.err.lower()
+    assert "request id" in run.err
+    assert "Traceback" not in run.err
+    assert "wrong-secret-xyz" not in run.out + run.err
+
+
+def test_unknown_access_key_exits_1(fc, project, monkeypatch):
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "nobody")
+    run = fc("plan", "-f", str(project(spec())))
+    assert run.code == 1
+    assert "InvalidAccessKeyID" in run.err
+
+
+def test_invalid_spec_exits_2_without_api_calls(fc, api_log, project):
+    path = str(project(spec().replace("memorySize: 512", "memorySize: 1000")))
+    api_log.clear()
+    run = fc("deploy", "-f", path)
+    assert run.code == 2
+    assert "fc.yaml:8:" in run.out + run.err
+    assert api_log.all() == []
+
+
+def test_get_shows_hooks_and_masks_secrets(fc, project):
+    path = str(project(spec(secret="GETSECRET")))
+    assert fc("deploy", "-f", path).code == 0
+    run = fc("get", "orders-api")
+    assert run.code == 0
+    assert "lastUpdateStatus" in run.out and "Successful" in run.out
+    assert "handler 'true' (timeout 30 s)" in run.out
+    assert "GETSECRET" not in run.out
+    doc = fc("get", "orders-api", "-o", "json").json()
+    assert doc["function"]["instanceLifecycleConfig"]["preStop"]["timeout"] == 10
+    assert "GETSECRET" not in json.dumps(doc)
+
+
+def test_get_missing_function_exits_1(fc):
+    run = fc("get", "nope")
+    assert run.code == 1
+    assert "FunctionNotFound" in run.err
