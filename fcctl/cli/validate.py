@@ -1,3 +1,69 @@
-"""fcctl validate commands (placeholder: filled in by its owner)."""
+"""``fcctl validate`` (check fc.yaml, no network) and ``fcctl schema`` (JSON Schema of fc.yaml).
 
-from fcctl.cli.main import app  # noqa: F401
+Light at import time: the spec package (pydantic, PyYAML) loads inside the commands, and
+neither command ever imports the SDK.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from fcctl import errors
+from fcctl.cli.context import FilesOpt, OutputOpt, merged
+from fcctl.cli.main import app
+from fcctl.ui.console import get_console
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    files: List[str] = FilesOpt,
+    output: Optional[str] = OutputOpt,
+) -> None:
+    """Check spec files (merged in order) without calling FC.
+
+    Exit 0 when valid (warnings are printed), 2 when there is any error. Text mode prints one
+    problem per line, ``file:line:col: severity: path: message`` (a table on a terminal);
+    ``--output json`` prints ``{"schemaVersion": 1, "valid": bool, "problems": [...]}``.
+    """
+    merged(ctx, output=output)
+    from fcctl.spec import load_spec
+    from fcctl.ui.problems import render_problems, summary
+
+    console = get_console()
+    try:
+        loaded = load_spec(files)
+        problems, valid, count = loaded.warnings, True, len(loaded.spec.functions)
+    except errors.SpecError as exc:
+        problems, valid, count = exc.problems, False, 0
+    document = {
+        "schemaVersion": 1,
+        "valid": valid,
+        "problems": [p.to_dict() for p in problems],
+    }
+    if console.json_mode:
+        console.result(document)
+    else:
+        render_problems(console, problems)
+        line = summary(files, problems, valid, count)
+        if valid:
+            console.print(line)
+        else:
+            console.err.print(line, markup=False)
+    if not valid:
+        raise errors.ExitStatus(errors.EXIT_USAGE)
+
+
+@app.command()
+def schema(
+    ctx: typer.Context,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of fc.yaml, for editors (yaml-language-server)."""
+    import sys
+
+    from fcctl.spec.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    sys.stdout.flush()

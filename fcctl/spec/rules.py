@@ -1,7 +1,401 @@
-"""Cross-field rules of fc.yaml (filled in below)."""
+"""Cross-field rules of fc.yaml, run on the merged plain data (so they run even where pydantic
+fails, and every problem is reported at once). Each problem says what is wrong and what to write.
+
+Sources: FC-NOTES.md §1 (lifecycle hooks) and §2 (limits), via :mod:`fcctl.fcfacts`.
+``check`` returns the paths it reported errors at, so pydantic's errors there are not repeated.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from pathlib import Path
+from typing import Any
 
-def check(plain, dirs, problems) -> set:
-    return set()
+from fcctl import fcfacts
+from fcctl.errors import Problem
+from fcctl.spec.messages import did_you_mean
+from fcctl.spec.yamlmarks import PathT, Plain, problem
+
+# Handler values people write to mean "no hook" that in fact enable it on custom runtimes and
+# containers (FC-NOTES.md §1: any non-empty handler enables POST /initialize / GET /pre-stop).
+PLACEHOLDER_HANDLERS = {
+    "not-used", "notused", "not_used", "unused", "none", "null", "nil", "placeholder", "n/a", "na",
+    "-", "--", "todo", "tbd", "noop", "no-op", "disabled", "disable", "off", "no", "false", "0",
+    "skip", "dummy", "empty", "x",
+}
+
+# ACR hosts: registry[-vpc].<region>.aliyuncs.com (personal edition) and
+# <instance>-registry[-vpc].<region>.cr.aliyuncs.com (enterprise edition).
+_ACR_RE = re.compile(
+    r"^(?:registry(?:-vpc)?\.(?P<r1>[a-z0-9-]+)\.aliyuncs\.com"
+    r"|[a-z0-9][a-z0-9-]*-registry(?:-vpc)?\.(?P<r2>[a-z0-9-]+)\.cr\.aliyuncs\.com)(?:[/:]|$)"
+)
+
+HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
+# SDK HTTPTriggerConfig docs list function and anonymous; FC 3.0's console also offers jwt.
+HTTP_AUTH_TYPES = ("anonymous", "function", "jwt")
+HTTP_TRIGGER_KEYS = ("authType", "authConfig", "methods", "disableURLInternet", "corsConfig")
+CORS_KEYS = ("allowCredentials", "allowHeaders", "allowMethods", "allowOrigins", "exposeHeaders", "maxAge")
+TIMER_TRIGGER_KEYS = ("cronExpression", "enable", "payload")
+
+_HOOK_RANGES = {
+    "initializer": fcfacts.INITIALIZER_TIMEOUT_RANGE_S,
+    "preStop": fcfacts.PRESTOP_TIMEOUT_RANGE_S,
+}
+
+
+class _Checker:
+    def __init__(self, plain: Plain, dirs: dict[str, Path], problems: list[Problem]) -> None:
+        self.plain = plain
+        self.dirs = dirs
+        self.problems = problems
+        self.reported: set = set()
+
+    # -- reporting --
+    def error(self, path: PathT, message: str, *, key: bool = False) -> None:
+        self.problems.append(problem(self.plain.loc(path, key=key), path, message))
+        self.reported.add(tuple(path))
+
+    def warn(self, path: PathT, message: str, *, key: bool = False) -> None:
+        self.problems.append(problem(self.plain.loc(path, key=key), path, message, "warning"))
+
+    # -- the spec --
+    def run(self) -> set:
+        data = self.plain.data
+        if not isinstance(data, dict):
+            return self.reported
+        region = data.get("region")
+        fns = data.get("functions")
+        if "functions" not in data:
+            self.error((), "the spec has no `functions:` list; add one with at least one "
+                           "`- functionName: …` entry")
+        elif isinstance(fns, list):
+            if not fns:
+                self.warn(("functions",), "functions is empty: there is nothing to deploy")
+            for i, fn in enumerate(fns):
+                path = ("functions", i)
+                if not isinstance(fn, dict):
+                    self.error(path, "each function must be a mapping starting with `- functionName: …`")
+                    continue
+                self.function(fn, path, region if isinstance(region, str) else None)
+        return self.reported
+
+    def function(self, fn: dict, path: PathT, top_region: str | None) -> None:
+        name = fn.get("functionName")
+        label = f"function {name}" if isinstance(name, str) else "this function"
+        region = fn.get("region") if isinstance(fn.get("region"), str) else top_region
+        if "region" not in fn and top_region is None:
+            self.error(path, f"{label} has no region; set `region:` at the top of the file "
+                             "(or on the function), e.g. region: cn-hangzhou")
+        runtime = fn.get("runtime")
+        if isinstance(runtime, str) and runtime not in fcfacts.RUNTIMES:
+            self.error(path + ("runtime",), (
+                f"runtime {runtime!r} is not an FC 3.0 runtime{did_you_mean(runtime, fcfacts.RUNTIMES)}; "
+                f"FC runtimes: {', '.join(fcfacts.RUNTIMES)}"))
+            runtime = None
+        self.sizes(fn, path)
+        self.code_and_image(fn, path, runtime, region, label)
+        self.lifecycle(fn, path, runtime)
+        self.secrets(fn, path)
+        self.triggers(fn, path)
+
+    # -- cpu / memory --
+    def sizes(self, fn: dict, path: PathT) -> None:
+        cpu, mem = fn.get("cpu"), fn.get("memorySize")
+        cpu_ok = isinstance(cpu, (int, float)) and not isinstance(cpu, bool)
+        lo, hi = fcfacts.CPU_RANGE_VCPU
+        if cpu_ok and lo <= cpu <= hi:
+            steps = cpu / fcfacts.CPU_STEP_VCPU
+            if not math.isclose(steps, round(steps), abs_tol=1e-6):
+                self.error(path + ("cpu",), (
+                    f"cpu must be a multiple of {fcfacts.CPU_STEP_VCPU} vCPU between {lo} and {hi:g} "
+                    f"(got {cpu:g}); e.g. {round(steps) * fcfacts.CPU_STEP_VCPU:.2f}"))
+                return
+        else:
+            return
+        mem_ok = isinstance(mem, int) and not isinstance(mem, bool) and (
+            fcfacts.MEMORY_RANGE_MB[0] <= mem <= fcfacts.MEMORY_RANGE_MB[1])
+        if not mem_ok:
+            return
+        gb = mem / 1024
+        rlo, rhi = fcfacts.CPU_MEMORY_RATIO
+        if not (rlo * cpu - 1e-9 <= gb <= rhi * cpu + 1e-9):
+            need_lo = max(fcfacts.MEMORY_RANGE_MB[0], math.ceil(cpu * rlo * 1024 / 64) * 64)
+            need_hi = min(fcfacts.MEMORY_RANGE_MB[1], math.floor(cpu * rhi * 1024 / 64) * 64)
+            mem_line = self.plain.loc(path + ("memorySize",)).line
+            cpu_line = self.plain.loc(path + ("cpu",)).line
+            self.error(path + ("cpu",), (
+                f"cpu {cpu:g} vCPU with memorySize {mem} MB (line {mem_line}) breaks FC's cpu:memory "
+                f"ratio: memory in GB must be 1 to 4 times the vCPUs — for cpu {cpu:g} use memorySize "
+                f"{need_lo}-{need_hi} MB, or for memorySize {mem} MB use cpu "
+                f"{max(lo, gb / rhi):.2f}-{min(hi, gb / rlo):.2f}"))
+            self.error(path + ("memorySize",), (
+                f"memorySize {mem} MB does not fit cpu {cpu:g} vCPU (line {cpu_line}): memory in GB "
+                "must be 1 to 4 times the vCPUs"))
+
+    # -- code / image --
+    def code_and_image(self, fn: dict, path: PathT, runtime, region, label: str) -> None:
+        code = fn.get("code")
+        ccc = fn.get("customContainerConfig")
+        image = ccc.get("image") if isinstance(ccc, dict) else None
+        has_image = isinstance(image, str) and image != ""
+        cpath = path + ("code",)
+        if "code" in fn:
+            self.code_shape(code, cpath)
+        if runtime == fcfacts.CONTAINER_RUNTIME:
+            if "code" in fn:
+                self.error(cpath, (
+                    "runtime custom-container runs an image, not code: remove code and set "
+                    "customContainerConfig.image"), key=True)
+            if not has_image:
+                at = path + ("customContainerConfig",) if isinstance(ccc, dict) else path
+                self.error(at, (
+                    f"{label} has runtime custom-container but no image: set "
+                    "customContainerConfig.image, e.g. registry.<region>.aliyuncs.com/ns/repo:tag"))
+        elif runtime is not None:
+            if has_image:
+                self.error(path + ("customContainerConfig", "image"), (
+                    f"runtime {runtime} runs code, not an image: remove customContainerConfig.image "
+                    "(or use runtime: custom-container)"))
+            elif isinstance(ccc, dict):
+                self.error(path + ("customContainerConfig",), (
+                    f"customContainerConfig is only for runtime custom-container, not {runtime}; "
+                    "remove it (custom runtimes use customRuntimeConfig)"), key=True)
+            if "code" not in fn:
+                self.error(path, (
+                    f"{label} (runtime {runtime}) has no code: set code: ./dir (relative to this "
+                    "file) or code: {ossBucketName: …, ossObjectName: …}"))
+            if runtime not in fcfacts.CUSTOM_RUNTIMES and isinstance(fn.get("customRuntimeConfig"), dict):
+                self.warn(path + ("customRuntimeConfig",), (
+                    f"customRuntimeConfig only applies to custom runtimes ({', '.join(fcfacts.CUSTOM_RUNTIMES)}); "
+                    f"runtime {runtime} ignores it"), key=True)
+        if has_image and isinstance(region, str):
+            host = image.split("/", 1)[0]
+            m = _ACR_RE.match(host + "/")
+            if m:
+                acr_region = m.group("r1") or m.group("r2")
+                if acr_region != region:
+                    vpc = "-vpc" if "-vpc." in host else ""
+                    self.error(path + ("customContainerConfig", "image"), (
+                        f"the image is in the ACR registry of region {acr_region} but the function "
+                        f"deploys to {region}; FC pulls images only from ACR in its own region — push "
+                        f"the image to registry{vpc}.{region}.aliyuncs.com (or set the function's region)"))
+
+    def code_shape(self, code: Any, cpath: PathT) -> None:
+        if isinstance(code, str):
+            if not code.strip():
+                self.error(cpath, "code is empty: write a directory, e.g. code: ./src")
+                return
+            base = self.dirs.get(self.plain.loc(cpath).file, Path.cwd())
+            target = (base / code)
+            if not target.exists():
+                self.error(cpath, (
+                    f"code directory {code} does not exist (looked in {target.resolve()}); paths are "
+                    "relative to the file that sets them"))
+            elif not target.is_dir():
+                self.error(cpath, (
+                    f"code {code} is a file; code must be a directory (fcctl zips it), or "
+                    "{ossBucketName, ossObjectName} for a zip in OSS"))
+            return
+        if isinstance(code, dict):
+            bad = False
+            for key in ("ossBucketName", "ossObjectName"):
+                if key not in code:
+                    self.error(cpath, f"code in OSS needs both ossBucketName and ossObjectName; {key} is missing")
+                    bad = True
+                elif not isinstance(code[key], str) or not code[key]:
+                    self.error(cpath + (key,), f"{key} must be a non-empty string")
+                    bad = True
+            if bad:
+                self.reported.add(cpath)
+            return
+        self.error(cpath, (
+            "code must be a local directory (code: ./src) or a zip in OSS "
+            "(code: {ossBucketName: …, ossObjectName: …})"))
+
+    # -- lifecycle hooks (FC-NOTES.md §1) --
+    def lifecycle(self, fn: dict, path: PathT, runtime) -> None:
+        ilc = fn.get("instanceLifecycleConfig")
+        if not isinstance(ilc, dict):
+            return
+        is_gpu = isinstance(fn.get("gpuConfig"), dict)
+        custom = runtime in fcfacts.CUSTOM_RUNTIMES or runtime == fcfacts.CONTAINER_RUNTIME
+        for hook_name in ("initializer", "preStop"):
+            if hook_name not in ilc:
+                continue
+            hp = path + ("instanceLifecycleConfig", hook_name)
+            hook = ilc[hook_name]
+            title = "initializer" if hook_name == "initializer" else "preStop"
+            if not isinstance(hook, dict):
+                self.error(hp, (
+                    f"{title} must be a mapping, e.g. {title}: {{handler: \"true\", timeout: 10}}"
+                    + (" or {command: [/bin/sh, /code/warm.sh], timeout: 60}" if hook_name == "initializer" else "")))
+                continue
+            handler = hook.get("handler")
+            command = hook.get("command")
+            handler_set = isinstance(handler, str) and handler != ""
+            command_set = False
+            if "command" in hook:
+                if isinstance(command, str):
+                    self.error(hp + ("command",), (
+                        f"{title} command must be a list of strings, not one string; write it as an "
+                        "argv list, e.g. command: [/bin/sh, -c, \"…\"] or [/bin/sh, /code/warmup.sh]"))
+                    command_set = bool(command)
+                elif isinstance(command, list):
+                    for j, item in enumerate(command):
+                        if not isinstance(item, str):
+                            self.error(hp + ("command", j), (
+                                f"{title} command items must be strings; quote this one"))
+                    command_set = len(command) > 0
+                else:
+                    self.error(hp + ("command",), (
+                        f"{title} command must be a list of strings (an argv list), e.g. "
+                        "[/bin/sh, /code/warmup.sh]"))
+            if handler_set and command_set:
+                self.error(hp, (
+                    f"{title} sets both handler and command; FC accepts one type per hook: keep "
+                    "handler (code type, FC calls your server or function) or command (command "
+                    "type, GPU functions only) — set the other to \"\" / [] or remove it"))
+            elif command_set and hook_name == "preStop":
+                self.error(hp + ("command",), (
+                    "preStop cannot run a command: only the Initializer has a command type; PreStop "
+                    "is code type only — use preStop.handler (custom runtimes: GET /pre-stop)"))
+            elif command_set and not is_gpu:
+                self.error(hp + ("command",), (
+                    "a command-type Initializer works only on GPU functions (functions with "
+                    "gpuConfig); use initializer.handler (custom runtimes: POST /initialize), or "
+                    "add gpuConfig"))
+            if "timeout" in hook and "handler" not in hook and "command" not in hook:
+                self.warn(hp, (
+                    f"{title} sets only timeout: without handler or command the hook does nothing; "
+                    "add handler (or command), or remove the hook"))
+            if "timeout" in hook:
+                self.hook_timeout(hook["timeout"], hp + ("timeout",), hook_name)
+            if handler_set and custom and handler.strip().lower() in PLACEHOLDER_HANDLERS:
+                route = ("POST " + fcfacts.INITIALIZE_PATH if hook_name == "initializer"
+                         else "GET " + fcfacts.PRESTOP_PATH)
+                self.warn(hp + ("handler",), (
+                    f"{title} handler {handler!r} looks like a placeholder, but on a custom runtime or "
+                    f"container any non-empty handler enables the hook: FC will call {route} on your "
+                    f"server, which may not have that route. Write handler: \"true\" if the server "
+                    f"handles {route}, or handler: \"\" to disable the hook"))
+
+    def hook_timeout(self, value: Any, tpath: PathT, hook_name: str) -> None:
+        lo, hi = _HOOK_RANGES[hook_name]
+        what = f"{hook_name} timeout must be whole seconds between {lo} and {hi}"
+        if isinstance(value, bool):
+            self.error(tpath, f"{what}, not true/false")
+        elif isinstance(value, float):
+            self.error(tpath, f"{what}, not a fraction (got {value:g})")
+        elif isinstance(value, str):
+            m = re.fullmatch(r"\s*(\d+)\s*s(ec(ond)?s?)?\s*", value)
+            hint = f"; write timeout: {m.group(1)}" if m else "; write a plain number, e.g. timeout: 10"
+            self.error(tpath, f"{what}, as a number without quotes or units (got {value!r}){hint}")
+        elif isinstance(value, int) and not lo <= value <= hi:
+            self.error(tpath, f"{what} (got {value})")
+        elif not isinstance(value, int):
+            self.error(tpath, f"{what}")
+
+    # -- secrets written literally --
+    def secrets(self, fn: dict, path: PathT) -> None:
+        env = fn.get("environmentVariables")
+        if isinstance(env, dict):
+            for name, value in env.items():
+                vpath = path + ("environmentVariables", name)
+                if (fcfacts.is_secret_name(str(name)) and isinstance(value, str) and value
+                        and vpath not in self.plain.from_env):
+                    self.warn(vpath, (
+                        f"environment variable {name} looks like a secret written in the file; "
+                        f"write {name}: ${{env:{name}}} and set {name} where fcctl runs (e.g. a CI secret)"))
+        for sub in (("customContainerConfig", "registryConfig", "authConfig", "password"),
+                    ("microSandboxConfig", "registryConfig", "authConfig", "password")):
+            cur: Any = fn
+            for part in sub:
+                cur = cur.get(part) if isinstance(cur, dict) else None
+            vpath = path + sub
+            if isinstance(cur, str) and cur and vpath not in self.plain.from_env:
+                self.warn(vpath, "a registry password written in the file; write ${env:NAME} instead")
+
+    # -- triggers --
+    def triggers(self, fn: dict, path: PathT) -> None:
+        trs = fn.get("triggers")
+        if not isinstance(trs, list):
+            return
+        for i, tr in enumerate(trs):
+            tp = path + ("triggers", i)
+            if not isinstance(tr, dict):
+                continue
+            ttype = tr.get("triggerType")
+            if "triggerConfig" not in tr:
+                if ttype == "timer":
+                    self.error(tp, "a timer trigger needs triggerConfig with cronExpression, e.g. "
+                                   "triggerConfig: {cronExpression: \"@every 5m\", enable: true}")
+                continue
+            cfg = tr.get("triggerConfig")
+            cp = tp + ("triggerConfig",)
+            if not isinstance(cfg, dict):
+                self.error(cp, "triggerConfig must be a mapping (fcctl JSON-encodes it for FC), "
+                               "e.g. triggerConfig: {authType: anonymous, methods: [GET, POST]}")
+                continue
+            if ttype == "http":
+                self.keys(cfg, HTTP_TRIGGER_KEYS, cp, "an http triggerConfig")
+                at = cfg.get("authType")
+                if "authType" in cfg and at not in HTTP_AUTH_TYPES:
+                    self.error(cp + ("authType",), (
+                        f"authType must be one of {', '.join(HTTP_AUTH_TYPES)}"
+                        + (did_you_mean(at, HTTP_AUTH_TYPES) if isinstance(at, str) else "")))
+                methods = cfg.get("methods")
+                if "methods" in cfg:
+                    if not isinstance(methods, list):
+                        self.error(cp + ("methods",), "methods must be a list, e.g. [GET, POST]")
+                    else:
+                        for j, m in enumerate(methods):
+                            if not isinstance(m, str) or m not in HTTP_METHODS:
+                                hint = did_you_mean(m, HTTP_METHODS) if isinstance(m, str) else ""
+                                self.error(cp + ("methods", j), (
+                                    f"HTTP method must be one of {', '.join(HTTP_METHODS)} (upper case){hint}"))
+                if "disableURLInternet" in cfg and not isinstance(cfg["disableURLInternet"], bool):
+                    self.error(cp + ("disableURLInternet",), "disableURLInternet must be true or false")
+                cors = cfg.get("corsConfig")
+                if isinstance(cors, dict):
+                    self.keys(cors, CORS_KEYS, cp + ("corsConfig",), "corsConfig")
+            elif ttype == "timer":
+                self.keys(cfg, TIMER_TRIGGER_KEYS, cp, "a timer triggerConfig")
+                cron = cfg.get("cronExpression")
+                if "cronExpression" not in cfg:
+                    self.error(cp, "a timer trigger needs cronExpression, e.g. \"@every 5m\" or "
+                                   "\"CRON_TZ=Asia/Shanghai 0 0 4 * * *\"")
+                elif not isinstance(cron, str) or not cron.strip():
+                    self.error(cp + ("cronExpression",), (
+                        "cronExpression must be a string such as \"@every 5m\" or a 6-field cron "
+                        "expression \"0 0 4 * * *\" (seconds first)"))
+                elif not (cron.strip().startswith("@every ") or len(_cron_fields(cron)) in (6, 7)):
+                    self.error(cp + ("cronExpression",), (
+                        "cronExpression must be \"@every <duration>\" (e.g. @every 5m) or a cron "
+                        "expression with 6 fields, seconds first (e.g. \"0 0 4 * * *\")"))
+                if "enable" in cfg and not isinstance(cfg["enable"], bool):
+                    self.error(cp + ("enable",), "enable must be true or false (without quotes)")
+                if "payload" in cfg and not isinstance(cfg["payload"], str):
+                    self.error(cp + ("payload",), (
+                        "payload must be a string (FC passes it as the event's payload); quote it, "
+                        "or write JSON as a string"))
+
+    def keys(self, mapping: dict, allowed, path: PathT, what: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.error(path + (key,), (
+                    f"unknown key {key} in {what}{did_you_mean(str(key), allowed)}; allowed: "
+                    f"{', '.join(allowed)}"), key=True)
+
+
+def _cron_fields(cron: str) -> list[str]:
+    text = cron.strip()
+    if text.startswith("CRON_TZ="):
+        text = text.split(None, 1)[1] if " " in text else ""
+    return text.split()
+
+
+def check(plain: Plain, dirs: dict[str, Path], problems: list[Problem]) -> set:
+    """Run every cross-field rule; append problems; return the paths that got errors."""
+    return _Checker(plain, dirs, problems).run()
