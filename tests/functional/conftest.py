@@ -109,3 +109,30 @@ def project(tmp_path):
 
     write.dir = tmp_path
     return write
+
+
+@pytest.fixture
+def fc_proc(emulator):
+    """Runs ``python -m fcctl`` in a real subprocess against the emulator (credentials come from
+    the child's environment, read by alibabacloud-credentials at import, as in real use)."""
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str, env: dict | None = None, endpoint: str | None = None, cwd=None,
+            timeout: float = 120) -> Run:
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_",
+                                                                              "FCCTL_"))}
+        child_env.update({"ALIBABA_CLOUD_ACCESS_KEY_ID": AK_ID,
+                          "ALIBABA_CLOUD_ACCESS_KEY_SECRET": AK_SECRET})
+        child_env.update(env or {})
+        proc = subprocess.run(
+            [sys.executable, "-m", "fcctl", "--endpoint", endpoint or emulator.url, *args],
+            capture_output=True, text=True, env=child_env, cwd=cwd, timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        for secret in filter(None, (AK_SECRET, child_env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"])):
+            assert secret not in proc.stdout and secret not in proc.stderr
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    return run

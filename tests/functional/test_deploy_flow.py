@@ -92,10 +92,9 @@ def test_secret_values_never_printed(fc, project):
         assert "environmentVariables.DB_PASSWORD" in run.out + run.err or args[0] == "deploy"
 
 
-def test_wrong_secret_exits_1_with_signature_message(fc, project, monkeypatch):
+def test_wrong_secret_exits_1_with_signature_message(fc_proc, project):
     path = str(project(spec()))
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong-secret-xyz")
-    run = fc("plan", "-f", path)
+    run = fc_proc("plan", "-f", path, env={"ALIBABA_CLOUD_ACCESS_KEY_SECRET": "wrong-secret-xyz"})
     assert run.code == 1
     assert "SignatureNotMatch" in run.err
     assert "secret" in run.err.lower() and "clock" in run.err.lower()
@@ -104,9 +103,23 @@ def test_wrong_secret_exits_1_with_signature_message(fc, project, monkeypatch):
     assert "wrong-secret-xyz" not in run.out + run.err
 
 
-def test_unknown_access_key_exits_1(fc, project, monkeypatch):
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "nobody")
-    run = fc("plan", "-f", str(project(spec())))
+def test_no_credentials_exits_2_with_what_to_set(fc_proc, project, tmp_path):
+    run = fc_proc("plan", "-f", str(project(spec())),
+                  env={"ALIBABA_CLOUD_ACCESS_KEY_ID": "", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "",
+                       "HOME": str(tmp_path), "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"})
+    assert run.code == 2
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in run.err and "Traceback" not in run.err
+
+
+def test_missing_profile_is_an_error_not_a_fallback(fc_proc, project, tmp_path):
+    run = fc_proc("--profile", "nope", "plan", "-f", str(project(spec())),
+                  env={"HOME": str(tmp_path)})
+    assert run.code == 2
+    assert "profile 'nope' not found" in run.err
+
+
+def test_unknown_access_key_exits_1(fc_proc, project):
+    run = fc_proc("plan", "-f", str(project(spec())), env={"ALIBABA_CLOUD_ACCESS_KEY_ID": "nobody"})
     assert run.code == 1
     assert "InvalidAccessKeyID" in run.err
 
