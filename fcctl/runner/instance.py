@@ -102,7 +102,7 @@ def instance_env(
 
 def secret_values(cfg: InstanceConfig, credentials: Mapping[str, str] | None) -> list[str]:
     """Values to mask in any output: credentials and secret-looking spec variables."""
-    vals = list((credentials or {}).values())
+    vals = [v for k, v in (credentials or {}).items() if k != "ALIBABA_CLOUD_ACCESS_KEY_ID"]
     vals += [v for k, v in cfg.env if fcfacts.is_secret_name(k)]
     return [v for v in vals if v]
 
@@ -320,6 +320,10 @@ class LocalInstance:
         out = hooks.invoke_call(self.cfg, self.cfg.port, data, path=path,
                                 credentials=self.credentials, request_id=request_id)
         result = invocation_result(out)
+        # an app may echo what it received; fcctl never prints a secret
+        for key in ("body", "errorMessage"):
+            if isinstance(result.get(key), str):
+                result[key] = self._mask(result[key])
         self.last_invocation = result
         if result["errorType"] is None:
             return Step("invoke", "ok", out.elapsed, self.cfg.timeout,

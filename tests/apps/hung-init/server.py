@@ -1,0 +1,8 @@
+"""Mistake: /initialize never answers (for Ctrl-C / hung-hook cleanup tests)."""
+import os, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "_lib"))
+import fcapp  # noqa: E402
+
+routes = dict(fcapp.HEALTHY)
+routes[("POST", "/initialize")] = fcapp.sleep_then_ok(3600)
+fcapp.serve(routes)

@@ -1,0 +1,189 @@
+"""`fcctl local check` end to end: the real CLI, real server processes, real HTTP.
+
+Each misbehaving app in tests/apps/ must make the check exit 1 naming the failing step and
+leave no process behind; the python-web template must pass with its hooks in FC's order.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from localhelpers import (APPS, TEMPLATES, app_spec, assert_nothing_left, check_json,
+                          free_port, run_fcctl, step)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_python_web_template_passes_with_hooks_in_fc_order(tmp_path):
+    shutil.copytree(TEMPLATES / "python-web", tmp_path / "app")
+    spec = tmp_path / "app" / "fc.yaml"
+    spec.write_text(spec.read_text().replace("port: 9000", f"port: {free_port()}"))
+    calls = tmp_path / "calls.log"
+    code, doc, err = check_json(spec, "--data", '{"hello": 1}',
+                                env_extra={"APP_CALL_LOG": str(calls)})
+    assert code == 0, err
+    assert doc["ok"] is True and doc["failedStep"] is None
+    assert [s["step"] for s in doc["steps"]] == ["start", "ready", "initializer", "invoke",
+                                                 "preStop", "stop"]
+    assert all(s["status"] == "ok" for s in doc["steps"]), doc["steps"]
+    # FC's order: Initializer first, then the invocation, PreStop last
+    assert calls.read_text().split() == ["initialize", "invoke", "pre-stop"]
+    assert step(doc, "initializer")["limitSeconds"] == 10
+    assert '"hello": 1' in doc["invocation"]["body"]
+    assert_nothing_left(doc)
+
+
+def test_text_output_is_a_table_and_names_the_failed_step(tmp_path):
+    spec = app_spec("no-init-route", tmp_path)
+    res = run_fcctl(["local", "check", "-f", str(spec)], cwd=tmp_path)
+    assert res.returncode == 1
+    for name in ("start", "ready", "initializer", "invoke", "preStop", "stop"):
+        assert name in res.stdout
+    assert "local check failed at step 'initializer'" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    "app, failed, words",
+    [
+        ("no-init-route", "initializer", ["404", "no /initialize route"]),
+        ("slow-init", "initializer", ["no answer within the 1s timeout"]),
+        ("loopback", "ready", ["127.0.0.1", "0.0.0.0"]),
+        ("wrong-port", "ready", ["the process listens on 0.0.0.0:"]),
+        ("prestop-crash", "preStop", ["closed the connection"]),
+        ("exit-at-start", "ready", ["exit code 3", "DATABASE_URL is not set"]),
+    ],
+)
+def test_misbehaving_app_fails_at_its_step_and_leaves_nothing(tmp_path, app, failed, words):
+    spec = app_spec(app, tmp_path)
+    code, doc, err = check_json(spec, "--ready-timeout", "3")
+    assert code == 1, err
+    assert doc["ok"] is False
+    assert doc["failedStep"] == failed
+    detail = step(doc, failed)["detail"]
+    for w in words:
+        assert w in detail, detail
+    # steps before the failure succeeded; stop always ran and succeeded
+    names = [s["step"] for s in doc["steps"]]
+    for s in doc["steps"][: names.index(failed)]:
+        assert s["status"] in ("ok", "skipped"), s
+    assert step(doc, "stop")["status"] == "ok"
+    assert_nothing_left(doc)
+
+
+def test_wrong_port_names_the_port_the_server_uses(tmp_path):
+    port = free_port()
+    spec = app_spec("wrong-port", tmp_path, port=port)
+    code, doc, _ = check_json(spec, "--ready-timeout", "1")
+    assert code == 1
+    assert f"0.0.0.0:{port + 1}" in step(doc, "ready")["detail"]
+
+
+def test_failed_initializer_gives_initialization_error_and_no_invocation(tmp_path):
+    calls = tmp_path / "calls.log"
+    spec = app_spec("slow-init", tmp_path)
+    code, doc, _ = check_json(spec, env_extra={"APP_CALL_LOG": str(calls)})
+    assert code == 1
+    assert step(doc, "invoke")["status"] == "skipped"
+    assert doc["invocation"]["errorType"] == "InitializationError"
+    assert doc["invocation"]["headers"]["x-fc-error-type"] == "InitializationError"
+    assert doc["invocation"]["status"] == 200
+    assert "POST /invoke" not in calls.read_text()
+
+
+def test_command_initializer_with_bash_syntax_fails_under_sh(tmp_path):
+    # a custom container run with --command; /code/warmup.sh maps to the spec's directory
+    spec = app_spec("bash-warmup", tmp_path)
+    shutil.copy(APPS / "bash-warmup" / "warmup.sh", tmp_path / "warmup.sh")
+    code, doc, err = check_json(spec, "--command", f"python3 {APPS / 'bash-warmup' / 'server.py'}")
+    assert code == 1, err
+    assert doc["failedStep"] == "initializer"
+    detail = step(doc, "initializer")["detail"]
+    assert "/bin/sh" in detail and "bash syntax" in detail
+    assert_nothing_left(doc)
+
+
+def test_container_without_docker_requires_command(tmp_path):
+    spec = app_spec("bash-warmup", tmp_path)
+    res = run_fcctl(["local", "check", "-f", str(spec)], cwd=tmp_path)
+    assert res.returncode == 2
+    assert "--command" in res.stderr and "Docker" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_port_already_in_use_fails_at_start(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("0.0.0.0", 0))
+        s.listen()
+        spec = app_spec("healthy", tmp_path, port=s.getsockname()[1])
+        code, doc, _ = check_json(spec)
+    assert code == 1
+    assert doc["failedStep"] == "start"
+    assert "already in use" in step(doc, "start")["detail"]
+
+
+def test_instance_environment_and_headers(tmp_path):
+    """FC's variables reach the server; credentials only with --pass-credentials, never printed."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "server.py").write_text(
+        "import json, os, sys\n"
+        f"sys.path.insert(0, {str(APPS / '_lib')!r})\n"
+        "import fcapp\n"
+        "def inv(req):\n"
+        "    env = {k: v for k, v in os.environ.items() if k.startswith(('FC_', 'ALIBABA_', 'MY_'))}\n"
+        "    hdr = {k.lower(): v for k, v in req.headers.items() if k.lower().startswith('x-fc-')}\n"
+        "    hdr['secret-echo'] = hdr.get('x-fc-access-key-secret', '')\n"
+        "    hdr['secret-len'] = len(hdr.pop('x-fc-access-key-secret', ''))\n"
+        "    return 200, json.dumps({'env': env, 'headers': hdr})\n"
+        "routes = dict(fcapp.HEALTHY); routes[('POST', '/invoke')] = inv\n"
+        "fcapp.serve(routes)\n")
+    port = free_port()
+    (tmp_path / "fc.yaml").write_text(f"""
+region: cn-shanghai
+functions:
+  - functionName: envcheck
+    runtime: custom.debian10
+    handler: index.handler
+    code: ./app
+    memorySize: 256
+    customRuntimeConfig: {{command: [python3, server.py], port: {port}}}
+    environmentVariables: {{MY_SETTING: abc, MY_API_TOKEN: tok-very-secret-1}}
+""")
+    secret_env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIexampleid",
+                  "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "sk-super-secret-value"}
+    code, doc, err = check_json(tmp_path / "fc.yaml", env_extra=secret_env)
+    assert code == 0, err
+    import json
+
+    seen = json.loads(doc["invocation"]["body"])
+    env, hdr = seen["env"], seen["headers"]
+    assert env["FC_FUNCTION_NAME"] == "envcheck" and env["FC_REGION"] == "cn-shanghai"
+    assert env["FC_SERVER_PORT"] == str(port) and env["FC_FUNCTION_MEMORY_SIZE"] == "256"
+    assert env["FC_INSTANCE_ID"] == doc["instanceId"] and env["MY_SETTING"] == "abc"
+    assert "ALIBABA_CLOUD_ACCESS_KEY_SECRET" not in env
+    assert "x-fc-access-key-secret" not in hdr
+    assert hdr["x-fc-function-name"] == "envcheck" and hdr["x-fc-region"] == "cn-shanghai"
+    assert hdr["x-fc-control-path"] == "/invoke" and hdr["x-fc-request-id"]
+
+    code, doc, err = check_json(tmp_path / "fc.yaml", "--pass-credentials",
+                                env_extra=secret_env)
+    assert code == 0, err
+    body = doc["invocation"]["body"]
+    seen = json.loads(body)
+    # the server received the secret (it echoes it back; fcctl masks the echo) ...
+    assert seen["headers"]["secret-len"] == len("sk-super-secret-value")
+    assert seen["headers"]["secret-echo"] == "***"
+    assert seen["headers"]["x-fc-access-key-id"] == "LTAIexampleid"
+    assert seen["env"]["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] == "***"
+    assert "sk-super-secret-value" not in json.dumps(doc)
+    res = run_fcctl(["local", "check", "-f", str(tmp_path / "fc.yaml"), "--pass-credentials"],
+                    cwd=tmp_path, env_extra=secret_env)
+    assert res.returncode == 0
+    # ... and fcctl never prints it
+    assert "sk-super-secret-value" not in res.stdout + res.stderr
+    assert "tok-very-secret-1" not in res.stdout + res.stderr
