@@ -43,9 +43,9 @@ def is_active(instance: dict) -> bool:
 
 
 def serves_latest(instance: dict) -> bool:
-    q = instance.get("qualifier")
-    v = instance.get("versionId")
-    return (q in (None, "", LATEST)) and (v in (None, "", LATEST))
+    """True for an instance of the LATEST configuration. Decided by ``qualifier``: the SDK's
+    InstanceInfo docs give ``versionId`` "0" under LATEST, so the version id is not a signal."""
+    return instance.get("qualifier") in (None, "", LATEST)
 
 
 @dataclass

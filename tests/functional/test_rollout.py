@@ -1,0 +1,137 @@
+"""fcctl rollout against the emulator through the official SDK (issue: rollout)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from alibabacloud_fc20230330 import models
+from darabonba.runtime import RuntimeOptions
+
+SPEC = """\
+region: cn-hangzhou
+functions:
+  - functionName: worker
+    runtime: custom.debian10
+    handler: index.handler
+    code: ./app
+    customRuntimeConfig: {{command: [python3, app.py], port: 9000}}
+    instanceConcurrency: 1
+    environmentVariables:
+      LOG_LEVEL: info
+{knobs}    instanceLifecycleConfig:
+      initializer: {{handler: "true", timeout: 5}}
+      preStop: {{handler: "true", timeout: 5}}
+"""
+
+
+def write_spec(project, **knobs) -> str:
+    lines = "".join(f"      {k}: \"{v}\"\n" for k, v in knobs.items())
+    return str(project(SPEC.format(knobs=lines)))
+
+
+def invoke(sdk, name="worker", invoke_ms=None):
+    headers = models.InvokeFunctionHeaders(
+        common_headers={"x-fcctl-invoke-ms": str(invoke_ms)} if invoke_ms else {})
+    req = models.InvokeFunctionRequest(body=b"{}")
+    resp = sdk.invoke_function_with_options(name, req, headers, RuntimeOptions())
+    return resp
+
+
+def events(emulator, name="worker") -> list[dict]:
+    with urllib.request.urlopen(f"{emulator.url}/_fcctl/functions/{name}/instances") as r:
+        return json.loads(r.read())["instances"]
+
+
+def active_ids(sdk, name="worker") -> set[str]:
+    body = sdk.list_instances(name, models.ListInstancesRequest()).body.to_map()
+    return {i["instanceId"] for i in body.get("instances") or []}
+
+
+def test_rollout_drains_every_old_instance_through_prestop(fc, sdk, emulator, project):
+    path = write_spec(project)
+    assert fc("deploy", "-f", path).code == 0
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda _: invoke(sdk, invoke_ms=400), range(3)))
+    before = active_ids(sdk)
+    assert len(before) == 3
+
+    run = fc("rollout", "-f", path, "-o", "json")
+    assert run.code == 0, run.err
+    doc = run.json()
+    (fn,) = doc["functions"]
+    assert set(fn["instancesBefore"]) == before
+    assert set(fn["drainedInstances"]) == before
+    assert [p["phase"] for p in fn["phases"]] == ["record", "restart", "accepted", "drained", "probe"]
+    assert fn["rolloutId"] == doc["rolloutId"]
+
+    by_id = {i["instanceId"]: i for i in events(emulator)}
+    for iid in before:
+        kinds = [e["event"] for e in by_id[iid]["events"]]
+        assert any(k.startswith("pre-stop") for k in kinds), kinds
+        assert kinds[-1] == "destroyed"
+    assert active_ids(sdk) & before == set()
+
+    clean = fc("plan", "-f", path, "--detailed-exitcode")
+    assert clean.code == 0, clean.out
+
+    invoke(sdk)
+    new = active_ids(sdk) - before
+    assert len(new) == 1
+    (new_id,) = new
+    kinds = [e["event"] for e in {i["instanceId"]: i for i in events(emulator)}[new_id]["events"]]
+    assert any(k.startswith("initializer") for k in kinds)
+
+    # a later deploy keeps the rollout marker: still no changes, and FC still has it
+    assert fc("deploy", "-f", path, "-o", "json").json()["summary"]["writeCalls"] == 0
+    env = sdk.get_function("worker", models.GetFunctionRequest()).body.to_map()["environmentVariables"]
+    assert env["FCCTL_ROLLOUT_ID"] == doc["rolloutId"]
+
+
+def test_rollout_of_idle_function_has_nothing_to_drain(fc, project):
+    path = write_spec(project)
+    assert fc("deploy", "-f", path).code == 0
+    run = fc("rollout", "worker", "-o", "json")
+    assert run.code == 0, run.err
+    (fn,) = run.json()["functions"]
+    assert fn["instancesBefore"] == []
+    drained = [p for p in fn["phases"] if p["phase"] == "drained"][0]
+    assert "nothing to drain" in drained["detail"]
+
+
+def test_probe_against_failing_initializer_fails_with_fc_message(fc, sdk, project):
+    path = write_spec(project, FCCTL_EMULATOR_FAIL_INITIALIZER="1")
+    assert fc("deploy", "-f", path).code == 0
+    run = fc("rollout", "-f", path, "--probe")
+    assert run.code == 1
+    assert "InitializationError" in run.out + run.err
+
+
+def test_timeout_names_instances_still_alive(fc, sdk, project):
+    path = write_spec(project, FCCTL_EMULATOR_PRESTOP_HANG="1")
+    assert fc("deploy", "-f", path).code == 0
+    invoke(sdk)
+    (iid,) = active_ids(sdk)
+    run = fc("rollout", "-f", path, "--timeout", "1", "-o", "json")
+    assert run.code == 4
+    (fn,) = run.json()["functions"]
+    assert fn["outcome"] == "timeout"
+    assert fn["stillActiveInstances"] == [iid]
+
+
+def test_detach_returns_after_update_accepted(fc, sdk, project):
+    path = write_spec(project)
+    assert fc("deploy", "-f", path).code == 0
+    invoke(sdk)
+    run = fc("rollout", "worker", "--detach", "-o", "json")
+    assert run.code == 0
+    (fn,) = run.json()["functions"]
+    statuses = {p["phase"]: p["status"] for p in fn["phases"]}
+    assert statuses["accepted"] == "ok" and statuses["drained"] == "skipped"
+
+
+def test_rollout_of_missing_function_fails(fc):
+    run = fc("rollout", "ghost")
+    assert run.code == 1
+    assert "FunctionNotFound" in run.out + run.err
