@@ -1,0 +1,984 @@
+"""State and FC semantics of the emulator (moto's ``models.py``): no HTTP here.
+
+The :class:`Backend` keeps functions, triggers, provision configs and instances in a
+:class:`~fcctl.emulator.store.Store` and answers in FC 3.0's JSON shapes (the SDK's
+``alibabacloud_fc20230330/models`` ``to_map`` keys). Errors are raised as
+:mod:`fcctl.emulator.errors` classes.
+
+Time-based transitions (``lastUpdateStatus`` InProgress → Successful/Failed, container ``state``
+Pending → Active, PreStop and destruction of replaced or idle instances, provisioned instances)
+are evaluated lazily: every call that touches a function first *settles* it up to ``clock()``.
+Each transition is stamped with the model time at which it happened, not the time it was
+noticed, so events read the same whenever they are observed.
+
+Test knobs read from a function's ``environmentVariables`` (documented in ``docs/emulator.md``):
+:data:`KNOB_FAIL_UPDATE`, :data:`KNOB_UPDATE_DELAY`, :data:`KNOB_FAIL_INITIALIZER`,
+:data:`KNOB_INVOKE_MS`, :data:`KNOB_PRESTOP_MS`, :data:`KNOB_PRESTOP_HANG`,
+:data:`KNOB_FAIL_PRESTOP`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import math
+import re
+import threading
+import time
+import uuid
+import zipfile
+from datetime import datetime, timezone
+from typing import Callable
+
+from fcctl import fcfacts
+from fcctl.emulator import errors
+
+# --- test knobs (environment variables on the function) ---------------------------------------
+KNOB_FAIL_UPDATE = "FCCTL_EMULATOR_FAIL_UPDATE"  # an update ends Failed (value: the reason)
+KNOB_UPDATE_DELAY = "FCCTL_EMULATOR_UPDATE_DELAY_S"  # per-function InProgress duration, seconds
+KNOB_FAIL_INITIALIZER = "FCCTL_EMULATOR_FAIL_INITIALIZER"  # the Initializer fails
+KNOB_INVOKE_MS = "FCCTL_EMULATOR_INVOKE_MS"  # simulated invocation duration, ms
+KNOB_PRESTOP_MS = "FCCTL_EMULATOR_PRESTOP_MS"  # simulated PreStop duration, ms (capped by timeout)
+KNOB_PRESTOP_HANG = "FCCTL_EMULATOR_PRESTOP_HANG"  # PreStop hangs until its timeout (failed)
+KNOB_FAIL_PRESTOP = "FCCTL_EMULATOR_FAIL_PRESTOP"  # PreStop answers an error (failed)
+INVOKE_MS_HEADER = "x-fcctl-invoke-ms"  # per-request invocation duration, ms
+
+LATEST = "LATEST"
+# SDK InstanceInfo.version_id: "under the LATEST alias ... the returned version number is 0"
+LATEST_VERSION_ID = "0"
+# Policy (unverified): instance status and resource type names.
+INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
+RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"
+DEFAULT_IDLE_TIMEOUT_S = 300.0
+LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT = 20, 100
+
+# Keys of CreateFunctionInput / UpdateFunctionInput (SDK 4.8.3 models). Unknown keys are ignored.
+CREATE_KEYS = frozenset({
+    "code", "cpu", "customContainerConfig", "customDNS", "customRuntimeConfig", "description",
+    "diskSize", "environmentVariables", "functionName", "gpuConfig", "handler", "instanceConcurrency",
+    "instanceLifecycleConfig", "internetAccess", "layers", "logConfig", "memorySize", "nasConfig",
+    "ossMountConfig", "role", "runtime", "timeout", "tracingConfig", "vpcConfig", "tags",
+    "resourceGroupId", "disableOndemand", "sessionAffinity", "sessionAffinityConfig",
+    "instanceIsolationMode", "enableLongLiving", "idleTimeout", "disableInjectCredentials",
+    "juiceFsConfig", "polarFsConfig", "microSandboxConfig",
+})
+UPDATE_KEYS = CREATE_KEYS - {"functionName", "tags", "resourceGroupId"}
+
+# Filled in on CreateFunction when absent (policy: the values FC documents as defaults).
+FUNCTION_DEFAULTS = {
+    "description": "",
+    "timeout": 3,
+    "memorySize": 128,
+    "diskSize": 512,
+    "instanceConcurrency": 1,
+    "internetAccess": True,
+    "environmentVariables": {},
+    "layers": [],
+}
+
+TRIGGER_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$"
+CREATE_TRIGGER_KEYS = frozenset({
+    "triggerName", "triggerType", "triggerConfig", "qualifier", "sourceArn", "invocationRole",
+    "description",
+})
+UPDATE_TRIGGER_KEYS = frozenset({"triggerConfig", "qualifier", "invocationRole", "description"})
+
+# CRC-64/ECMA as OSS computes it (FC's codeChecksum), from crcmod-plus.
+_crc64 = None
+
+
+def crc64(data: bytes) -> str:
+    """CRC-64/ECMA-182 as OSS uses it, as a decimal string (FC's ``codeChecksum``)."""
+    global _crc64
+    if _crc64 is None:
+        import crcmod
+
+        _crc64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF,
+                                 rev=True)
+    return str(_crc64(data))
+
+
+def iso(ts: float) -> str:
+    """ISO 8601 UTC with a Z, seconds precision (FC's createdTime/lastModifiedTime)."""
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_ms(ts: float) -> str:
+    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def knob_on(env: dict, name: str) -> bool:
+    value = str((env or {}).get(name, "")).strip().lower()
+    return value not in ("", "0", "false", "no", "off")
+
+
+def knob_number(env: dict, name: str, default: float = 0.0) -> float:
+    try:
+        return max(0.0, float((env or {}).get(name, default)))
+    except (TypeError, ValueError):
+        return default
+
+
+def _public(doc: dict) -> dict:
+    """A stored document without the emulator's private (``_``-prefixed) keys."""
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
+def _hook_set(hook: dict | None) -> bool:
+    """FC-NOTES §1: ``handler: ""`` and ``command: []`` both mean "not set"."""
+    if not isinstance(hook, dict):
+        return False
+    return bool(hook.get("handler")) or bool(hook.get("command"))
+
+
+class Backend:
+    """FC semantics over a store. Thread-safe: one re-entrant lock serialises state changes.
+
+    ``update_delay_s`` (seconds) is how long an update stays InProgress (and a container
+    Pending); ``idle_timeout_s`` (seconds) how long an idle on-demand instance lives;
+    ``clock`` returns UNIX seconds (injectable for unit tests).
+    """
+
+    def __init__(
+        self,
+        store,
+        *,
+        account_id: str = "1234567890123456",
+        region: str = "cn-hangzhou",
+        update_delay_s: float = 0.0,
+        idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.account_id = account_id
+        self.region = region
+        self.update_delay_s = float(update_delay_s)
+        self.idle_timeout_s = float(idle_timeout_s)
+        self.clock = clock
+        self.lock = threading.RLock()
+        self._reset_in_flight()
+
+    def _reset_in_flight(self) -> None:
+        # Invocations do not survive a restart: nothing is in flight any more.
+        with self.lock:
+            for key, inst in self.store.list("instance"):
+                if inst.get("_inflight"):
+                    inst["_inflight"] = 0
+                    self.store.put("instance", key, inst)
+
+    # --- rendering -----------------------------------------------------------------------------
+    def function_arn(self, name: str, region: str | None = None) -> str:
+        return f"acs:fc:{region or self.region}:{self.account_id}:functions/{name}"
+
+    def render_function(self, doc: dict, region: str | None = None) -> dict:
+        out = _public(doc)
+        out["functionArn"] = self.function_arn(doc["functionName"], region)
+        return out
+
+    # --- validation ----------------------------------------------------------------------------
+    @staticmethod
+    def _check_types(body: dict, problems: list[str]) -> None:
+        ints = ("timeout", "memorySize", "diskSize", "instanceConcurrency")
+        for key in ints:
+            if key in body and (not isinstance(body[key], int) or isinstance(body[key], bool)):
+                problems.append(f"{key} must be an integer")
+        if "cpu" in body and (not isinstance(body["cpu"], (int, float))
+                              or isinstance(body["cpu"], bool)):
+            problems.append("cpu must be a number")
+        for key in ("handler", "runtime", "description", "role"):
+            if key in body and not isinstance(body[key], str):
+                problems.append(f"{key} must be a string")
+        env = body.get("environmentVariables")
+        if "environmentVariables" in body and not (
+            isinstance(env, dict) and all(isinstance(v, str) for v in env.values())
+        ):
+            problems.append("environmentVariables must be an object of string values")
+        if "layers" in body and not (
+            isinstance(body["layers"], list) and all(isinstance(x, str) for x in body["layers"])
+        ):
+            problems.append("layers must be a list of layer ARNs")
+        if "tags" in body and not (
+            isinstance(body["tags"], list)
+            and all(isinstance(t, dict) and isinstance(t.get("Key"), str) for t in body["tags"])
+        ):
+            problems.append("tags must be a list of {Key, Value}")
+        if "internetAccess" in body and not isinstance(body["internetAccess"], bool):
+            problems.append("internetAccess must be a boolean")
+        ilc = body.get("instanceLifecycleConfig")
+        if "instanceLifecycleConfig" in body:
+            if not isinstance(ilc, dict):
+                problems.append("instanceLifecycleConfig must be an object")
+            else:
+                for hook_name in ("initializer", "preStop"):
+                    hook = ilc.get(hook_name)
+                    if hook is None:
+                        continue
+                    where = f"instanceLifecycleConfig.{hook_name}"
+                    if not isinstance(hook, dict):
+                        problems.append(f"{where} must be an object")
+                        continue
+                    if "handler" in hook and not isinstance(hook["handler"], str):
+                        problems.append(f"{where}.handler must be a string")
+                    if "command" in hook and not (
+                        isinstance(hook["command"], list)
+                        and all(isinstance(c, str) for c in hook["command"])
+                    ):
+                        problems.append(f"{where}.command must be a list of strings")
+                    if "timeout" in hook and (not isinstance(hook["timeout"], int)
+                                              or isinstance(hook["timeout"], bool)):
+                        problems.append(f"{where}.timeout must be an integer")
+
+    @staticmethod
+    def _check_limits(fn: dict, problems: list[str]) -> None:
+        name = fn.get("functionName")
+        if not isinstance(name, str) or not re.match(fcfacts.FUNCTION_NAME_PATTERN, name):
+            problems.append(
+                "functionName must be 1-64 letters, digits, '_' or '-', not starting with a "
+                f"digit or '-' (got {name!r})"
+            )
+        runtime = fn.get("runtime")
+        if not runtime:
+            problems.append("runtime is required")
+        elif runtime not in fcfacts.RUNTIMES:
+            problems.append(f"runtime {runtime!r} is not supported")
+        if not fn.get("handler"):
+            problems.append("handler is required (custom runtimes take a placeholder)")
+        lo, hi = fcfacts.TIMEOUT_RANGE_S
+        t = fn.get("timeout")
+        if isinstance(t, int) and not lo <= t <= hi:
+            problems.append(f"timeout must be between {lo} and {hi} seconds (got {t})")
+        mem = fn.get("memorySize")
+        lo, hi = fcfacts.MEMORY_RANGE_MB
+        if isinstance(mem, int) and (not lo <= mem <= hi or mem % fcfacts.MEMORY_STEP_MB):
+            problems.append(
+                f"memorySize must be a multiple of {fcfacts.MEMORY_STEP_MB} MB between {lo} and "
+                f"{hi} (got {mem})"
+            )
+        cpu = fn.get("cpu")
+        if isinstance(cpu, (int, float)) and not isinstance(cpu, bool):
+            lo_c, hi_c = fcfacts.CPU_RANGE_VCPU
+            steps = cpu / fcfacts.CPU_STEP_VCPU
+            if not (lo_c <= cpu <= hi_c) or abs(steps - round(steps)) > 1e-6:
+                problems.append(
+                    f"cpu must be a multiple of {fcfacts.CPU_STEP_VCPU} vCPU between {lo_c} and "
+                    f"{hi_c} (got {cpu})"
+                )
+            elif isinstance(mem, int) and mem > 0:
+                ratio = (mem / 1024) / cpu
+                r_lo, r_hi = fcfacts.CPU_MEMORY_RATIO
+                if not (r_lo - 1e-9 <= ratio <= r_hi + 1e-9):
+                    problems.append(
+                        f"cpu : memorySize(GB) must be between 1:{r_lo:g} and 1:{r_hi:g} "
+                        f"(got {cpu} vCPU for {mem} MB)"
+                    )
+        disk = fn.get("diskSize")
+        if isinstance(disk, int) and disk not in fcfacts.DISK_SIZES_MB:
+            problems.append(f"diskSize must be one of {fcfacts.DISK_SIZES_MB} MB (got {disk})")
+        conc = fn.get("instanceConcurrency")
+        lo, hi = fcfacts.INSTANCE_CONCURRENCY_RANGE
+        if isinstance(conc, int) and not lo <= conc <= hi:
+            problems.append(f"instanceConcurrency must be between {lo} and {hi} (got {conc})")
+        image = (fn.get("customContainerConfig") or {}).get("image") if isinstance(
+            fn.get("customContainerConfig"), dict) else None
+        if runtime == fcfacts.CONTAINER_RUNTIME:
+            if fn.get("_code"):
+                problems.append("code cannot be used with runtime custom-container; use "
+                                "customContainerConfig.image")
+            if not image:
+                problems.append("customContainerConfig.image is required for custom-container")
+        elif runtime and fn.get("customContainerConfig"):
+            problems.append("customContainerConfig is only for runtime custom-container")
+        gpu = fn.get("gpuConfig")
+        has_gpu = isinstance(gpu, dict) and bool(gpu.get("gpuType") or gpu.get("gpuMemorySize"))
+        ilc = fn.get("instanceLifecycleConfig") or {}
+        if isinstance(ilc, dict):
+            init = ilc.get("initializer")
+            if isinstance(init, dict):
+                if init.get("handler") and init.get("command"):
+                    problems.append("instanceLifecycleConfig.initializer sets both handler and "
+                                    "command; use one Initializer type")
+                if init.get("command") and not has_gpu:
+                    problems.append("instanceLifecycleConfig.initializer.command is only "
+                                    "supported for GPU functions (gpuConfig)")
+                t = init.get("timeout")
+                lo, hi = fcfacts.INITIALIZER_TIMEOUT_RANGE_S
+                if isinstance(t, int) and _hook_set(init) and not lo <= t <= hi:
+                    problems.append(f"instanceLifecycleConfig.initializer.timeout must be "
+                                    f"between {lo} and {hi} seconds (got {t})")
+            stop = ilc.get("preStop")
+            if isinstance(stop, dict):
+                if stop.get("command"):
+                    problems.append("instanceLifecycleConfig.preStop.command is not supported: "
+                                    "PreStop takes a handler only")
+                t = stop.get("timeout")
+                lo, hi = fcfacts.PRESTOP_TIMEOUT_RANGE_S
+                if isinstance(t, int) and _hook_set(stop) and not lo <= t <= hi:
+                    problems.append(f"instanceLifecycleConfig.preStop.timeout must be between "
+                                    f"{lo} and {hi} seconds (got {t})")
+
+    @staticmethod
+    def _decode_code(code) -> dict:
+        """``code`` of the body → private code record with size and checksum."""
+        if not isinstance(code, dict):
+            raise errors.InvalidArgument("code must be an object with zipFile or "
+                                         "ossBucketName/ossObjectName")
+        if code.get("zipFile"):
+            if code.get("ossBucketName") or code.get("ossObjectName"):
+                raise errors.InvalidArgument("code takes either zipFile or "
+                                             "ossBucketName/ossObjectName, not both")
+            try:
+                data = base64.b64decode(code["zipFile"], validate=True)
+            except (binascii.Error, ValueError, TypeError):
+                raise errors.InvalidArgument("code.zipFile is not valid base64") from None
+            if not zipfile.is_zipfile(io.BytesIO(data)):
+                raise errors.InvalidArgument("code.zipFile is not a zip archive")
+            return {"kind": "zip", "size": len(data), "checksum": crc64(data)}
+        if code.get("ossBucketName") and code.get("ossObjectName"):
+            # Policy: the emulator cannot read OSS; size 0, checksum of nothing known ("").
+            return {"kind": "oss", "bucket": code["ossBucketName"],
+                    "object": code["ossObjectName"], "size": 0, "checksum": ""}
+        raise errors.InvalidArgument("code needs zipFile, or both ossBucketName and "
+                                     "ossObjectName")
+
+    @staticmethod
+    def _apply_code(fn: dict, code_rec: dict | None) -> None:
+        fn["_code"] = code_rec
+        fn["codeSize"] = code_rec["size"] if code_rec else 0
+        fn["codeChecksum"] = code_rec["checksum"] if code_rec else ""
+
+    @staticmethod
+    def _fill_hook_timeouts(fn: dict) -> None:
+        ilc = fn.get("instanceLifecycleConfig")
+        if isinstance(ilc, dict):
+            for hook in ilc.values():
+                if isinstance(hook, dict) and "timeout" not in hook:
+                    hook["timeout"] = fcfacts.DEFAULT_HOOK_TIMEOUT_S
+
+    @staticmethod
+    def default_cpu(memory_mb: int) -> float:
+        """Policy (unverified): the smallest multiple of 0.05 vCPU within the 1:4 ratio."""
+        step = fcfacts.CPU_STEP_VCPU
+        want = max(fcfacts.CPU_RANGE_VCPU[0], (memory_mb / 1024) / fcfacts.CPU_MEMORY_RATIO[1])
+        return round(math.ceil(round(want / step, 6)) * step, 2)
+
+    def _update_delay(self, fn: dict) -> float:
+        env = fn.get("environmentVariables") or {}
+        if KNOB_UPDATE_DELAY in env:
+            return knob_number(env, KNOB_UPDATE_DELAY, self.update_delay_s)
+        return self.update_delay_s
+
+    # --- functions -----------------------------------------------------------------------------
+    def _get_fn(self, name: str) -> dict:
+        fn = self.store.get("function", name)
+        if fn is None:
+            raise errors.FunctionNotFound(f"function '{name}' does not exist")
+        return fn
+
+    @staticmethod
+    def check_qualifier(qualifier: str | None) -> str:
+        """Only LATEST is modelled (policy): versions and aliases answer 404."""
+        if qualifier in (None, "", LATEST):
+            return LATEST
+        if str(qualifier).isdigit():
+            raise errors.VersionNotFound(f"version '{qualifier}' does not exist "
+                                         "(the emulator models LATEST only)")
+        raise errors.AliasNotFound(f"alias '{qualifier}' does not exist "
+                                   "(the emulator models LATEST only)")
+
+    def create_function(self, body: dict, region: str | None = None) -> dict:
+        if not isinstance(body, dict):
+            raise errors.InvalidArgument("the request body must be a JSON object")
+        problems: list[str] = []
+        self._check_types(body, problems)
+        if problems:
+            raise errors.InvalidArgument("; ".join(problems))
+        fn = {k: json.loads(json.dumps(v)) for k, v in body.items() if k in CREATE_KEYS}
+        code = fn.pop("code", None)
+        for key, value in FUNCTION_DEFAULTS.items():
+            fn.setdefault(key, json.loads(json.dumps(value)))
+        if "cpu" not in fn and isinstance(fn.get("memorySize"), int):
+            fn["cpu"] = self.default_cpu(fn["memorySize"])
+        self._fill_hook_timeouts(fn)
+        code_rec = self._decode_code(code) if code is not None else None
+        fn["_code"] = code_rec
+        self._check_limits(fn, problems)
+        if problems:
+            raise errors.InvalidArgument("; ".join(problems))
+        if "layers" in fn:
+            fn["layers"] = [{"arn": arn, "size": 0} for arn in fn["layers"]]
+        with self.lock:
+            if self.store.get("function", fn["functionName"]) is not None:
+                raise errors.FunctionAlreadyExists(
+                    f"function '{fn['functionName']}' already exists"
+                )
+            now = self.clock()
+            self._apply_code(fn, code_rec)
+            fn["functionId"] = str(uuid.uuid4())
+            fn["createdTime"] = fn["lastModifiedTime"] = iso(now)
+            fn["lastUpdateStatus"] = fcfacts.UPDATE_SUCCESSFUL
+            fn["lastUpdateStatusReason"] = ""
+            fn["lastUpdateStatusReasonCode"] = ""
+            if fn["runtime"] == fcfacts.CONTAINER_RUNTIME:
+                fn["state"] = fcfacts.STATE_PENDING
+                fn["_stateReadyAt"] = now + self._update_delay(fn)
+                fn["customContainerConfig"].setdefault(
+                    "resolvedImageUri", fn["customContainerConfig"]["image"])
+            else:
+                fn["state"] = fcfacts.STATE_ACTIVE
+            fn["stateReason"] = ""
+            fn["stateReasonCode"] = ""
+            fn["_gen"] = 1
+            fn["_genAt"] = now
+            fn["_invocationDisabled"] = False
+            self.store.put("function", fn["functionName"], fn)
+            fn = self._settle(fn["functionName"])
+            return self.render_function(fn, region)
+
+    def get_function(self, name: str, qualifier: str | None = None,
+                     region: str | None = None) -> dict:
+        self.check_qualifier(qualifier)
+        with self.lock:
+            return self.render_function(self._settle(name), region)
+
+    def update_function(self, name: str, body: dict, region: str | None = None) -> dict:
+        """Merge a partial body: top-level keys given replace the stored ones, omitted keys are
+        kept. Nested objects are replaced as a whole, except ``instanceLifecycleConfig`` whose
+        ``initializer`` and ``preStop`` are replaced one by one (policy, see docs/emulator.md).
+        Raises 404 FunctionNotFound, 409 ConcurrentUpdateError while InProgress, 400."""
+        if not isinstance(body, dict):
+            raise errors.InvalidArgument("the request body must be a JSON object")
+        problems: list[str] = []
+        self._check_types(body, problems)
+        if problems:
+            raise errors.InvalidArgument("; ".join(problems))
+        with self.lock:
+            fn = self._settle(name)
+            if fn["lastUpdateStatus"] == fcfacts.UPDATE_IN_PROGRESS:
+                raise errors.ConcurrentUpdateError(
+                    f"function '{name}' is being updated (lastUpdateStatus InProgress); "
+                    "wait until it is Successful or Failed"
+                )
+            merged = json.loads(json.dumps(fn))
+            changes = {k: json.loads(json.dumps(v)) for k, v in body.items() if k in UPDATE_KEYS}
+            code = changes.pop("code", None)
+            ilc = changes.pop("instanceLifecycleConfig", None)
+            merged.update(changes)
+            if ilc is not None:
+                current = merged.get("instanceLifecycleConfig") or {}
+                current.update(ilc)
+                merged["instanceLifecycleConfig"] = current
+            self._fill_hook_timeouts(merged)
+            if "layers" in changes:
+                merged["layers"] = [{"arn": arn, "size": 0} for arn in changes["layers"]]
+            if code is not None:
+                merged["_code"] = self._decode_code(code)
+            self._check_limits(merged, problems)
+            if problems:
+                raise errors.InvalidArgument("; ".join(problems))
+            now = self.clock()
+            self._apply_code(merged, merged.get("_code"))
+            merged["lastModifiedTime"] = iso(now)
+            env = merged.get("environmentVariables") or {}
+            merged["lastUpdateStatus"] = fcfacts.UPDATE_IN_PROGRESS
+            merged["lastUpdateStatusReason"] = "the function is being updated"
+            merged["lastUpdateStatusReasonCode"] = "Updating"
+            merged["_updateReadyAt"] = now + self._update_delay(merged)
+            merged["_updateFails"] = env.get(KNOB_FAIL_UPDATE) if knob_on(
+                env, KNOB_FAIL_UPDATE) else None
+            if merged["runtime"] == fcfacts.CONTAINER_RUNTIME:
+                old_image = (fn.get("customContainerConfig") or {}).get("image")
+                new_image = merged["customContainerConfig"].get("image")
+                merged["customContainerConfig"]["resolvedImageUri"] = new_image
+                if new_image != old_image:
+                    merged["state"] = fcfacts.STATE_PENDING
+                    merged["_stateReadyAt"] = merged["_updateReadyAt"]
+            self.store.put("function", name, merged)
+            return self.render_function(self._settle(name), region)
+
+    def delete_function(self, name: str) -> None:
+        """Deletes the function with its triggers, provision configs and instances.
+        409 ConcurrentUpdateError while an update is InProgress (policy)."""
+        with self.lock:
+            fn = self._settle(name)
+            if fn["lastUpdateStatus"] == fcfacts.UPDATE_IN_PROGRESS:
+                raise errors.ConcurrentUpdateError(
+                    f"function '{name}' is being updated (lastUpdateStatus InProgress); "
+                    "delete it when the update has finished"
+                )
+            self.store.delete("function", name)
+            for kind in ("trigger", "provision", "instance"):
+                self.store.delete_prefix(kind, name + "/")
+
+    def list_functions(self, prefix: str | None = None, limit=None,
+                       next_token: str | None = None, region: str | None = None) -> dict:
+        """``{"functions": [...], "nextToken"?}``; ``limit`` 1-100, default 20."""
+        limit = self._limit(limit)
+        with self.lock:
+            rows = self.store.list("function", prefix or "", after=next_token or None,
+                                   limit=limit + 1)
+            out = {"functions": [self.render_function(self._settle(k), region)
+                                 for k, _ in rows[:limit]]}
+            if len(rows) > limit:
+                out["nextToken"] = rows[limit - 1][0]
+            return out
+
+    @staticmethod
+    def _limit(limit) -> int:
+        if limit in (None, ""):
+            return LIST_DEFAULT_LIMIT
+        try:
+            value = int(limit)
+        except (TypeError, ValueError):
+            raise errors.InvalidArgument(f"limit must be an integer (got {limit!r})") from None
+        if not 1 <= value <= LIST_MAX_LIMIT:
+            raise errors.InvalidArgument(f"limit must be between 1 and {LIST_MAX_LIMIT}")
+        return value
+
+    def set_invocation_disabled(self, name: str, disabled: bool) -> dict:
+        with self.lock:
+            fn = self._settle(name)
+            fn["_invocationDisabled"] = disabled
+            fn["invocationRestriction"] = (
+                {"disable": True, "reason": "DisableFunctionInvocation",
+                 "lastModifiedTime": iso(self.clock())} if disabled else {"disable": False}
+            )
+            self.store.put("function", name, fn)
+            return {"success": True}
+
+    # --- settling (lazy time-based transitions) -------------------------------------------------
+    def _settle(self, name: str) -> dict:
+        """Advance a function and its instances to ``clock()``; returns the function document.
+        Raises FunctionNotFound."""
+        fn = self._get_fn(name)
+        now = self.clock()
+        changed = False
+        if fn.get("lastUpdateStatus") == fcfacts.UPDATE_IN_PROGRESS and \
+                now >= fn.get("_updateReadyAt", 0):
+            if fn.get("_updateFails"):
+                reason = fn["_updateFails"]
+                fn["lastUpdateStatus"] = fcfacts.UPDATE_FAILED
+                fn["lastUpdateStatusReason"] = (
+                    reason if reason.lower() not in ("1", "true", "yes", "on")
+                    else f"update failed: {KNOB_FAIL_UPDATE} is set"
+                )
+                fn["lastUpdateStatusReasonCode"] = "EmulatorInjectedFailure"
+            else:
+                fn["lastUpdateStatus"] = fcfacts.UPDATE_SUCCESSFUL
+                fn["lastUpdateStatusReason"] = ""
+                fn["lastUpdateStatusReasonCode"] = ""
+                # a successful update of LATEST replaces every existing instance
+                fn["_gen"] = fn.get("_gen", 1) + 1
+                fn["_genAt"] = fn["_updateReadyAt"]
+            changed = True
+        if fn.get("state") == fcfacts.STATE_PENDING and now >= fn.get("_stateReadyAt", 0):
+            fn["state"] = fcfacts.STATE_ACTIVE
+            changed = True
+        if changed:
+            self.store.put("function", name, fn)
+        self._settle_instances(fn, now)
+        return fn
+
+    # --- instances ------------------------------------------------------------------------------
+    def _instances(self, name: str) -> list[tuple[str, dict]]:
+        return self.store.list("instance", name + "/")
+
+    @staticmethod
+    def _event(inst: dict, event: str, ts: float, **detail) -> None:
+        entry = {"event": event, "time": iso_ms(ts), "timeMs": int(round(ts * 1000))}
+        entry.update(detail)
+        inst.setdefault("events", []).append(entry)
+
+    def _new_instance(self, fn: dict, qualifier: str, resource_type: str, now: float) -> dict:
+        env = fn.get("environmentVariables") or {}
+        ilc = fn.get("instanceLifecycleConfig") or {}
+        pre_stop = ilc.get("preStop") if _hook_set(ilc.get("preStop")) else None
+        initializer = ilc.get("initializer") if _hook_set(ilc.get("initializer")) else None
+        inst = {
+            "instanceId": "c-" + uuid.uuid4().hex[:8] + "-" + uuid.uuid4().hex[:12],
+            "functionName": fn["functionName"],
+            "qualifier": qualifier,
+            "versionId": LATEST_VERSION_ID,
+            "resourceType": resource_type,
+            "status": INSTANCE_RUNNING,
+            "createdTimeMs": int(round(now * 1000)),
+            "events": [],
+            "invocations": 0,
+            "_gen": fn.get("_gen", 1),
+            "_inflight": 0,
+            "_lastUsedAt": now,
+            "_concurrency": int(fn.get("instanceConcurrency") or 1),
+            "_preStop": pre_stop,
+            "_knobs": {
+                "prestopMs": knob_number(env, KNOB_PRESTOP_MS),
+                "prestopHang": knob_on(env, KNOB_PRESTOP_HANG),
+                "failPrestop": knob_on(env, KNOB_FAIL_PRESTOP),
+                "invokeMs": knob_number(env, KNOB_INVOKE_MS),
+            },
+        }
+        self._event(inst, "created", now, resourceType=resource_type)
+        init_ok = True
+        if initializer is None:
+            self._event(inst, "initializer skipped", now, reason="no Initializer configured")
+        elif knob_on(env, KNOB_FAIL_INITIALIZER):
+            init_ok = False
+            self._event(inst, "initializer failed", now,
+                        reason=f"{KNOB_FAIL_INITIALIZER} is set")
+        else:
+            self._event(inst, "initializer ok", now)
+        if not init_ok:
+            # FC 3.0: a failed Initializer discards the instance (FC-NOTES §1)
+            inst["status"] = INSTANCE_DESTROYED
+            inst["destroyedTimeMs"] = inst["createdTimeMs"]
+            self._event(inst, "destroyed", now, reason="initializer failed")
+        inst["_initOk"] = init_ok
+        self.store.put("instance", f"{fn['functionName']}/{inst['instanceId']}", inst)
+        return inst
+
+    def _plan_stop(self, inst: dict, at: float, reason: str) -> None:
+        """Decide PreStop's outcome and the destruction time for a stop starting at ``at``."""
+        inst["_stopAt"] = at
+        inst["_stopReason"] = reason
+        hook = inst.get("_preStop")
+        knobs = inst.get("_knobs") or {}
+        if hook is None:
+            inst["_preStopResult"] = "skipped"
+            inst["_destroyAt"] = at
+            return
+        timeout_s = float(hook.get("timeout") or fcfacts.DEFAULT_HOOK_TIMEOUT_S)
+        if knobs.get("prestopHang"):
+            inst["_preStopResult"] = "failed"
+            inst["_preStopDetail"] = f"timed out after {timeout_s:g} s"
+            inst["_destroyAt"] = at + timeout_s
+            return
+        duration = min(knobs.get("prestopMs", 0) / 1000.0, timeout_s)
+        inst["_preStopResult"] = "failed" if knobs.get("failPrestop") else "ok"
+        if knobs.get("failPrestop"):
+            inst["_preStopDetail"] = f"{KNOB_FAIL_PRESTOP} is set"
+        inst["_destroyAt"] = at + duration
+
+    def _advance_stop(self, inst: dict, now: float) -> bool:
+        changed = False
+        if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is not None and \
+                now >= inst["_stopAt"]:
+            inst["status"] = INSTANCE_STOPPING
+            if inst.get("_preStopResult") == "skipped":
+                self._event(inst, "pre-stop skipped", inst["_stopAt"], reason="no PreStop hook",
+                            trigger=inst["_stopReason"])
+            else:
+                self._event(inst, "pre-stop started", inst["_stopAt"],
+                            trigger=inst["_stopReason"])
+            changed = True
+        if inst["status"] == INSTANCE_STOPPING and now >= inst["_destroyAt"]:
+            if inst.get("_preStopResult") in ("ok", "failed"):
+                detail = {"reason": inst["_preStopDetail"]} if inst.get("_preStopDetail") else {}
+                self._event(inst, f"pre-stop {inst['_preStopResult']}", inst["_destroyAt"],
+                            **detail)
+            inst["status"] = INSTANCE_DESTROYED
+            inst["destroyedTimeMs"] = int(round(inst["_destroyAt"] * 1000))
+            self._event(inst, "destroyed", inst["_destroyAt"], trigger=inst["_stopReason"])
+            changed = True
+        return changed
+
+    def _settle_instances(self, fn: dict, now: float) -> None:
+        name = fn["functionName"]
+        gen = fn.get("_gen", 1)
+        for key, inst in self._instances(name):
+            if inst["status"] == INSTANCE_DESTROYED:
+                continue
+            changed = False
+            if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None and \
+                    not inst.get("_inflight"):
+                candidates = []
+                if inst.get("_gen", 1) < gen:
+                    candidates.append((max(fn["_genAt"], inst["_lastUsedAt"]), "update"))
+                if inst["resourceType"] == RESOURCE_ON_DEMAND:
+                    candidates.append((inst["_lastUsedAt"] + self.idle_timeout_s, "idle"))
+                due = [c for c in candidates if c[0] <= now]
+                if due:
+                    at, reason = min(due)
+                    self._plan_stop(inst, at, reason)
+                    changed = True
+            if self._advance_stop(inst, now) or changed:
+                self.store.put("instance", key, inst)
+        self._settle_provisioned(fn, now)
+
+    def _settle_provisioned(self, fn: dict, now: float) -> None:
+        name = fn["functionName"]
+        for pkey, prov in self.store.list("provision", name + "/"):
+            qualifier = prov["_qualifier"]
+            target = int(prov.get("target") or 0)
+            live = [
+                (k, i) for k, i in self._instances(name)
+                if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == qualifier
+                and i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
+                and i.get("_gen") == fn.get("_gen")
+            ]
+            for key, inst in live[target:]:  # scale-in
+                self._plan_stop(inst, now, "scale-in")
+                self._advance_stop(inst, now)
+                self.store.put("instance", key, inst)
+            missing = target - len(live)
+            failed_gen = prov.get("_failedGen")
+            if missing > 0 and failed_gen != fn.get("_gen"):
+                for _ in range(missing):
+                    inst = self._new_instance(fn, qualifier, RESOURCE_PROVISIONED, now)
+                    if not inst["_initOk"]:
+                        prov["_failedGen"] = fn.get("_gen")
+                        prov["currentError"] = "the Initializer of a provisioned instance failed"
+                        break
+            current = len([
+                i for _, i in self._instances(name)
+                if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == qualifier
+                and i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
+                and i.get("_gen") == fn.get("_gen")
+            ])
+            if prov.get("current") != current:
+                prov["current"] = current
+                self.store.put("provision", pkey, prov)
+            elif prov.get("_failedGen") == fn.get("_gen"):
+                self.store.put("provision", pkey, prov)
+
+    @staticmethod
+    def render_instance(inst: dict) -> dict:
+        keys = ("instanceId", "versionId", "qualifier", "status", "createdTimeMs",
+                "destroyedTimeMs", "resourceType")
+        return {k: inst[k] for k in keys if k in inst}
+
+    def list_instances(self, name: str, qualifier: str | None = None,
+                       with_all_active=None, instance_status: list[str] | None = None,
+                       instance_ids: list[str] | None = None, limit=None) -> dict:
+        """``{"instances": [InstanceInfo]}``: live instances (Running, Stopping); destroyed ones
+        only when ``instance_status`` asks for ``Destroyed`` (policy)."""
+        qualifier = self.check_qualifier(qualifier)
+        with self.lock:
+            self._settle(name)
+            out = []
+            for _, inst in self._instances(name):
+                if inst["qualifier"] != qualifier:
+                    continue
+                if instance_status:
+                    if inst["status"] not in instance_status:
+                        continue
+                elif inst["status"] == INSTANCE_DESTROYED:
+                    continue
+                if instance_ids and inst["instanceId"] not in instance_ids:
+                    continue
+                out.append(inst)
+            out.sort(key=lambda i: (i["createdTimeMs"], i["instanceId"]))
+            if limit not in (None, ""):
+                out = out[: self._limit(limit)]
+            return {"instances": [self.render_instance(i) for i in out]}
+
+    def instance_events(self, name: str) -> dict:
+        """Control view: every instance (destroyed too) with its lifecycle events."""
+        with self.lock:
+            self._settle(name)
+            rows = [inst for _, inst in self._instances(name)]
+        rows.sort(key=lambda i: (i["createdTimeMs"], i["instanceId"]))
+        out = []
+        for inst in rows:
+            item = self.render_instance(inst)
+            item["invocations"] = inst.get("invocations", 0)
+            item["events"] = inst.get("events", [])
+            out.append(item)
+        return {"functionName": name, "instances": out}
+
+    # --- invocations ---------------------------------------------------------------------------
+    def begin_invocation(self, name: str, qualifier: str | None) -> dict:
+        """Pick (or start) an instance for one invocation and count it in flight.
+
+        Returns ``{"instanceId", "initError"?, "invokeMs"}``. A new instance runs the
+        Initializer first; when it fails the instance is discarded and ``initError`` is set
+        (the caller answers 200 with ``X-Fc-Error-Type: InitializationError``)."""
+        qualifier = self.check_qualifier(qualifier)
+        with self.lock:
+            fn = self._settle(name)
+            if fn.get("_invocationDisabled"):
+                raise errors.FunctionInvocationDisabled(
+                    f"invocation of function '{name}' is disabled")
+            now = self.clock()
+            gen = fn.get("_gen", 1)
+            candidates = [
+                (k, i) for k, i in self._instances(name)
+                if i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
+                and i["qualifier"] == qualifier and i.get("_gen") == gen
+                and i.get("_inflight", 0) < i.get("_concurrency", 1)
+            ]
+            # provisioned instances first, then the oldest
+            candidates.sort(key=lambda ki: (ki[1]["resourceType"] != RESOURCE_PROVISIONED,
+                                            ki[1]["createdTimeMs"]))
+            if candidates:
+                key, inst = candidates[0]
+            else:
+                inst = self._new_instance(fn, qualifier, RESOURCE_ON_DEMAND, now)
+                key = f"{name}/{inst['instanceId']}"
+                if not inst["_initOk"]:
+                    return {"instanceId": inst["instanceId"],
+                            "initError": f"Initializer failed: {KNOB_FAIL_INITIALIZER} is set",
+                            "invokeMs": 0}
+            inst["_inflight"] = inst.get("_inflight", 0) + 1
+            inst["_lastUsedAt"] = now
+            self.store.put("instance", key, inst)
+            return {"instanceId": inst["instanceId"],
+                    "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0)}
+
+    def end_invocation(self, name: str, instance_id: str) -> None:
+        with self.lock:
+            key = f"{name}/{instance_id}"
+            inst = self.store.get("instance", key)
+            if inst is None:  # the function was deleted meanwhile
+                return
+            inst["_inflight"] = max(0, inst.get("_inflight", 0) - 1)
+            inst["_lastUsedAt"] = self.clock()
+            inst["invocations"] = inst.get("invocations", 0) + 1
+            self.store.put("instance", key, inst)
+
+    # --- provision config ----------------------------------------------------------------------
+    def _render_provision(self, name: str, prov: dict, region: str | None) -> dict:
+        out = _public(prov)
+        out["functionArn"] = self.function_arn(name, region)
+        return out
+
+    def put_provision_config(self, name: str, qualifier: str | None, body: dict,
+                             region: str | None = None) -> dict:
+        qualifier = self.check_qualifier(qualifier)
+        if not isinstance(body, dict):
+            raise errors.InvalidArgument("the request body must be a JSON object")
+        target = body.get("target")
+        if not isinstance(target, int) or isinstance(target, bool) or target < 0:
+            raise errors.InvalidArgument("target must be an integer >= 0")
+        with self.lock:
+            self._settle(name)
+            key = f"{name}/{qualifier}"
+            prov = self.store.get("provision", key) or {"_qualifier": qualifier, "current": 0}
+            prov.update({k: v for k, v in body.items() if k in (
+                "target", "alwaysAllocateCPU", "alwaysAllocateGPU", "defaultTarget",
+                "scheduledActions", "targetTrackingPolicies")})
+            prov.pop("_failedGen", None)
+            prov.pop("currentError", None)
+            self.store.put("provision", key, prov)
+            self._settle(name)
+            return self._render_provision(name, self.store.get("provision", key), region)
+
+    def get_provision_config(self, name: str, qualifier: str | None,
+                             region: str | None = None) -> dict:
+        qualifier = self.check_qualifier(qualifier)
+        with self.lock:
+            self._settle(name)
+            prov = self.store.get("provision", f"{name}/{qualifier}")
+            if prov is None:
+                raise errors.ProvisionConfigNotFound(
+                    f"function '{name}' has no provision config for qualifier {qualifier}")
+            return self._render_provision(name, prov, region)
+
+    def delete_provision_config(self, name: str, qualifier: str | None) -> None:
+        qualifier = self.check_qualifier(qualifier)
+        with self.lock:
+            self._settle(name)
+            key = f"{name}/{qualifier}"
+            prov = self.store.get("provision", key)
+            if prov is None:
+                raise errors.ProvisionConfigNotFound(
+                    f"function '{name}' has no provision config for qualifier {qualifier}")
+            prov["target"] = 0
+            self.store.put("provision", key, prov)
+            self._settle(name)  # scale-in: the provisioned instances go through PreStop
+            self.store.delete("provision", key)
+
+    # --- triggers ------------------------------------------------------------------------------
+    def _render_trigger(self, name: str, trig: dict, region: str | None) -> dict:
+        out = _public(trig)
+        out["targetArn"] = self.function_arn(name, region)
+        if trig.get("triggerType") == "http":
+            region = region or self.region
+            host = f"{name}-{trig['triggerName']}-{trig['_suffix']}".lower().replace("_", "-")
+            out["httpTrigger"] = {
+                "urlInternet": f"https://{host}.{region}.fcapp.run",
+                "urlIntranet": f"https://{host}.{region}-vpc.fcapp.run",
+            }
+        return out
+
+    @staticmethod
+    def _check_trigger_config(value) -> None:
+        if not isinstance(value, str):
+            raise errors.InvalidArgument("triggerConfig must be a JSON string")
+        try:
+            json.loads(value)
+        except ValueError:
+            raise errors.InvalidArgument("triggerConfig is not valid JSON") from None
+
+    def create_trigger(self, name: str, body: dict, region: str | None = None) -> dict:
+        if not isinstance(body, dict):
+            raise errors.InvalidArgument("the request body must be a JSON object")
+        trig = {k: v for k, v in body.items() if k in CREATE_TRIGGER_KEYS}
+        tname = trig.get("triggerName")
+        if not isinstance(tname, str) or not re.match(TRIGGER_NAME_PATTERN, tname):
+            raise errors.InvalidArgument(
+                "triggerName must be 1-128 letters, digits, '_' or '-', not starting with a "
+                f"digit or '-' (got {tname!r})")
+        if not isinstance(trig.get("triggerType"), str) or not trig.get("triggerType"):
+            raise errors.InvalidArgument("triggerType is required")
+        self._check_trigger_config(trig.get("triggerConfig"))
+        trig["qualifier"] = self.check_qualifier(trig.get("qualifier"))
+        with self.lock:
+            self._settle(name)
+            key = f"{name}/{tname}"
+            if self.store.get("trigger", key) is not None:
+                raise errors.TriggerAlreadyExists(
+                    f"trigger '{tname}' of function '{name}' already exists")
+            now = iso(self.clock())
+            trig.setdefault("description", "")
+            trig.update({"triggerId": str(uuid.uuid4()), "createdTime": now,
+                         "lastModifiedTime": now, "status": "Ready",
+                         "_suffix": uuid.uuid4().hex[:10]})
+            self.store.put("trigger", key, trig)
+            return self._render_trigger(name, trig, region)
+
+    def _get_trigger(self, name: str, tname: str) -> dict:
+        self._settle(name)
+        trig = self.store.get("trigger", f"{name}/{tname}")
+        if trig is None:
+            raise errors.TriggerNotFound(f"trigger '{tname}' of function '{name}' does not exist")
+        return trig
+
+    def get_trigger(self, name: str, tname: str, region: str | None = None) -> dict:
+        with self.lock:
+            return self._render_trigger(name, self._get_trigger(name, tname), region)
+
+    def update_trigger(self, name: str, tname: str, body: dict,
+                       region: str | None = None) -> dict:
+        if not isinstance(body, dict):
+            raise errors.InvalidArgument("the request body must be a JSON object")
+        changes = {k: v for k, v in body.items() if k in UPDATE_TRIGGER_KEYS}
+        if "triggerConfig" in changes:
+            self._check_trigger_config(changes["triggerConfig"])
+        if "qualifier" in changes:
+            changes["qualifier"] = self.check_qualifier(changes["qualifier"])
+        with self.lock:
+            trig = self._get_trigger(name, tname)
+            trig.update(changes)
+            trig["lastModifiedTime"] = iso(self.clock())
+            self.store.put("trigger", f"{name}/{tname}", trig)
+            return self._render_trigger(name, trig, region)
+
+    def delete_trigger(self, name: str, tname: str) -> None:
+        with self.lock:
+            self._get_trigger(name, tname)
+            self.store.delete("trigger", f"{name}/{tname}")
+
+    def list_triggers(self, name: str, prefix: str | None = None, limit=None,
+                      next_token: str | None = None, region: str | None = None) -> dict:
+        limit = self._limit(limit)
+        with self.lock:
+            self._settle(name)
+            base = name + "/"
+            after = base + next_token if next_token else None
+            rows = self.store.list("trigger", base + (prefix or ""), after=after,
+                                   limit=limit + 1)
+            out = {"triggers": [self._render_trigger(name, t, region) for _, t in rows[:limit]]}
+            if len(rows) > limit:
+                out["nextToken"] = rows[limit - 1][0][len(base):]
+            return out

@@ -1,0 +1,214 @@
+"""HTTP in/out for each FC action (moto's ``responses.py``): parse the request, call the
+backend, shape the response. No state lives here.
+
+Each handler is named after its FC action (see :mod:`fcctl.emulator.routes`) and takes
+``(backend, request)``, returning a :class:`Response`. Success statuses (policy, FC-NOTES §3):
+200 with a JSON body; 204 for deletes; 202 for async invocations.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+from fcctl.emulator import errors
+from fcctl.emulator.backend import INVOKE_MS_HEADER, Backend
+from fcctl.emulator.routes import API_ROUTES
+
+
+@dataclass
+class Request:
+    """One API request as the handlers see it. ``query`` holds the first value of each key;
+    ``headers`` has lowercase names; ``params`` the decoded path parameters."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    region: str
+    request_id: str
+
+    def json(self) -> dict:
+        if not self.body:
+            return {}
+        try:
+            doc = json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise errors.InvalidArgument("the request body is not valid JSON") from None
+        if not isinstance(doc, dict):
+            raise errors.InvalidArgument("the request body must be a JSON object")
+        return doc
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(data, status: int = 200) -> Response:
+    return Response(status, json.dumps(data).encode("utf-8"),
+                    {"Content-Type": "application/json"})
+
+
+def no_content() -> Response:
+    return Response(204, b"", {})
+
+
+def _bool(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    return value.strip().lower() in ("true", "1", "yes")
+
+
+def _json_list(value: str | None) -> list[str] | None:
+    # the SDK sends list query parameters as a JSON array ("json" style)
+    if not value:
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return [v for v in value.split(",") if v]
+    return [str(v) for v in parsed] if isinstance(parsed, list) else [str(parsed)]
+
+
+# --- functions --------------------------------------------------------------------------------
+def CreateFunction(backend: Backend, req: Request) -> Response:
+    return json_response(backend.create_function(req.json(), req.region))
+
+
+def GetFunction(backend: Backend, req: Request) -> Response:
+    return json_response(backend.get_function(req.params["functionName"],
+                                              req.query.get("qualifier"), req.region))
+
+
+def UpdateFunction(backend: Backend, req: Request) -> Response:
+    return json_response(backend.update_function(req.params["functionName"], req.json(),
+                                                 req.region))
+
+
+def DeleteFunction(backend: Backend, req: Request) -> Response:
+    backend.delete_function(req.params["functionName"])
+    return no_content()
+
+
+def ListFunctions(backend: Backend, req: Request) -> Response:
+    return json_response(backend.list_functions(req.query.get("prefix"), req.query.get("limit"),
+                                                req.query.get("nextToken"), req.region))
+
+
+def DisableFunctionInvocation(backend: Backend, req: Request) -> Response:
+    return json_response(backend.set_invocation_disabled(req.params["functionName"], True))
+
+
+def EnableFunctionInvocation(backend: Backend, req: Request) -> Response:
+    return json_response(backend.set_invocation_disabled(req.params["functionName"], False))
+
+
+# --- triggers ---------------------------------------------------------------------------------
+def CreateTrigger(backend: Backend, req: Request) -> Response:
+    return json_response(backend.create_trigger(req.params["functionName"], req.json(),
+                                                req.region))
+
+
+def GetTrigger(backend: Backend, req: Request) -> Response:
+    return json_response(backend.get_trigger(req.params["functionName"],
+                                             req.params["triggerName"], req.region))
+
+
+def UpdateTrigger(backend: Backend, req: Request) -> Response:
+    return json_response(backend.update_trigger(req.params["functionName"],
+                                                req.params["triggerName"], req.json(),
+                                                req.region))
+
+
+def DeleteTrigger(backend: Backend, req: Request) -> Response:
+    backend.delete_trigger(req.params["functionName"], req.params["triggerName"])
+    return no_content()
+
+
+def ListTriggers(backend: Backend, req: Request) -> Response:
+    return json_response(backend.list_triggers(req.params["functionName"],
+                                               req.query.get("prefix"), req.query.get("limit"),
+                                               req.query.get("nextToken"), req.region))
+
+
+# --- instances, provision config, invocations -------------------------------------------------
+def ListInstances(backend: Backend, req: Request) -> Response:
+    out = backend.list_instances(
+        req.params["functionName"], req.query.get("qualifier"),
+        with_all_active=_bool(req.query.get("withAllActive")),
+        instance_status=_json_list(req.query.get("instanceStatus")),
+        instance_ids=_json_list(req.query.get("instanceIds")),
+        limit=req.query.get("limit"),
+    )
+    out["requestId"] = req.request_id
+    return json_response(out)
+
+
+def PutProvisionConfig(backend: Backend, req: Request) -> Response:
+    return json_response(backend.put_provision_config(
+        req.params["functionName"], req.query.get("qualifier"), req.json(), req.region))
+
+
+def GetProvisionConfig(backend: Backend, req: Request) -> Response:
+    return json_response(backend.get_provision_config(
+        req.params["functionName"], req.query.get("qualifier"), req.region))
+
+
+def DeleteProvisionConfig(backend: Backend, req: Request) -> Response:
+    backend.delete_provision_config(req.params["functionName"], req.query.get("qualifier"))
+    return no_content()
+
+
+def _run_invocation(backend: Backend, name: str, qualifier: str | None, body_len: int,
+                    header_ms: str | None) -> tuple[dict, dict]:
+    """Run one simulated invocation; returns ``(result, extra_headers)``."""
+    started = backend.begin_invocation(name, qualifier)
+    instance_id = started["instanceId"]
+    if started.get("initError"):
+        return ({"errorMessage": started["initError"], "errorType": "InitializationError",
+                 "instanceId": instance_id},
+                {"X-Fc-Error-Type": "InitializationError", "x-fc-instance-id": instance_id})
+    try:
+        duration_ms = started.get("invokeMs", 0)
+        if header_ms:
+            try:
+                duration_ms = max(0.0, float(header_ms))
+            except ValueError:
+                pass
+        if duration_ms:
+            time.sleep(duration_ms / 1000.0)
+    finally:
+        backend.end_invocation(name, instance_id)
+    return ({"instanceId": instance_id, "functionName": name,
+             "qualifier": qualifier or "LATEST", "bodyLength": body_len},
+            {"x-fc-instance-id": instance_id})
+
+
+def InvokeFunction(backend: Backend, req: Request) -> Response:
+    """Sync: 200 with a JSON echo ``{instanceId, functionName, qualifier, bodyLength}``; a failed
+    Initializer: 200 + ``X-Fc-Error-Type: InitializationError`` + ``{errorMessage, errorType}``.
+    Async (``x-fc-invocation-type: Async``): 202 at once, the invocation runs in the background."""
+    name = req.params["functionName"]
+    qualifier = req.query.get("qualifier")
+    backend.check_qualifier(qualifier)
+    header_ms = req.headers.get(INVOKE_MS_HEADER)
+    if req.headers.get("x-fc-invocation-type", "Sync").lower() == "async":
+        backend.get_function(name, qualifier)  # 404 before accepting
+        threading.Thread(target=_run_invocation,
+                         args=(backend, name, qualifier, len(req.body), header_ms),
+                         daemon=True).start()
+        return Response(202, b"", {"x-fc-async-task-id": req.request_id})
+    result, headers = _run_invocation(backend, name, qualifier, len(req.body), header_ms)
+    resp = json_response(result)
+    resp.headers.update(headers)
+    return resp
+
+
+API_HANDLERS = {action: globals()[action] for _, _, action in API_ROUTES}

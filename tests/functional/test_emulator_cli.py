@@ -1,0 +1,145 @@
+"""``fcctl emulator serve`` as a real process: start-up line, per-request log, Ctrl-C,
+credentials from options or environment, loopback only, the secret never printed."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from alibabacloud_fc20230330 import models as fc
+from alibabacloud_fc20230330.client import Client
+from alibabacloud_tea_openapi.utils_models import Config
+
+FCCTL = [sys.executable, "-m", "fcctl"]
+AK, SECRET = "AKID-cli", "cli-secret-never-printed"
+
+
+def _env(**extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALIBABA_CLOUD_")}
+    env.update(extra)
+    return env
+
+
+class Served:
+    """A running ``fcctl emulator serve`` whose stderr is collected line by line."""
+
+    def __init__(self, args: list[str], env: dict) -> None:
+        self.proc = subprocess.Popen(FCCTL + ["emulator", "serve", *args], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._cond = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stderr:
+            with self._cond:
+                self.lines.append(line.rstrip("\n"))
+                self._cond.notify_all()
+
+    def wait_for(self, pattern: str, timeout: float = 30) -> re.Match:
+        regex = re.compile(pattern)
+        with self._cond:
+            found = None
+
+            def _found():
+                nonlocal found
+                for line in self.lines:
+                    found = regex.search(line)
+                    if found:
+                        return True
+                return self.proc.poll() is not None
+
+            self._cond.wait_for(_found, timeout=timeout)
+        assert found, f"no line matching {pattern!r} in {self.lines}"
+        return found
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=30)
+        self._reader.join(timeout=10)
+        return code
+
+
+@pytest.fixture
+def served(tmp_path):
+    started: list[Served] = []
+
+    def start(args, env):
+        s = Served(args, env)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        if s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.wait(timeout=10)
+
+
+def test_serve_logs_each_request_and_stops_on_ctrl_c(served, tmp_path):
+    s = served(["--port", "0", "--state", str(tmp_path / "st.db"),
+                "--access-key-id", AK, "--access-key-secret", SECRET], _env())
+    url = s.wait_for(r"listening on (http://127\.0\.0\.1:\d+)").group(1)
+    port = int(url.rsplit(":", 1)[1])
+    fcc = Client(Config(access_key_id=AK, access_key_secret=SECRET,
+                        endpoint=f"127.0.0.1:{port}", protocol="http"))
+    assert fcc.list_functions(fc.ListFunctionsRequest()).body.functions == []
+    s.wait_for(r"^GET /2023-03-30/functions 200 ListFunctions [0-9A-F-]{36}$")
+    code = s.stop()
+    assert code in (0, 130)
+    out = "\n".join(s.lines) + s.proc.stdout.read()
+    assert SECRET not in out
+
+
+def test_key_pair_from_standard_environment(served, tmp_path):
+    s = served(["--port", "0", "--state", str(tmp_path / "st.db")],
+               _env(ALIBABA_CLOUD_ACCESS_KEY_ID=AK, ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET))
+    url = s.wait_for(r"listening on (http://127\.0\.0\.1:\d+)").group(1)
+    fcc = Client(Config(access_key_id=AK, access_key_secret=SECRET,
+                        endpoint=url.removeprefix("http://"), protocol="http"))
+    fcc.list_functions(fc.ListFunctionsRequest())
+    assert s.stop() in (0, 130)
+    assert SECRET not in "\n".join(s.lines)
+
+
+def test_no_key_pair_is_a_usage_error(tmp_path):
+    res = subprocess.run(FCCTL + ["emulator", "serve", "--port", "0", "--state",
+                                  str(tmp_path / "s.db")],
+                         env=_env(), capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in res.stderr and "--access-key-id" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_non_loopback_host_needs_allow_remote(tmp_path):
+    res = subprocess.run(FCCTL + ["emulator", "serve", "--host", "0.0.0.0", "--port", "0",
+                                  "--state", str(tmp_path / "s.db"),
+                                  "--access-key-id", AK, "--access-key-secret", SECRET],
+                         env=_env(), capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2
+    assert "--allow-remote" in res.stderr
+    assert SECRET not in res.stderr + res.stdout
+
+
+def test_port_in_use_is_reported_without_traceback(tmp_path):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        port = sock.getsockname()[1]
+        res = subprocess.run(FCCTL + ["emulator", "serve", "--port", str(port),
+                                      "--state", str(tmp_path / "s.db"),
+                                      "--access-key-id", AK, "--access-key-secret", SECRET],
+                             env=_env(), capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2
+    assert f"127.0.0.1:{port}" in res.stderr and "Traceback" not in res.stderr
+    assert Path(tmp_path / "s.db").exists()
