@@ -123,7 +123,9 @@ def reword(err: dict, path: PathT) -> str:
         hint = _MISSING_HINTS.get(str(field))
         return f"{field} is required" + (f"; {hint}" if hint else "")
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        if isinstance(value, float):
+        if isinstance(value, float) and value.is_integer():
+            what = f"an integer ({int(value)}, not {value!r})"
+        elif isinstance(value, float):
             what = "a whole number, not a fraction"
         elif isinstance(value, str):
             what = "a plain number without quotes or units"
@@ -144,8 +146,12 @@ def reword(err: dict, path: PathT) -> str:
         return f"{name} must be {bound} {limit}" + show(value, path)
     if kind in ("string_type", "string_unicode"):
         hint = ""
-        if isinstance(value, (int, float, bool)):
-            hint = "; quote it, e.g. \"8080\"" if not isinstance(value, bool) else "; quote it: \"true\""
+        if isinstance(value, (int, float, bool)) and not isinstance(value, bool) and may_echo(path):
+            hint = f"; quote it: \"{value}\""
+        elif isinstance(value, bool) and may_echo(path):
+            hint = f"; quote it: \"{'true' if value else 'false'}\""
+        elif isinstance(value, (int, float, bool)):
+            hint = "; quote the value"
         return f"{name} must be a string{hint}" + show(value, path)
     if kind in ("bool_type", "bool_parsing"):
         return f"{name} must be true or false (without quotes)" + show(value, path)

@@ -57,6 +57,15 @@ class _Checker:
         self.problems.append(problem(self.plain.loc(path, key=key), path, message))
         self.reported.add(tuple(path))
 
+    def later(self, a: PathT, b: PathT) -> PathT:
+        order = {f: i for i, f in enumerate(self.dirs)}
+
+        def rank(path: PathT):
+            loc = self.plain.loc(path, key=True)
+            return (order.get(loc.file, -1), loc.line, loc.column)
+
+        return a if rank(a) > rank(b) else b
+
     def warn(self, path: PathT, message: str, *, key: bool = False) -> None:
         self.problems.append(problem(self.plain.loc(path, key=key), path, message, "warning"))
 
@@ -68,8 +77,8 @@ class _Checker:
         region = data.get("region")
         fns = data.get("functions")
         if "functions" not in data:
-            self.error((), "the spec has no `functions:` list; add one with at least one "
-                           "`- functionName: …` entry")
+            self.error(("functions",), "the spec has no `functions:` list; add one with at "
+                                       "least one `- functionName: …` entry")
         elif isinstance(fns, list):
             if not fns:
                 self.warn(("functions",), "functions is empty: there is nothing to deploy")
@@ -253,7 +262,8 @@ class _Checker:
                         f"{title} command must be a list of strings (an argv list), e.g. "
                         "[/bin/sh, /code/warmup.sh]"))
             if handler_set and command_set:
-                self.error(hp, (
+                # point at whichever was written last (in an overlay: the file that added it)
+                self.error(self.later(hp + ("handler",), hp + ("command",)), (
                     f"{title} sets both handler and command; FC accepts one type per hook: keep "
                     "handler (code type, FC calls your server or function) or command (command "
                     "type, GPU functions only) — set the other to \"\" / [] or remove it"))
@@ -287,7 +297,10 @@ class _Checker:
         if isinstance(value, bool):
             self.error(tpath, f"{what}, not true/false")
         elif isinstance(value, float):
-            self.error(tpath, f"{what}, not a fraction (got {value:g})")
+            if value.is_integer():
+                self.error(tpath, f"{what}, written as an integer: {int(value)}, not {value!r}")
+            else:
+                self.error(tpath, f"{what}, not a fraction (got {value!r})")
         elif isinstance(value, str):
             m = re.fullmatch(r"\s*(\d+)\s*s(ec(ond)?s?)?\s*", value)
             hint = f"; write timeout: {m.group(1)}" if m else "; write a plain number, e.g. timeout: 10"

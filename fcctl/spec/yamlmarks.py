@@ -234,6 +234,8 @@ def load_yaml_text(
         problems.append(_yaml_error_problem(exc, text, label))
         return None
     problems.extend(local)
+    if isinstance(root, YScalar) and root.value is None:  # `---` or `~` alone
+        root = None
     if root is None:
         problems.append(problem(Loc(label, 1, 1), "", (
             "the file holds no spec (it is empty or only comments); write at least "
@@ -359,7 +361,9 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
             loc = loc_of(event.start_mark)
             target = anchors.get(event.anchor)
             if target is None:  # PyYAML's parser reports these first; keep a guard
-                raise _Abort(problem(loc, _stack_path(stack), f"unknown alias *{event.anchor}"))
+                raise _Abort(problem(loc, _stack_path(stack), (
+                    f"alias *{event.anchor} is not defined; define the anchor &{event.anchor} "
+                    "before using it")))
             add(YAlias(loc, target=target, name=event.anchor))
             continue
         if isinstance(event, yaml.ScalarEvent):
@@ -377,7 +381,7 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
             continue
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(stack) >= MAX_DEPTH:
-                raise _Abort(problem(loc_of(event.start_mark), _stack_path(stack), (
+                raise _Abort(problem(loc_of(event.start_mark), _stack_path(stack)[:2], (
                     f"the document nests deeper than {MAX_DEPTH} levels; fcctl refuses it")))
             loc = loc_of(event.start_mark)
             if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
@@ -480,11 +484,18 @@ class Plain:
     values: dict = field(default_factory=dict)
     keys: dict = field(default_factory=dict)
     from_env: set = field(default_factory=set)
+    containers: set = field(default_factory=set)
 
     def loc(self, path: PathT, *, key: bool = False) -> Loc:
-        """The location of ``path``, or of its nearest ancestor that has one."""
+        """The location of ``path``, or of its nearest ancestor that has one.
+
+        A mapping or list held by a key is located at its key (``initializer:``), where a
+        person looks for it; a scalar at its value; ``key=True`` asks for the key.
+        """
         path = tuple(path)
         while True:
+            if path in self.containers and path in self.keys:
+                return self.keys[path]
             table = self.keys if key else self.values
             if path in table:
                 return table[path]
@@ -508,7 +519,7 @@ def to_plain(root: YNode, problems: list[Problem], budget: int = MAX_NODES) -> P
         count += 1
         if count > budget:
             at = via_alias.loc if via_alias else node.loc
-            raise _Abort(problem(at, path, (
+            raise _Abort(problem(at, path[:1], (
                 f"aliases expand to more than {budget} nodes (an alias bomb?); fcctl refuses it")))
         if isinstance(node, YAlias):
             if len(path) > MAX_DEPTH * 2:
@@ -519,6 +530,7 @@ def to_plain(root: YNode, problems: list[Problem], budget: int = MAX_NODES) -> P
             if node.from_env:
                 out.from_env.add(path)
             return node.value
+        out.containers.add(path)
         if isinstance(node, YSeq):
             return [walk(item, path + (i,), via_alias) for i, item in enumerate(node.items)]
         result = {}
