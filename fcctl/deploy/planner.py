@@ -9,6 +9,8 @@ Policies:
 * Code: a local directory is compared by CRC-64 checksum against the live ``codeChecksum``; OSS
   code (``{ossBucketName, ossObjectName}``) is sent at creation only, since FC does not report
   the object it was loaded from.
+* A function whose ``lastUpdateStatus`` is ``Failed`` is planned as an update that re-sends
+  every field the spec sets (a rerun retries; it never reports "no changes" over a failure).
 * Triggers are matched by ``triggerName``: missing → create, different → update, on FC but not in
   the spec → delete; a changed ``triggerType`` → delete and create (FC cannot change a type).
   ``triggerConfig`` is compared key by key for the keys the spec sets.
@@ -156,7 +158,14 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
                 "tags differ from FC's; fcctl sets tags only when it creates a function "
                 "(UpdateFunction cannot change them)"
             )
-    body = F.update_body(want.body, live, [p for p, _, _ in raw]) if raw else {}
+    paths = [p for p, _, _ in raw]
+    if live.get("lastUpdateStatus") == "Failed":
+        # FC shows the failed configuration as current: re-send every field the spec sets, so a
+        # rerun retries the update instead of reporting "no changes" over a Failed function.
+        changes.append(FieldChange("lastUpdateStatus", "Failed", "Successful"))
+        paths = sorted(set(paths) | set(F.desired_comparable(want.body)))
+        raw = raw or [("lastUpdateStatus", "Failed", "Successful")]
+    body = F.update_body(want.body, live, paths) if raw else {}
     trig = plan_triggers(want.triggers, have.triggers) if want.manage_triggers else ()
     action = "update" if (raw or send_code or trig) else "noop"
     return FunctionAction(

@@ -192,3 +192,13 @@ def test_export_fields_round_trip_to_noop():
     assert "functionArn" not in exported and "codeChecksum" not in exported
     act = plan_function(want(exported, code_checksum="42"), Live(live))
     assert act.action == "noop", act.changes
+
+
+def test_failed_last_update_is_retried_not_noop():
+    live = live_of(BASE, lastUpdateStatus="Failed", lastUpdateStatusReason="boom")
+    act = plan_function(want(code_checksum="42"), Live(live))
+    assert act.action == "update"
+    assert ("lastUpdateStatus", "Failed", "Successful") in [(c.path, c.live, c.desired)
+                                                            for c in act.changes]
+    assert set(act.body) >= {"runtime", "handler", "memorySize", "instanceLifecycleConfig",
+                             "environmentVariables", "customRuntimeConfig"}
