@@ -102,6 +102,8 @@ def check_keys(plain: Plain, problems: list[Problem]) -> set:
         for key, value in data.items():
             kpath = path + (key,)
             if key not in fields:
+                if cls is models.Spec and isinstance(key, str) and key.startswith("x-"):
+                    continue  # extension keys (docker compose style), e.g. to hold anchors
                 legacy = LEGACY.get((cls, key))
                 loc = plain.loc(kpath, key=True)
                 if legacy:

@@ -167,6 +167,8 @@ def _for_models(plain: Plain, dirs: dict[str, Path]) -> object:
     """The data pydantic validates: local ``code`` paths made absolute (relative to the file
     that set them)."""
     data = copy.deepcopy(plain.data)
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     fns = data.get("functions") if isinstance(data, dict) else None
     if isinstance(fns, list):
         for i, fn in enumerate(fns):

@@ -422,7 +422,10 @@ class FunctionSpec(FcModel):
 
 
 class Spec(FcModel):
-    """A whole fc.yaml (after overlays): default ``region`` and the ``functions``."""
+    """A whole fc.yaml (after overlays): default ``region`` and the ``functions``. Top-level
+    keys starting with ``x-`` are ignored (a place for YAML anchors, as in docker compose)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"patternProperties": {"^x-": {}}})
 
     region: Optional[Str] = Field(None, description="fcctl: default region of every function, e.g. cn-hangzhou.")
     functions: list[FunctionSpec] = Field(description="The functions, FC CreateFunctionInput fields.")

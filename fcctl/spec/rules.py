@@ -57,6 +57,11 @@ class _Checker:
         self.problems.append(problem(self.plain.loc(path, key=key), path, message))
         self.reported.add(tuple(path))
 
+    def where(self, path: PathT, from_path: PathT) -> str:
+        """``line N`` (same file as ``from_path``) or ``file:N``, for cross references."""
+        loc, here = self.plain.loc(path), self.plain.loc(from_path)
+        return f"line {loc.line}" if loc.file == here.file else f"{loc.file}:{loc.line}"
+
     def later(self, a: PathT, b: PathT) -> PathT:
         order = {f: i for i, f in enumerate(self.dirs)}
 
@@ -132,15 +137,15 @@ class _Checker:
         if not (rlo * cpu - 1e-9 <= gb <= rhi * cpu + 1e-9):
             need_lo = max(fcfacts.MEMORY_RANGE_MB[0], math.ceil(cpu * rlo * 1024 / 64) * 64)
             need_hi = min(fcfacts.MEMORY_RANGE_MB[1], math.floor(cpu * rhi * 1024 / 64) * 64)
-            mem_line = self.plain.loc(path + ("memorySize",)).line
-            cpu_line = self.plain.loc(path + ("cpu",)).line
+            mem_line = self.where(path + ("memorySize",), path + ("cpu",))
+            cpu_line = self.where(path + ("cpu",), path + ("memorySize",))
             self.error(path + ("cpu",), (
-                f"cpu {cpu:g} vCPU with memorySize {mem} MB (line {mem_line}) breaks FC's cpu:memory "
+                f"cpu {cpu:g} vCPU with memorySize {mem} MB ({mem_line}) breaks FC's cpu:memory "
                 f"ratio: memory in GB must be 1 to 4 times the vCPUs — for cpu {cpu:g} use memorySize "
                 f"{need_lo}-{need_hi} MB, or for memorySize {mem} MB use cpu "
                 f"{max(lo, gb / rhi):.2f}-{min(hi, gb / rlo):.2f}"))
             self.error(path + ("memorySize",), (
-                f"memorySize {mem} MB does not fit cpu {cpu:g} vCPU (line {cpu_line}): memory in GB "
+                f"memorySize {mem} MB does not fit cpu {cpu:g} vCPU ({cpu_line}): memory in GB "
                 "must be 1 to 4 times the vCPUs"))
 
     # -- code / image --
@@ -246,7 +251,9 @@ class _Checker:
             handler_set = isinstance(handler, str) and handler != ""
             command_set = False
             if "command" in hook:
-                if isinstance(command, str):
+                if isinstance(command, str) and hook_name == "preStop":
+                    command_set = bool(command)  # reported below: PreStop takes no command at all
+                elif isinstance(command, str):
                     self.error(hp + ("command",), (
                         f"{title} command must be a list of strings, not one string; write it as an "
                         "argv list, e.g. command: [/bin/sh, -c, \"…\"] or [/bin/sh, /code/warmup.sh]"))
