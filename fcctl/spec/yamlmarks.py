@@ -262,6 +262,9 @@ def _yaml_error_problem(exc: yaml.YAMLError, text: str, label: str) -> Problem:
             "tab character used for indentation; YAML indents with spaces only — replace the "
             "tab with spaces"))
     what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if "nesting depth" in what:  # libyaml's own limit, met before ours in flow context
+        return problem(Loc(label, line, col), "", (
+            f"the document nests too deeply (more than {MAX_DEPTH} levels); fcctl refuses it"))
     ctx = getattr(exc, "context", None)
     msg = f"YAML syntax error: {what}" + (f" ({ctx})" if ctx else "")
     if "mapping values are not allowed" in what:
@@ -382,7 +385,7 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(stack) >= MAX_DEPTH:
                 raise _Abort(problem(loc_of(event.start_mark), _stack_path(stack)[:2], (
-                    f"the document nests deeper than {MAX_DEPTH} levels; fcctl refuses it")))
+                    f"the document nests too deeply (more than {MAX_DEPTH} levels); fcctl refuses it")))
             loc = loc_of(event.start_mark)
             if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
                 problems.append(problem(loc, _stack_path(stack), (
