@@ -99,8 +99,9 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
     if plain is None:
         raise SpecError(_sorted(problems, files))
 
-    reported = check_keys(plain, problems)
-    reported |= rules.check(plain, dirs, problems)
+    covering = check_keys(plain, problems)
+    reported, covered_by_rules = rules.check(plain, dirs, problems)
+    covering |= covered_by_rules
     data = _for_models(plain, dirs)
     spec = None
     try:
@@ -113,7 +114,7 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
             if err.get("type") == "extra_forbidden":
                 continue  # check_keys reported it, with did-you-mean
             path = _data_path(plain.data, err.get("loc", ()))
-            if _covered(path, reported):
+            if path in reported or _covered(path, covering):
                 continue
             problems.append(problem(plain.loc(path), path, reword(err, path)))
             reported.add(path)
@@ -144,14 +145,15 @@ def _data_path(data, loc: tuple) -> PathT:
     """pydantic's ``loc`` -> a path into the data (drops union/validator tags)."""
     out: list = []
     cur = data
-    for part in loc:
+    loc = tuple(loc)
+    for i, part in enumerate(loc):
         if isinstance(cur, dict) and part in cur:
             out.append(part)
             cur = cur[part]
         elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
             out.append(part)
             cur = cur[part]
-        elif isinstance(cur, dict) and isinstance(part, str) and not any(c in part for c in "[]("):
+        elif isinstance(cur, dict) and isinstance(part, str) and i == len(loc) - 1:
             out.append(part)  # a missing key: point at its mapping, name the key
             cur = None
         else:

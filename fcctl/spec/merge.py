@@ -58,6 +58,8 @@ def merge(base: YNode | None, over: YNode | None, path: PathT = ()) -> YNode | N
             if isinstance(v, YScalar) and v.value is None:
                 out.items.pop(key, None)
                 continue
+            if key in _BY_NAME.values() and _name_of(b, key) == _name_of(o, key):
+                continue  # keep where the name was first written (a function's source file)
             if key in out.items:
                 merged = merge(out.items[key][1], value, path + (key,))
                 out.items[key] = (out.items[key][0], merged)

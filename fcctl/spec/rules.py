@@ -50,7 +50,8 @@ class _Checker:
         self.plain = plain
         self.dirs = dirs
         self.problems = problems
-        self.reported: set = set()
+        self.reported: set = set()  # paths with an error: pydantic's error there is redundant
+        self.covering: set = set()  # paths whose whole subtree a rule has judged
 
     # -- reporting --
     def error(self, path: PathT, message: str, *, key: bool = False) -> None:
@@ -75,10 +76,10 @@ class _Checker:
         self.problems.append(problem(self.plain.loc(path, key=key), path, message, "warning"))
 
     # -- the spec --
-    def run(self) -> set:
+    def run(self) -> None:
         data = self.plain.data
         if not isinstance(data, dict):
-            return self.reported
+            return
         region = data.get("region")
         fns = data.get("functions")
         if "functions" not in data:
@@ -93,7 +94,6 @@ class _Checker:
                     self.error(path, "each function must be a mapping starting with `- functionName: …`")
                     continue
                 self.function(fn, path, region if isinstance(region, str) else None)
-        return self.reported
 
     def function(self, fn: dict, path: PathT, top_region: str | None) -> None:
         name = fn.get("functionName")
@@ -213,20 +213,17 @@ class _Checker:
                     "{ossBucketName, ossObjectName} for a zip in OSS"))
             return
         if isinstance(code, dict):
-            bad = False
             for key in ("ossBucketName", "ossObjectName"):
                 if key not in code:
                     self.error(cpath, f"code in OSS needs both ossBucketName and ossObjectName; {key} is missing")
-                    bad = True
                 elif not isinstance(code[key], str) or not code[key]:
                     self.error(cpath + (key,), f"{key} must be a non-empty string")
-                    bad = True
-            if bad:
-                self.reported.add(cpath)
+            self.covering.add(cpath)
             return
         self.error(cpath, (
             "code must be a local directory (code: ./src) or a zip in OSS "
             "(code: {ossBucketName: …, ossObjectName: …})"))
+        self.covering.add(cpath)
 
     # -- lifecycle hooks (FC-NOTES.md §1) --
     def lifecycle(self, fn: dict, path: PathT, runtime) -> None:
@@ -416,6 +413,9 @@ def _cron_fields(cron: str) -> list[str]:
     return text.split()
 
 
-def check(plain: Plain, dirs: dict[str, Path], problems: list[Problem]) -> set:
-    """Run every cross-field rule; append problems; return the paths that got errors."""
-    return _Checker(plain, dirs, problems).run()
+def check(plain: Plain, dirs: dict[str, Path], problems: list[Problem]) -> tuple[set, set]:
+    """Run every cross-field rule; append problems. Returns ``(reported, covering)``: the
+    paths that got errors, and the paths whose whole subtree the rules have judged."""
+    checker = _Checker(plain, dirs, problems)
+    checker.run()
+    return checker.reported, checker.covering

@@ -460,10 +460,13 @@ def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack) -> YS
         if used:
             if _ENV_RE.fullmatch(value) is not None and plain and not missing:
                 # `memorySize: ${env:MEM}` gets the type the text would have had in YAML.
-                try:
-                    value = _scalar_value(_resolve_plain(new), new, event.start_mark)
-                except (yaml.YAMLError, ValueError):
-                    value = new
+                tag = _resolve_plain(new)
+                value = new
+                if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"):
+                    try:
+                        value = _scalar_value(tag, new, event.start_mark)
+                    except (yaml.YAMLError, ValueError):
+                        value = new
             else:
                 value = new
             return YScalar(loc, value=value, from_env=True)
