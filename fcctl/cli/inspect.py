@@ -94,6 +94,11 @@ def get(
 def export(
     ctx: typer.Context,
     names: List[str] = typer.Argument(..., help="Function names."),
+    code_dir: str = typer.Option(
+        "code", "--code-dir",
+        help="Where to save each function's code zip (<dir>/<name>.zip); the spec refers to it "
+        "relative to the current directory, so save the spec here."),
+    no_code: bool = typer.Option(False, "--no-code", help="Do not download code."),
     region: Optional[str] = RegionOpt,
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,
@@ -101,9 +106,13 @@ def export(
 ) -> None:
     """Print live functions as fc.yaml (planning the exported file shows no changes).
 
-    Code is not downloaded: each function gets ``code: ./<name>`` to fill in (custom-container
-    functions need none). Secret-looking environment values are written as ``${env:NAME}``.
+    Each function's code zip is downloaded (GetFunctionCode) to ``--code-dir`` and referenced as
+    ``code: <dir>/<name>.zip``: a ready zip is sent as is, so its checksum equals FC's and the plan
+    stays clean. Secret-looking environment values are written as ``${env:NAME}`` (set them
+    before planning).
     """
+    from pathlib import Path
+
     import yaml
 
     from fcctl import fcfacts
@@ -119,8 +128,13 @@ def export(
         for k in list(env):
             if fcfacts.is_secret_name(k):
                 env[k] = "${env:%s}" % k
-        if fn.get("runtime") != fcfacts.CONTAINER_RUNTIME:
-            spec_fn["code"] = f"./{name}"
+        if fn.get("runtime") != fcfacts.CONTAINER_RUNTIME and not no_code:
+            data, _checksum = client.download_code(name)
+            target = Path(code_dir) / f"{name}.zip"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            spec_fn["code"] = target.as_posix() if target.is_absolute() else f"./{target.as_posix()}"
+            get_console().progress(f"{name}: code saved to {target} ({len(data)} bytes)")
         triggers = client.list_triggers(name)
         if triggers:
             spec_fn["triggers"] = [_export_trigger(t) for t in triggers]

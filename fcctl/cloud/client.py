@@ -177,6 +177,32 @@ class FcClient:
     def delete_function(self, name: str) -> None:
         self._call("DeleteFunction", lambda c: c.delete_function(name))
 
+    def get_function_code(self, name: str, qualifier: str | None = None) -> dict:
+        """GetFunctionCode → ``{url, checksum}``: a short-lived download URL of the code zip."""
+        m = self._models()
+        req = m.GetFunctionCodeRequest(qualifier=qualifier)
+        resp = self._call("GetFunctionCode", lambda c: c.get_function_code(name, req))
+        return resp.body.to_map() if resp.body else {}
+
+    def download_code(self, name: str) -> tuple[bytes, str | None]:
+        """The function's code zip bytes and FC's checksum (GetFunctionCode, then the URL).
+
+        Raises :class:`fcctl.errors.ApiError` when the download fails."""
+        import urllib.request
+
+        info = self.get_function_code(name)
+        url = info.get("url")
+        if not url:
+            raise errors.ApiError(f"FC returned no code URL for {name}", action="GetFunctionCode")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp:
+                data = resp.read()
+        except OSError as exc:
+            raise errors.ApiError(f"downloading the code of {name} failed: {exc}",
+                                  code="CodeDownloadFailed", action="GetFunctionCode",
+                                  hint="the URL is short-lived; run export again") from None
+        return data, info.get("checksum")
+
     # --- triggers -------------------------------------------------------------------------
     def list_triggers(self, function_name: str) -> list[dict]:
         m = self._models()

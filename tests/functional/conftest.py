@@ -124,7 +124,8 @@ def fc_proc(emulator):
         child_env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_",
                                                                               "FCCTL_"))}
         child_env.update({"ALIBABA_CLOUD_ACCESS_KEY_ID": AK_ID,
-                          "ALIBABA_CLOUD_ACCESS_KEY_SECRET": AK_SECRET})
+                          "ALIBABA_CLOUD_ACCESS_KEY_SECRET": AK_SECRET,
+                          "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"})
         child_env.update(env or {})
         proc = subprocess.run(
             [sys.executable, "-m", "fcctl", "--endpoint", endpoint or emulator.url, *args],

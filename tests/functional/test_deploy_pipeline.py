@@ -167,7 +167,8 @@ def test_sigkill_mid_deploy_converges_on_rerun(emulator, project, tmp_path):
     path = str(project(spec(*(fn_yaml(n) for n in names))))
     set_config(emulator, latencyMs=150)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "FCCTL_"))},
-           "ALIBABA_CLOUD_ACCESS_KEY_ID": AK_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": AK_SECRET}
+           "ALIBABA_CLOUD_ACCESS_KEY_ID": AK_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": AK_SECRET,
+           "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
     cmd = [sys.executable, "-m", "fcctl", "--endpoint", emulator.url, "deploy", "-f", path,
            "--concurrency", "2"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

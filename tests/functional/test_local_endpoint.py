@@ -18,7 +18,7 @@ def fcctl(*args, env, cwd=REPO):
 def local_env(tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "FCCTL_"))}
     env.update({"FCCTL_ENDPOINT": "local", "FCCTL_LOCAL_STATE": str(tmp_path / "local.sqlite3"),
-                "HOME": str(tmp_path)})
+                "HOME": str(tmp_path), "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"})
     return env
 
 
