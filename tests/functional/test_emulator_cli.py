@@ -12,12 +12,20 @@ import threading
 from pathlib import Path
 
 import pytest
-from alibabacloud_fc20230330 import models as fc
-from alibabacloud_fc20230330.client import Client
-from alibabacloud_tea_openapi.utils_models import Config
 
 FCCTL = [sys.executable, "-m", "fcctl"]
 AK, SECRET = "AKID-cli", "cli-secret-never-printed"
+
+
+def _sdk(port_or_host: str):
+    # imported on use, not at collection (alibabacloud-credentials snapshots the environment
+    # when imported; other in-process tests set it up first)
+    from alibabacloud_fc20230330 import models as fc
+    from alibabacloud_fc20230330.client import Client
+    from alibabacloud_tea_openapi.utils_models import Config
+
+    return fc, Client(Config(access_key_id=AK, access_key_secret=SECRET, endpoint=port_or_host,
+                             protocol="http"))
 
 
 def _env(**extra: str) -> dict:
@@ -89,8 +97,7 @@ def test_serve_logs_each_request_and_stops_on_ctrl_c(served, tmp_path):
                 "--access-key-id", AK, "--access-key-secret", SECRET], _env())
     url = s.wait_for(r"listening on (http://127\.0\.0\.1:\d+)").group(1)
     port = int(url.rsplit(":", 1)[1])
-    fcc = Client(Config(access_key_id=AK, access_key_secret=SECRET,
-                        endpoint=f"127.0.0.1:{port}", protocol="http"))
+    fc, fcc = _sdk(f"127.0.0.1:{port}")
     assert fcc.list_functions(fc.ListFunctionsRequest()).body.functions == []
     s.wait_for(r"^GET /2023-03-30/functions 200 ListFunctions [0-9A-F-]{36}$")
     code = s.stop()
@@ -103,8 +110,7 @@ def test_key_pair_from_standard_environment(served, tmp_path):
     s = served(["--port", "0", "--state", str(tmp_path / "st.db")],
                _env(ALIBABA_CLOUD_ACCESS_KEY_ID=AK, ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET))
     url = s.wait_for(r"listening on (http://127\.0\.0\.1:\d+)").group(1)
-    fcc = Client(Config(access_key_id=AK, access_key_secret=SECRET,
-                        endpoint=url.removeprefix("http://"), protocol="http"))
+    fc, fcc = _sdk(url.removeprefix("http://"))
     fcc.list_functions(fc.ListFunctionsRequest())
     assert s.stop() in (0, 130)
     assert SECRET not in "\n".join(s.lines)

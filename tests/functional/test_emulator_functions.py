@@ -9,14 +9,29 @@ import urllib.error
 import urllib.request
 import zipfile
 
+import importlib
+
 import crcmod
 import pytest
-from alibabacloud_fc20230330 import models as fc
-from alibabacloud_fc20230330.client import Client
-from alibabacloud_tea_openapi.exceptions import ClientException
-from alibabacloud_tea_openapi.utils_models import Config
 
 from fcctl.emulator.server import EmulatorServer
+
+
+class _Lazy:
+    """The SDK is imported on first use, not at collection: alibabacloud-credentials snapshots
+    the environment when imported, and other in-process tests set it up first."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, attr):
+        return getattr(importlib.import_module(self._module), attr)
+
+
+fc = _Lazy("alibabacloud_fc20230330.models")
+_sdk_client = _Lazy("alibabacloud_fc20230330.client")
+_exceptions = _Lazy("alibabacloud_tea_openapi.exceptions")
+_utils_models = _Lazy("alibabacloud_tea_openapi.utils_models")
 
 AK, SECRET = "AKID-functions", "functions-secret-123"
 
@@ -29,8 +44,8 @@ def make_zip(files: dict[str, str]) -> bytes:
     return buf.getvalue()
 
 
-def client(srv: EmulatorServer, ak: str = AK, secret: str = SECRET) -> Client:
-    return Client(Config(access_key_id=ak, access_key_secret=secret,
+def client(srv: EmulatorServer, ak: str = AK, secret: str = SECRET):
+    return _sdk_client.Client(_utils_models.Config(access_key_id=ak, access_key_secret=secret,
                          endpoint=f"127.0.0.1:{srv.port}", protocol="http"))
 
 
@@ -45,7 +60,7 @@ def fcc(srv):
     return client(srv)
 
 
-def create(fcc: Client, name: str = "fn1", **kw) -> fc.Function:
+def create(fcc, name: str = "fn1", **kw):
     zip_bytes = kw.pop("zip_bytes", make_zip({"index.py": "def handler(e, c):\n    return 1\n"}))
     body = fc.CreateFunctionInput(
         function_name=name, runtime=kw.pop("runtime", "python3.10"),
@@ -123,7 +138,7 @@ def test_delete_then_not_found(fcc):
     create(fcc, "fn1")
     resp = fcc.delete_function("fn1")
     assert resp.status_code == 204
-    with pytest.raises(ClientException) as exc:
+    with pytest.raises(_exceptions.ClientException) as exc:
         fcc.get_function("fn1", fc.GetFunctionRequest())
     assert exc.value.code == "FunctionNotFound" and exc.value.status_code == 404
     assert exc.value.request_id and exc.value.request_id != "None"
@@ -131,7 +146,7 @@ def test_delete_then_not_found(fcc):
 
 def test_already_exists(fcc):
     create(fcc, "fn1")
-    with pytest.raises(ClientException) as exc:
+    with pytest.raises(_exceptions.ClientException) as exc:
         create(fcc, "fn1")
     assert (exc.value.status_code, exc.value.code) == (409, "FunctionAlreadyExists")
 
@@ -144,23 +159,24 @@ def test_already_exists(fcc):
         ({"disk_size": 1000}, "diskSize"),
         ({"cpu": 2.0, "memory_size": 512}, "cpu"),
         ({"instance_concurrency": 500}, "instanceConcurrency"),
-        ({"instance_lifecycle_config": fc.InstanceLifecycleConfig(initializer=fc.LifecycleHook(
-            handler="index.init", command=["/bin/true"]))}, "both"),
-        ({"instance_lifecycle_config": fc.InstanceLifecycleConfig(initializer=fc.LifecycleHook(
-            command=["/bin/true"]))}, "GPU"),
-        ({"instance_lifecycle_config": fc.InstanceLifecycleConfig(pre_stop=fc.LifecycleHook(
-            handler="x", timeout=901))}, "preStop.timeout"),
+        ({"initializer": {"handler": "index.init", "command": ["/bin/true"]}}, "both"),
+        ({"initializer": {"command": ["/bin/true"]}}, "GPU"),
+        ({"pre_stop": {"handler": "x", "timeout": 901}}, "preStop.timeout"),
     ],
 )
 def test_invalid_bodies_get_400_invalid_argument(fcc, kw, words):
-    with pytest.raises(ClientException) as exc:
+    hooks = {k: kw.pop(k) for k in ("initializer", "pre_stop") if k in kw}
+    if hooks:
+        kw["instance_lifecycle_config"] = fc.InstanceLifecycleConfig(
+            **{k: fc.LifecycleHook(**v) for k, v in hooks.items()})
+    with pytest.raises(_exceptions.ClientException) as exc:
         create(fcc, "fn1", **kw)
     assert (exc.value.status_code, exc.value.code) == (400, "InvalidArgument")
     assert words in exc.value.message
 
 
 def test_bad_function_name(fcc):
-    with pytest.raises(ClientException) as exc:
+    with pytest.raises(_exceptions.ClientException) as exc:
         create(fcc, "1-starts-with-digit")
     assert exc.value.code == "InvalidArgument" and "functionName" in exc.value.message
 
@@ -179,14 +195,14 @@ def test_gpu_function_may_use_a_command_initializer(fcc):
 
 
 def test_wrong_secret_is_signature_not_match(srv):
-    with pytest.raises(ClientException) as exc:
+    with pytest.raises(_exceptions.ClientException) as exc:
         client(srv, secret="wrong").list_functions(fc.ListFunctionsRequest())
     assert (exc.value.status_code, exc.value.code) == (403, "SignatureNotMatch")
     assert SECRET not in str(exc.value) and "wrong" not in exc.value.message
 
 
 def test_unknown_key_is_invalid_access_key_id(srv):
-    with pytest.raises(ClientException) as exc:
+    with pytest.raises(_exceptions.ClientException) as exc:
         client(srv, ak="nobody").list_functions(fc.ListFunctionsRequest())
     assert (exc.value.status_code, exc.value.code) == (403, "InvalidAccessKeyID")
 
