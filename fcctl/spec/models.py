@@ -37,7 +37,7 @@ StrMap = dict[str, Str]
 
 
 class FcModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # --- nested models (SDK: models/_<name>.py) ---------------------------------------------------
@@ -425,7 +425,8 @@ class Spec(FcModel):
     """A whole fc.yaml (after overlays): default ``region`` and the ``functions``. Top-level
     keys starting with ``x-`` are ignored (a place for YAML anchors, as in docker compose)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"patternProperties": {"^x-": {}}})
+    model_config = ConfigDict(extra="forbid", defer_build=True,
+                              json_schema_extra={"patternProperties": {"^x-": {}}})
 
     region: Optional[Str] = Field(None, description="fcctl: default region of every function, e.g. cn-hangzhou.")
     functions: list[FunctionSpec] = Field(description="The functions, FC CreateFunctionInput fields.")
