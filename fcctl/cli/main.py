@@ -90,7 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     code = errors.EXIT_OK
     try:
         try:
-            app(args=args, prog_name="fcctl", standalone_mode=False)
+            # Non-standalone typer returns the code of typer.Exit (and 130 for Ctrl-C) instead of
+            # raising it; our commands return None.
+            rv = app(args=args, prog_name="fcctl", standalone_mode=False)
+            if isinstance(rv, int) and not isinstance(rv, bool):
+                code = rv
+                if code == errors.EXIT_INTERRUPTED:
+                    sys.stderr.write("interrupted\n")
         except typer.Exit as exc:
             code = exc.exit_code
         except typer.Abort:

@@ -189,3 +189,28 @@ def test_sigkill_mid_deploy_converges_on_rerun(emulator, project, tmp_path):
                            "-f", path, "--detailed-exitcode"], env=env, capture_output=True,
                           text=True, timeout=120)
     assert plan.returncode == 0, plan.stdout
+
+
+def test_ctrl_c_while_waiting_exits_130_and_rerun_converges(fc, emulator, project):
+    knob = {"FCCTL_EMULATOR_UPDATE_DELAY_S": "2"}
+    assert fc("deploy", "-f", str(project(spec(fn_yaml("int", extra_env=knob))))).code == 0
+    path = str(project(spec(fn_yaml("int", level="new", extra_env=knob))))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "FCCTL_"))},
+           "ALIBABA_CLOUD_ACCESS_KEY_ID": AK_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": AK_SECRET,
+           "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
+    proc = subprocess.Popen([sys.executable, "-m", "fcctl", "--endpoint", emulator.url, "deploy",
+                             "-f", path, "--timeout", "120"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            # as from a terminal: a test runner in the background may ignore SIGINT
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"waiting for lastUpdateStatus" not in seen and time.monotonic() < deadline:
+        seen += proc.stderr.readline()
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (seen, err)
+    assert b"Traceback" not in err
+    run = fc("deploy", "-f", path)
+    assert run.code == 0
+    assert fc("plan", "-f", path, "--detailed-exitcode").code == 0
