@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 import zipfile
+from urllib.parse import quote
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -335,7 +336,8 @@ class Backend:
                 raise errors.InvalidArgument("code.zipFile is not valid base64") from None
             if not zipfile.is_zipfile(io.BytesIO(data)):
                 raise errors.InvalidArgument("code.zipFile is not a zip archive")
-            return {"kind": "zip", "size": len(data), "checksum": crc64(data)}
+            return {"kind": "zip", "size": len(data), "checksum": crc64(data),
+                    "data": code["zipFile"]}
         if code.get("ossBucketName") and code.get("ossObjectName"):
             # Policy: the emulator cannot read OSS; size 0, checksum of nothing known ("").
             return {"kind": "oss", "bucket": code["ossBucketName"],
@@ -343,11 +345,35 @@ class Backend:
         raise errors.InvalidArgument("code needs zipFile, or both ossBucketName and "
                                      "ossObjectName")
 
-    @staticmethod
-    def _apply_code(fn: dict, code_rec: dict | None) -> None:
+    def _apply_code(self, fn: dict, code_rec: dict | None) -> None:
+        """Record code size/checksum on the function; the zip itself goes to kind ``code``."""
+        if code_rec and "data" in code_rec:
+            code_rec = dict(code_rec)
+            self.store.put("code", fn["functionName"],
+                           {"zipFile": code_rec.pop("data"), "checksum": code_rec["checksum"]})
         fn["_code"] = code_rec
         fn["codeSize"] = code_rec["size"] if code_rec else 0
         fn["codeChecksum"] = code_rec["checksum"] if code_rec else ""
+
+    def get_function_code(self, name: str, qualifier: str | None, base_url: str) -> dict:
+        """GetFunctionCode → ``{"url", "checksum"}``. The URL is an unsigned download link served
+        by the emulator under ``/_fcctl/code/`` (FC returns a short-lived OSS URL). Code given as
+        an OSS location has no bytes here: ``url`` is then ``""`` (policy)."""
+        self.check_qualifier(qualifier)
+        with self.lock:
+            fn = self._settle(name)
+            code = self.store.get("code", name)
+        if code is None or code.get("checksum") != fn.get("codeChecksum"):
+            return {"url": "", "checksum": fn.get("codeChecksum", "")}
+        return {"url": f"{base_url}/_fcctl/code/{quote(name)}/{code['checksum']}.zip",
+                "checksum": code["checksum"]}
+
+    def code_bytes(self, name: str, checksum: str) -> bytes | None:
+        """The stored zip of ``name`` when its checksum is still ``checksum`` (else None)."""
+        code = self.store.get("code", name)
+        if code is None or code.get("checksum") != checksum:
+            return None
+        return base64.b64decode(code["zipFile"])
 
     @staticmethod
     def _fill_hook_timeouts(fn: dict) -> None:
@@ -509,6 +535,7 @@ class Backend:
                     "delete it when the update has finished"
                 )
             self.store.delete("function", name)
+            self.store.delete("code", name)
             for kind in ("trigger", "provision", "instance"):
                 self.store.delete_prefix(kind, name + "/")
 

@@ -86,6 +86,11 @@ class ProvisionConfigNotFound(FcError):
     status, code = 404, "ProvisionConfigNotFound"
 
 
+class NotFound(FcError):
+    # control endpoints only (e.g. a stale code download link)
+    status, code = 404, "NotFound"
+
+
 # --- 409 / 412 -------------------------------------------------------------------------------
 class FunctionAlreadyExists(FcError):
     status, code = 409, "FunctionAlreadyExists"

@@ -31,6 +31,7 @@ class Request:
     body: bytes
     region: str
     request_id: str
+    base_url: str = ""
 
     def json(self) -> dict:
         if not self.body:
@@ -95,6 +96,11 @@ def UpdateFunction(backend: Backend, req: Request) -> Response:
 def DeleteFunction(backend: Backend, req: Request) -> Response:
     backend.delete_function(req.params["functionName"])
     return no_content()
+
+
+def GetFunctionCode(backend: Backend, req: Request) -> Response:
+    return json_response(backend.get_function_code(req.params["functionName"],
+                                                   req.query.get("qualifier"), req.base_url))
 
 
 def ListFunctions(backend: Backend, req: Request) -> Response:

@@ -24,6 +24,7 @@ API_ROUTES: list[tuple[str, str, str]] = [
     ("GET", "/functions/{functionName}", "GetFunction"),
     ("PUT", "/functions/{functionName}", "UpdateFunction"),
     ("DELETE", "/functions/{functionName}", "DeleteFunction"),
+    ("GET", "/functions/{functionName}/code", "GetFunctionCode"),
     ("POST", "/functions/{functionName}/triggers", "CreateTrigger"),
     ("GET", "/functions/{functionName}/triggers", "ListTriggers"),
     ("GET", "/functions/{functionName}/triggers/{triggerName}", "GetTrigger"),
@@ -45,6 +46,7 @@ CONTROL_ROUTES: list[tuple[str, str, str]] = [
     ("GET", "config", "get_config"),
     ("PUT", "config", "put_config"),
     ("GET", "functions/{functionName}/instances", "instance_events"),
+    ("GET", "code/{functionName}/{checksumZip}", "download_code"),
 ]
 
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})

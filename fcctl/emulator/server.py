@@ -335,7 +335,7 @@ class EmulatorServer:
                 method=method, path=path, params=match.params, query=query,
                 headers={k.lower(): v for k, v in header_list}, body=body,
                 region=region_from_host(h.headers.get("Host"), self.region),
-                request_id=request_id,
+                request_id=request_id, base_url=self.url,
             )
             resp = handlers.API_HANDLERS[action](self.backend, req)
             status, headers, out = resp.status, dict(resp.headers), resp.body
@@ -361,9 +361,16 @@ class EmulatorServer:
             match = routes.match_control(method, path)
             if match is None:
                 raise errors.PathNotSupported(f"{method} {path} is not a control endpoint")
-            data = self._control(match, body)
-            status, headers, out = (200, {"Content-Type": "application/json"},
-                                    json.dumps(data).encode("utf-8"))
+            if match.action == "download_code":
+                checksum = match.params["checksumZip"].removesuffix(".zip")
+                data = self.backend.code_bytes(match.params["functionName"], checksum)
+                if data is None:
+                    raise errors.NotFound("the code link is stale or unknown")
+                status, headers, out = 200, {"Content-Type": "application/zip"}, data
+            else:
+                data = self._control(match, body)
+                status, headers, out = (200, {"Content-Type": "application/json"},
+                                        json.dumps(data).encode("utf-8"))
         except errors.FcError as err:
             status, headers, out = errors.error_response(err, request_id)
         self._send(h, status, headers, out)
