@@ -1,8 +1,37 @@
 """fc.yaml: loading with node marks, pydantic models, cross-field rules, ``${env:…}``,
-overlays and the JSON Schema. See ``docs/architecture.md`` (spec contract).
+overlays and the JSON Schema. Never imports the SDK.
 
-``load_spec(files, environ=None) -> LoadedSpec`` raises :class:`fcctl.errors.SpecError`
-with every problem at file:line:column. Never imports the SDK.
+API (docs/architecture.md, "spec")::
+
+    loaded = load_spec(["fc.yaml", "fc.prod.yaml"], environ=None)  # raises SpecError(problems)
+    loaded.spec.region, loaded.spec.functions        # list[FunctionSpec], in file order
+    loaded.warnings                                  # list[Problem] (severity "warning")
+    fn.region                                        # effective: own `region`, else top-level
+    fn.code                                          # LocalCode(path) | OssCode(...) | None
+    fn.api_fields()  /  trigger.api_fields()         # CreateFunctionInput / CreateTriggerInput bodies
+    fn.source_file, fn.base_dir                      # where the function was first defined
+
+The file format
+---------------
+* Top level: ``region`` (default of every function) and ``functions`` (a list). Keys starting
+  with ``x-`` are ignored (a place for YAML anchors, as in docker compose).
+* A function is FC's ``CreateFunctionInput`` with FC's camelCase names (SDK
+  ``alibabacloud-fc20230330`` 4.8.x ``to_map()`` keys; only fields a user sets). fcctl adds:
+  ``region`` (the function's own region), ``code`` as a local directory (relative to the file
+  that sets it; fcctl zips it) or ``{ossBucketName, ossObjectName}``, ``tags`` as a mapping (FC's
+  ``[{Key, Value}]`` list also works) and ``triggers`` (``CreateTriggerInput`` fields, with
+  ``triggerConfig`` as a mapping).
+* ``null`` means unset; in an overlay it removes the key from the files before it.
+* ``${env:NAME}`` / ``${env:NAME:-default}`` expand in string values (whole value or part;
+  ``$$`` is a literal ``$``). A whole plain value takes the YAML type of its text
+  (``memorySize: ${env:MEM}`` is a number). An unset variable without default is an error.
+* Overlays (``-f a.yaml -f b.yaml``): later files win; mappings deep-merge; ``functions`` merge
+  by ``functionName`` and ``triggers`` by ``triggerName``; other lists are replaced.
+
+Every problem carries file:line:column and the key path; all are reported at once. Limits and
+policies come from :mod:`fcctl.fcfacts` (FC-NOTES.md §1-2); rules live in
+:mod:`fcctl.spec.rules`, FC 2.0 / Serverless Devs keys in :mod:`fcctl.spec.keys`, hostile-input
+budgets in :mod:`fcctl.spec.yamlmarks`.
 """
 
 from __future__ import annotations

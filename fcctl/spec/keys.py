@@ -66,6 +66,9 @@ LEGACY: dict[tuple[type, str], str] = {
         "(role, vpcConfig, logConfig, nasConfig) onto each function"),
     (models.Spec, "function"): "write `functions:` (a list)",
 }
+_SDEVS = ("this looks like a Serverless Devs s.yaml key; fcctl reads fc.yaml: `region:` and a "
+          "`functions:` list of FC 3.0 function fields (the `props` of an fc3 resource)")
+LEGACY.update({(models.Spec, key): _SDEVS for key in ("edition", "access", "vars", "resources", "props")})
 
 
 def _unwrap(annotation: Any) -> tuple[str, Any]:

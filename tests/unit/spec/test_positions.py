@@ -149,3 +149,28 @@ def test_format_path():
     assert format_path(("functions", 0, "instanceLifecycleConfig", "initializer", "timeout")) == (
         "functions[0].instanceLifecycleConfig.initializer.timeout")
     assert format_path(()) == ""
+
+
+def test_c_and_python_parsers_give_the_same_locations(monkeypatch):
+    """The C parser is used only because its events keep marks: prove it on the corpus."""
+    import yaml
+
+    from fcctl.spec import yamlmarks
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML built without libyaml")
+    corpus = Path(__file__).resolve().parents[2] / "corpus/specs"
+    files = [p for p in corpus.rglob("*.yaml") if "syntax" not in p.name]
+
+    def locate(loader) -> list:
+        monkeypatch.setattr(yamlmarks, "_Loader", loader)
+        out = []
+        for f in files:
+            problems: list = []
+            root = yamlmarks.load_yaml_file(f, f.name, {}, problems)
+            plain = yamlmarks.to_plain(root, problems) if root is not None else None
+            marks = sorted(plain.values.items(), key=str) if plain else []
+            out.append((f.name, [(p.line, p.column) for p in problems], marks))
+        return out
+
+    assert locate(yaml.CSafeLoader) == locate(yaml.SafeLoader)
