@@ -8,6 +8,7 @@ Each handler is named after its FC action (see :mod:`fcctl.emulator.routes`) and
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -214,6 +215,11 @@ def InvokeFunction(backend: Backend, req: Request) -> Response:
     result, headers = _run_invocation(backend, name, qualifier, len(req.body), header_ms)
     resp = json_response(result)
     resp.headers.update(headers)
+    if req.headers.get("x-fc-log-type", "").lower() == "tail":
+        # FC returns the invocation's log tail base64-encoded; the emulator has one line
+        line = f"FC Invoke Start RequestId: {req.request_id}\nFC Invoke End RequestId: " \
+               f"{req.request_id}\n"
+        resp.headers["x-fc-log-result"] = base64.b64encode(line.encode()).decode()
     return resp
 
 

@@ -53,6 +53,36 @@ def region_from_host(host: str | None, default: str) -> str:
     return match.group(1).lower() if match else default
 
 
+def _read_chunked(rfile) -> bytes:
+    """Decode a ``Transfer-Encoding: chunked`` body (raises ValueError when malformed or when
+    it exceeds the body limit)."""
+    out = bytearray()
+    while True:
+        line = rfile.readline(1024)
+        size = int(line.split(b";", 1)[0].strip() or b"x", 16)
+        if size == 0:
+            while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return bytes(out)
+        out += rfile.read(size)
+        rfile.readline(1024)
+        if len(out) > MAX_BODY_BYTES:
+            raise ValueError("body too large")
+
+
+class _StderrLog:
+    """Default log: whatever ``sys.stderr`` is at write time (tests replace it)."""
+
+    def write(self, text: str) -> None:
+        sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+STDERR = _StderrLog()
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -105,7 +135,7 @@ class EmulatorServer:
         fault_rate: float = 0.0,
         update_delay_s: float = 0.0,
         seed: int | None = None,
-        log: TextIO | None = sys.stderr,
+        log: TextIO | None = STDERR,
         *,
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
         region: str = DEFAULT_REGION,
@@ -291,16 +321,29 @@ class EmulatorServer:
         split = urlsplit(h.path)
         path, raw_query = split.path, split.query
         method = h.command.upper()
-        length = int(h.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
+        try:
+            length = int(h.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        chunked = "chunked" in (h.headers.get("Transfer-Encoding") or "").lower()
+        if length > MAX_BODY_BYTES or length < 0:
             h.close_connection = True
             status, headers, body = errors.error_response(
-                errors.EntityTooLarge(f"the request body exceeds {MAX_BODY_BYTES} bytes"),
+                errors.EntityTooLarge(f"the request body exceeds {MAX_BODY_BYTES} bytes")
+                if length > 0 else errors.InvalidArgument("bad Content-Length header"),
                 request_id)
             self._send(h, status, headers, body)
             self._record(method, path, None, status, request_id, None)
             return
-        body = h.rfile.read(length) if length else b""
+        try:
+            body = _read_chunked(h.rfile) if chunked else (h.rfile.read(length) if length else b"")
+        except ValueError:
+            h.close_connection = True
+            status, headers, out = errors.error_response(
+                errors.InvalidArgument("malformed chunked request body"), request_id)
+            self._send(h, status, headers, out)
+            self._record(method, path, None, status, request_id, None)
+            return
         if routes.is_control(path):
             self._serve_control(h, method, path, raw_query, body, request_id)
             return
