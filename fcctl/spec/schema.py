@@ -1,17 +1,44 @@
-"""JSON Schema (draft 2020-12) of fc.yaml, generated from the pydantic models."""
+"""JSON Schema (draft 2020-12) of fc.yaml, generated from the pydantic models.
+
+Numbers and booleans may also be written as a whole ``${env:NAME}`` reference (fcctl gives the
+expanded text its YAML type), so the schema accepts that string wherever it expects one.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fcctl.spec.models import Spec
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+ENV_REF = {
+    "type": "string",
+    "pattern": r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$",
+    "description": "${env:NAME} or ${env:NAME:-default}: the value comes from the environment.",
+}
+
+
+def _allow_env(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_allow_env(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: (v if k in ("enum", "const", "default", "examples") else _allow_env(v))
+           for k, v in node.items()}
+    typed = out.get("type") in ("integer", "number", "boolean")
+    enum = out.get("enum")
+    non_str_enum = isinstance(enum, list) and enum and not all(isinstance(e, str) for e in enum)
+    if typed or non_str_enum:
+        described = {k: out.pop(k) for k in ("description", "title") if k in out}
+        return {**described, "anyOf": [out, {"$ref": "#/$defs/EnvReference"}]}
+    return out
 
 
 def spec_json_schema() -> dict:
     """The schema as a dict: ``$schema`` first, then pydantic's ``model_json_schema()``."""
-    body = Spec.model_json_schema(mode="validation")
+    body = _allow_env(Spec.model_json_schema(mode="validation"))
+    body.setdefault("$defs", {})["EnvReference"] = ENV_REF
     out = {"$schema": DIALECT, "title": "fcctl fc.yaml (Function Compute 3.0 functions)"}
     out.update({k: v for k, v in body.items() if k != "title"})
     return out
