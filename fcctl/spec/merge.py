@@ -36,6 +36,8 @@ def check_duplicate_names(seq: YSeq, name_key: str, path: PathT, problems: list[
         if name in first:
             at = deref(deref(item).items[name_key][1]).loc
             prev = deref(deref(first[name]).items[name_key][1]).loc
+            if at == prev:  # the name came from a shared anchor (`<<: *base`): point at the item
+                at, prev = deref(item).loc, deref(first[name]).loc
             where = f"line {prev.line}" if prev.file == at.file else f"{prev.file}:{prev.line}"
             problems.append(problem(at, path + (i, name_key), (
                 f"{name_key} {name} is defined twice (first at {where}); names must be unique — "
