@@ -92,12 +92,18 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def _name(path: PathT) -> str:
+    """How a message names the value: its key, with trailing list indexes (``layers[1]``)."""
     names = [p for p in path if isinstance(p, str)]
     if not names:
         return "the value"
     if len(names) >= 2 and names[-2] in ("initializer", "preStop") and names[-1] == "timeout":
         return f"{names[-2]} timeout"
-    return names[-1]
+    tail = ""
+    for part in reversed(path):
+        if not isinstance(part, int):
+            break
+        tail = f"[{part}]" + tail
+    return names[-1] + tail
 
 
 _MISSING_HINTS = {

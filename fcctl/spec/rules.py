@@ -112,6 +112,7 @@ class _Checker:
         self.code_and_image(fn, path, runtime, region, label)
         self.lifecycle(fn, path, runtime)
         self.secrets(fn, path)
+        self.tags(fn, path)
         self.triggers(fn, path)
 
     # -- cpu / memory --
@@ -333,6 +334,22 @@ class _Checker:
             vpath = path + sub
             if isinstance(cur, str) and cur and vpath not in self.plain.from_env:
                 self.warn(vpath, "a registry password written in the file; write ${env:NAME} instead")
+
+    # -- tags: a mapping (fcctl) or FC's [{Key, Value}] list (checked by the model) --
+    def tags(self, fn: dict, path: PathT) -> None:
+        if "tags" not in fn:
+            return
+        tags, tp = fn["tags"], path + ("tags",)
+        if isinstance(tags, dict):
+            for key, value in tags.items():
+                if not isinstance(value, str):
+                    hint = f': {key}: "{value}"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+                    self.error(tp + (key,), f"tag {key}: the value must be a string; quote it{hint}")
+            self.covering.add(tp)
+        elif not isinstance(tags, list):
+            self.error(tp, "tags must be a mapping (`team: orders` lines) or FC's list of "
+                           "{Key: …, Value: …}")
+            self.covering.add(tp)
 
     # -- triggers --
     def triggers(self, fn: dict, path: PathT) -> None:
