@@ -278,16 +278,24 @@ def invoke(
         inst = LocalInstance(cfg, pass_credentials=pass_credentials)
         inst.is_ready = True
         console.progress(f"invoking the local instance {cfg.instance_id} (pid {running['pid']})")
+        result = None
         with state.locked(spath):
             current = state.read_state(spath) or running
             inst.initialized = bool(current.get("initialized"))
             if cfg.initializer is not None and not inst.initialized:
+                # Initializer-first: once per instance, before its first invocation
                 init = inst.initialize()
                 console.progress(f"initializer: {init.status} — {init.detail}")
                 if init.status == "ok":
                     current["initialized"] = True
                     state.write_state(spath, current)
-        step, result = inst.invoke(body, path=path)
+                else:
+                    from fcctl.runner.hooks import new_request_id
+                    from fcctl.runner.instance import initialization_error
+
+                    result = initialization_error(new_request_id(), init.detail)
+        if result is None:
+            step, result = inst.invoke(body, path=path)
     else:
         console.progress(f"no running local instance of {cfg.function_name}; starting one for "
                          "this call")

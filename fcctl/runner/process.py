@@ -14,6 +14,7 @@ import atexit
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -91,6 +92,17 @@ def tagged_pids(tag: str) -> list[int]:
     return out
 
 
+def _parent_death_signal() -> None:  # pragma: no cover - runs in the child
+    """Linux: ask the kernel to SIGTERM the child if fcctl dies without cleaning up (SIGKILL)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 class ManagedProcess:
     """One started process group.
 
@@ -126,6 +138,7 @@ class ManagedProcess:
                 stdout=self._out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_parent_death_signal if sys.platform.startswith("linux") else None,
             )
         except OSError:
             self._out.close()

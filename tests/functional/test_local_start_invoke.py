@@ -1,0 +1,193 @@
+"""`fcctl local start` / `fcctl local invoke` with real processes: the state file, the
+Initializer-first rule, Ctrl-C (PreStop, then stop) and no orphan after a hung hook."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from localhelpers import (FCCTL, app_spec, pid_alive, processes_with_tag, run_fcctl)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _wait_for(pred, timeout=15.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        val = pred()
+        if val:
+            return val
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _start(spec: Path, *args, env_extra=None) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    # a shell may start us with SIGINT ignored; a terminal's Ctrl-C is what we simulate
+    return subprocess.Popen(FCCTL + ["local", "start", "-f", str(spec), *args], cwd=str(spec.parent),
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _finish(proc: subprocess.Popen) -> None:
+    """Safety net for failed assertions: stop `fcctl local start` politely, then firmly."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+def _state(spec: Path, name: str) -> dict | None:
+    p = spec.parent / ".fcctl" / "local" / f"{name}.json"
+    try:
+        return json.loads(p.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _calls(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_start_invoke_ctrl_c_runs_hooks_in_order_and_cleans_up(tmp_path):
+    calls = tmp_path / "calls.log"
+    spec = app_spec("healthy", tmp_path)
+    env = {"APP_CALL_LOG": str(calls)}
+    proc = _start(spec, "--lazy-init", env_extra=env)
+    try:
+        st = _wait_for(lambda: _state(spec, "healthy"), what="the state file")
+        assert st["initialized"] is False
+        assert _calls(calls) == []  # lazy: no Initializer before the first invocation
+
+        res = run_fcctl(["local", "invoke", "-f", str(spec), "--data", "ping"], cwd=tmp_path,
+                        env_extra=env)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.strip() == "echo:ping"
+        res = run_fcctl(["-o", "json", "local", "invoke", "-f", str(spec), "--data", "again"],
+                        cwd=tmp_path, env_extra=env)
+        assert res.returncode == 0, res.stderr
+        doc = json.loads(res.stdout)
+        assert doc["body"] == "echo:again" and doc["errorType"] is None
+        # the Initializer succeeded once, before the first invocation only
+        assert _calls(calls) == ["POST /initialize", "POST /invoke", "POST /invoke"]
+        assert _state(spec, "healthy")["initialized"] is True
+
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        _finish(proc)
+    assert proc.returncode == 0, err
+    assert _calls(calls)[-1] == "GET /pre-stop"  # PreStop last
+    assert "preStop: ok" in err
+    assert not pid_alive(st["pid"])
+    assert processes_with_tag(st["instanceId"]) == []
+    assert _state(spec, "healthy") is None  # state file removed
+
+
+def test_start_runs_initializer_eagerly_by_default(tmp_path):
+    calls = tmp_path / "calls.log"
+    spec = app_spec("healthy", tmp_path)
+    proc = _start(spec, env_extra={"APP_CALL_LOG": str(calls)})
+    try:
+        st = _wait_for(lambda: _state(spec, "healthy"), what="the state file")
+        assert st["initialized"] is True
+        assert _calls(calls) == ["POST /initialize"]
+        proc.send_signal(signal.SIGTERM)  # e.g. a CI job being cancelled
+        proc.communicate(timeout=20)
+    finally:
+        _finish(proc)
+    assert _calls(calls) == ["POST /initialize", "GET /pre-stop"]
+    assert processes_with_tag(st["instanceId"]) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_during_hung_initializer_leaves_no_process(tmp_path, sig):
+    calls = tmp_path / "calls.log"
+    pid_file = tmp_path / "server.pid"
+    spec = app_spec("hung-init", tmp_path)
+    proc = _start(spec, env_extra={"APP_CALL_LOG": str(calls), "APP_PID_FILE": str(pid_file)})
+    try:
+        _wait_for(lambda: "POST /initialize" in _calls(calls), what="the Initializer call")
+        server_pid = int(pid_file.read_text())
+        assert pid_alive(server_pid)
+        proc.send_signal(sig)
+        proc.communicate(timeout=20)
+    finally:
+        _finish(proc)
+    _wait_for(lambda: not pid_alive(server_pid), timeout=5, what="the server to be gone")
+    assert proc.returncode != 0
+
+
+def test_invoke_without_running_instance_starts_one(tmp_path):
+    calls = tmp_path / "calls.log"
+    spec = app_spec("healthy", tmp_path)
+    res = run_fcctl(["local", "invoke", "-f", str(spec), "--data", "solo"], cwd=tmp_path,
+                    env_extra={"APP_CALL_LOG": str(calls)})
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "echo:solo"
+    assert _calls(calls) == ["POST /initialize", "POST /invoke", "GET /pre-stop"]
+
+
+def test_invoke_with_failing_initializer_reports_initialization_error(tmp_path):
+    calls = tmp_path / "calls.log"
+    spec = app_spec("no-init-route", tmp_path)
+    res = run_fcctl(["-o", "json", "local", "invoke", "-f", str(spec)], cwd=tmp_path,
+                    env_extra={"APP_CALL_LOG": str(calls)})
+    assert res.returncode == 1
+    doc = json.loads(res.stdout)
+    assert doc["status"] == 200
+    assert doc["errorType"] == "InitializationError"
+    assert doc["headers"]["x-fc-error-type"] == "InitializationError"
+    assert "404" in json.loads(doc["body"])["errorMessage"]
+    assert "POST /invoke" not in _calls(calls)  # the invocation never reached the server
+
+
+def test_invoke_running_instance_whose_initializer_fails_keeps_trying(tmp_path):
+    calls = tmp_path / "calls.log"
+    spec = app_spec("no-init-route", tmp_path)
+    env = {"APP_CALL_LOG": str(calls)}
+    proc = _start(spec, "--lazy-init", env_extra=env)
+    try:
+        st = _wait_for(lambda: _state(spec, "no-init-route"), what="the state file")
+        for _ in range(2):
+            res = run_fcctl(["local", "invoke", "-f", str(spec)], cwd=tmp_path, env_extra=env)
+            assert res.returncode == 1
+            assert "InitializationError" in res.stderr
+        assert _calls(calls) == ["POST /initialize", "POST /initialize"]
+        assert _state(spec, "no-init-route")["initialized"] is False
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    finally:
+        _finish(proc)
+    assert processes_with_tag(st["instanceId"]) == []
+
+
+def test_start_reports_a_server_that_never_comes_up(tmp_path):
+    spec = app_spec("loopback", tmp_path)
+    res = run_fcctl(["local", "start", "-f", str(spec)], cwd=tmp_path)
+    assert res.returncode == 1
+    assert "0.0.0.0" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_server_dies_with_fcctl_even_on_sigkill(tmp_path):
+    """No orphan even when fcctl itself is killed without a chance to clean up (Linux:
+    the server gets SIGTERM from the kernel when its parent dies)."""
+    spec = app_spec("healthy", tmp_path)
+    proc = _start(spec)
+    try:
+        st = _wait_for(lambda: _state(spec, "healthy"), what="the state file")
+        proc.kill()
+        proc.communicate(timeout=10)
+    finally:
+        _finish(proc)
+    _wait_for(lambda: not pid_alive(st["pid"]), timeout=5, what="the orphaned server to exit")
