@@ -54,6 +54,8 @@ INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping",
 RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"
 DEFAULT_IDLE_TIMEOUT_S = 300.0
 LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT = 20, 100
+# Destroyed instances kept per function (with their events); older ones are pruned.
+DESTROYED_KEEP = 500
 
 # Keys of CreateFunctionInput / UpdateFunctionInput (SDK 4.8.3 models). Unknown keys are ignored.
 CREATE_KEYS = frozenset({
@@ -712,7 +714,13 @@ class Backend:
     def _settle_instances(self, fn: dict, now: float) -> None:
         name = fn["functionName"]
         gen = fn.get("_gen", 1)
-        for key, inst in self._instances(name):
+        rows = self._instances(name)
+        destroyed = [(i.get("destroyedTimeMs", 0), k) for k, i in rows
+                     if i["status"] == INSTANCE_DESTROYED]
+        if len(destroyed) > DESTROYED_KEEP:
+            for _, key in sorted(destroyed)[: len(destroyed) - DESTROYED_KEEP]:
+                self.store.delete("instance", key)
+        for key, inst in rows:
             if inst["status"] == INSTANCE_DESTROYED:
                 continue
             changed = False

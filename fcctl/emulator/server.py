@@ -182,7 +182,11 @@ class EmulatorServer:
     def bind(self) -> "EmulatorServer":
         """Bind the listening socket (``port`` 0 → a free port) without serving yet."""
         if self._httpd is None:
-            self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
+            try:
+                self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
+            except OSError:
+                self.store.close()  # start() failed: leave nothing open behind
+                raise
             self.port = self._httpd.server_address[1]
         return self
 
