@@ -64,7 +64,7 @@ def merge(base: YNode | None, over: YNode | None, path: PathT = ()) -> YNode | N
                 continue  # keep where the name was first written (a function's source file)
             if key in out.items:
                 merged = merge(out.items[key][1], value, path + (key,))
-                out.items[key] = (out.items[key][0], merged)
+                out.items[key] = (kloc, merged)  # the key as the latest file wrote it
             else:
                 out.items[key] = (kloc, value)
         return out

@@ -267,8 +267,8 @@ class _Checker:
                         f"{title} command must be a list of strings (an argv list), e.g. "
                         "[/bin/sh, /code/warmup.sh]"))
             if handler_set and command_set:
-                # point at whichever was written last (in an overlay: the file that added it)
-                self.error(self.later(hp + ("handler",), hp + ("command",)), (
+                # point at the hook mapping (in an overlay: as the latest file wrote it)
+                self.error(hp, (
                     f"{title} sets both handler and command; FC accepts one type per hook: keep "
                     "handler (code type, FC calls your server or function) or command (command "
                     "type, GPU functions only) — set the other to \"\" / [] or remove it"))

@@ -22,7 +22,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("name,line", [
-    ("both-initializer-types.yaml", 16),
+    ("both-initializer-types.yaml", 14),
     ("prestop-typo.yaml", 14),
     ("tab-indent.yaml", 7),
 ])
