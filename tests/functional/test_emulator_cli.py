@@ -149,3 +149,30 @@ def test_port_in_use_is_reported_without_traceback(tmp_path):
     assert res.returncode == 2
     assert f"127.0.0.1:{port}" in res.stderr and "Traceback" not in res.stderr
     assert Path(tmp_path / "s.db").exists()
+
+
+def test_options_reach_the_server(served, tmp_path):
+    import json
+    import urllib.request
+
+    s = served(["--port", "0", "--state", str(tmp_path / "st.db"), "--latency-ms", "25",
+                "--fault-rate", "0.1", "--fault-kinds", "500,drop", "--update-delay", "2",
+                "--idle-timeout", "60", "--seed", "3", "--region", "ap-southeast-1",
+                "--account-id", "42"],
+               _env(ALIBABA_CLOUD_ACCESS_KEY_ID=AK, ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET))
+    url = s.wait_for(r"listening on (http://127\.0\.0\.1:\d+)").group(1)
+    with urllib.request.urlopen(url + "/_fcctl/config", timeout=10) as resp:
+        config = json.loads(resp.read())
+    assert config == {"latencyMs": 25.0, "faultRate": 0.1, "faultKinds": ["500", "drop"],
+                      "retryAfterMs": 100, "updateDelayS": 2.0, "idleTimeoutS": 60.0,
+                      "region": "ap-southeast-1", "accountId": "42"}
+    assert s.stop() in (0, 130)
+
+
+def test_bad_fault_kinds_is_a_usage_error(tmp_path):
+    res = subprocess.run(FCCTL + ["emulator", "serve", "--port", "0", "--state",
+                                  str(tmp_path / "s.db"), "--fault-kinds", "404"],
+                         env=_env(ALIBABA_CLOUD_ACCESS_KEY_ID=AK,
+                                  ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET),
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "--fault-kinds" in res.stderr
