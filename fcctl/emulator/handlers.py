@@ -207,10 +207,17 @@ def InvokeFunction(backend: Backend, req: Request) -> Response:
     backend.check_qualifier(qualifier)
     header_ms = req.headers.get(INVOKE_MS_HEADER)
     if req.headers.get("x-fc-invocation-type", "Sync").lower() == "async":
-        backend.get_function(name, qualifier)  # 404 before accepting
-        threading.Thread(target=_run_invocation,
-                         args=(backend, name, qualifier, len(req.body), header_ms),
-                         daemon=True).start()
+        fn = backend.get_function(name, qualifier)  # 404 before accepting
+        if (fn.get("invocationRestriction") or {}).get("disable"):
+            raise errors.FunctionInvocationDisabled(f"invocation of function '{name}' is disabled")
+
+        def run() -> None:
+            try:
+                _run_invocation(backend, name, qualifier, len(req.body), header_ms)
+            except errors.FcError:
+                pass  # an async invocation has no one to answer (deleted/disabled meanwhile)
+
+        threading.Thread(target=run, daemon=True).start()
         return Response(202, b"", {"x-fc-async-task-id": req.request_id})
     result, headers = _run_invocation(backend, name, qualifier, len(req.body), header_ms)
     resp = json_response(result)

@@ -266,6 +266,10 @@ def test_async_invocation_is_accepted_with_202(srv):
         "worker", m.InvokeFunctionRequest(body=io.BytesIO(b"x")),
         m.InvokeFunctionHeaders(x_fc_invocation_type="Async"), RuntimeOptions())
     assert resp.status_code == 202
+    deadline = time.monotonic() + 30  # safety net only: the background run is quick
+    while not any(i["invocations"] for i in events(srv).values()):
+        assert time.monotonic() < deadline, "the async invocation never ran"
+        time.sleep(0.02)
 
 
 def test_disable_and_enable_invocation(srv):
@@ -277,6 +281,13 @@ def test_disable_and_enable_invocation(srv):
     fcc.disable_function_invocation("worker", m.DisableFunctionInvocationRequest(reason="x"))
     with pytest.raises(ClientException) as exc:
         invoke(srv)
+    assert exc.value.status_code == 412
+    from darabonba.runtime import RuntimeOptions
+
+    with pytest.raises(ClientException) as exc:
+        fcc.invoke_function_with_options(
+            "worker", m.InvokeFunctionRequest(body=io.BytesIO(b"x")),
+            m.InvokeFunctionHeaders(x_fc_invocation_type="Async"), RuntimeOptions())
     assert exc.value.status_code == 412
     fcc.enable_function_invocation("worker")
     assert invoke(srv).status_code == 200
