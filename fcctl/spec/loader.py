@@ -174,6 +174,13 @@ def _for_models(plain: Plain, dirs: dict[str, Path]) -> object:
     fns = data.get("functions") if isinstance(data, dict) else None
     if isinstance(fns, list):
         for i, fn in enumerate(fns):
+            for key in ("environmentVariables", "tags"):
+                mapping = fn.get(key) if isinstance(fn, dict) else None
+                if isinstance(mapping, dict):
+                    for name, value in mapping.items():
+                        text = rules.scalar_as_string(plain, ("functions", i, key, name), value)
+                        if text is not None:
+                            mapping[name] = text
             if isinstance(fn, dict) and isinstance(fn.get("code"), str) and fn["code"]:
                 base = _code_file_dir(plain, ("functions", i, "code"), dirs)
                 fn["code"] = str((base / fn["code"]).resolve())

@@ -34,6 +34,10 @@ Float = Annotated[float, Strict()]  # ints and floats, not strings or booleans
 Bool = Annotated[bool, Strict()]
 StrList = list[Str]
 StrMap = dict[str, Str]
+# Environment variable and tag values: FC takes strings; a YAML number or boolean is sent as the
+# text written (with a warning), so the schema lets editors accept it too.
+_SCALAR_TEXT = {"type": ["string", "number", "boolean"]}
+EnvMap = Annotated[StrMap, WithJsonSchema({"type": "object", "additionalProperties": _SCALAR_TEXT})]
 
 
 class FcModel(BaseModel):
@@ -301,7 +305,7 @@ def _tags_from_mapping(value: Any) -> Any:
 _TAGS_SCHEMA = {
     "description": "Tags: a mapping {key: value} or FC's list [{Key, Value}].",
     "anyOf": [
-        {"type": "object", "additionalProperties": {"type": "string"}},
+        {"type": "object", "additionalProperties": _SCALAR_TEXT},
         {
             "type": "array",
             "items": {
@@ -374,7 +378,7 @@ class FunctionSpec(FcModel):
         ge=fcfacts.INSTANCE_CONCURRENCY_RANGE[0], le=fcfacts.INSTANCE_CONCURRENCY_RANGE[1])]] = Field(
         None, description="Requests one instance serves at once, 1-200.")
     idleTimeout: Optional[Annotated[Int, Field(ge=0)]] = Field(None, description="Instance deferred release time, seconds.")
-    environmentVariables: Optional[StrMap] = Field(
+    environmentVariables: Optional[EnvMap] = Field(
         None, description="Strings only; write secrets as ${env:NAME}.")
     customContainerConfig: Optional[CustomContainerConfig] = None
     customRuntimeConfig: Optional[CustomRuntimeConfig] = None

@@ -315,12 +315,21 @@ class _Checker:
         elif not isinstance(value, int):
             self.error(tpath, f"{what}")
 
-    # -- secrets written literally --
+    # -- secrets written literally; numbers/booleans where FC wants strings --
     def secrets(self, fn: dict, path: PathT) -> None:
         env = fn.get("environmentVariables")
         if isinstance(env, dict):
             for name, value in env.items():
                 vpath = path + ("environmentVariables", name)
+                as_text = scalar_as_string(self.plain, vpath, value)
+                if as_text is not None:
+                    kind, value = _yaml_kind(value), as_text
+                    shown = f'"{as_text}"' if not fcfacts.is_secret_name(str(name)) else "in quotes"
+                    self.warn(vpath, (
+                        f"environment variable {name}: YAML reads this value as a "
+                        f"{kind}; FC takes strings, so fcctl sends the text as "
+                        f"written — quote it ({shown}) to say so"))
+                    self.reported.add(vpath)  # converted: the model sees a string
                 if (fcfacts.is_secret_name(str(name)) and isinstance(value, str) and value
                         and vpath not in self.plain.from_env):
                     self.warn(vpath, (
@@ -342,7 +351,11 @@ class _Checker:
         tags, tp = fn["tags"], path + ("tags",)
         if isinstance(tags, dict):
             for key, value in tags.items():
-                if not isinstance(value, str):
+                if scalar_as_string(self.plain, tp + (key,), value) is not None:
+                    self.warn(tp + (key,), (
+                        f"tag {key}: YAML reads this value as a {_yaml_kind(value)}; FC takes "
+                        f"strings, so fcctl sends \"{self.plain.texts[tp + (key,)]}\" — quote it to say so"))
+                elif not isinstance(value, str):
                     hint = f': {key}: "{value}"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
                     self.error(tp + (key,), f"tag {key}: the value must be a string; quote it{hint}")
             self.covering.add(tp)
@@ -421,6 +434,18 @@ class _Checker:
                 self.error(path + (key,), (
                     f"unknown key {key} in {what}{did_you_mean(str(key), allowed)}; allowed: "
                     f"{', '.join(allowed)}"), key=True)
+
+
+def scalar_as_string(plain: Plain, path: PathT, value: Any) -> str | None:
+    """The text of a number/boolean scalar at ``path`` where FC wants a string (environment
+    variable and tag values), or None. Policy: send the text as written, with a warning."""
+    if isinstance(value, (bool, int, float)) and path in plain.texts:
+        return plain.texts[path]
+    return None
+
+
+def _yaml_kind(value: Any) -> str:
+    return "boolean" if isinstance(value, bool) else "number"
 
 
 def _cron_fields(cron: str) -> list[str]:

@@ -51,6 +51,7 @@ class YNode:
 class YScalar(YNode):
     value: Any = None
     from_env: bool = False  # the value came (at least partly) from ${env:…}
+    text: str | None = None  # the scalar as written (for numbers/booleans that must be strings)
 
 
 @dataclass(eq=False)
@@ -469,9 +470,9 @@ def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack) -> YS
                         value = new
             else:
                 value = new
-            return YScalar(loc, value=value, from_env=True)
+            return YScalar(loc, value=value, from_env=True, text=new)
         value = new
-    return YScalar(loc, value=value)
+    return YScalar(loc, value=value, text=text)
 
 
 # --- tree -> plain data -----------------------------------------------------------------------
@@ -491,6 +492,7 @@ class Plain:
     keys: dict = field(default_factory=dict)
     from_env: set = field(default_factory=set)
     containers: set = field(default_factory=set)
+    texts: dict = field(default_factory=dict)  # path -> scalar text, for non-string scalars
 
     def loc(self, path: PathT, *, key: bool = False) -> Loc:
         """The location of ``path``, or of its nearest ancestor that has one.
@@ -535,6 +537,8 @@ def to_plain(root: YNode, problems: list[Problem], budget: int = MAX_NODES) -> P
         if isinstance(node, YScalar):
             if node.from_env:
                 out.from_env.add(path)
+            if node.text is not None and not isinstance(node.value, str):
+                out.texts[path] = node.text
             return node.value
         out.containers.add(path)
         if isinstance(node, YSeq):
