@@ -945,6 +945,16 @@ class Backend:
         except ValueError:
             raise errors.InvalidArgument("triggerConfig is not valid JSON") from None
 
+    @staticmethod
+    def _trigger_qualifier(qualifier) -> str:
+        """Policy: a trigger may name any qualifier (versions and aliases are not modelled, so
+        they are not checked); default LATEST."""
+        if qualifier in (None, ""):
+            return LATEST
+        if not isinstance(qualifier, str):
+            raise errors.InvalidArgument("qualifier must be a string")
+        return qualifier
+
     def create_trigger(self, name: str, body: dict, region: str | None = None) -> dict:
         if not isinstance(body, dict):
             raise errors.InvalidArgument("the request body must be a JSON object")
@@ -957,7 +967,7 @@ class Backend:
         if not isinstance(trig.get("triggerType"), str) or not trig.get("triggerType"):
             raise errors.InvalidArgument("triggerType is required")
         self._check_trigger_config(trig.get("triggerConfig"))
-        trig["qualifier"] = self.check_qualifier(trig.get("qualifier"))
+        trig["qualifier"] = self._trigger_qualifier(trig.get("qualifier"))
         with self.lock:
             self._settle(name)
             key = f"{name}/{tname}"
@@ -991,7 +1001,7 @@ class Backend:
         if "triggerConfig" in changes:
             self._check_trigger_config(changes["triggerConfig"])
         if "qualifier" in changes:
-            changes["qualifier"] = self.check_qualifier(changes["qualifier"])
+            changes["qualifier"] = self._trigger_qualifier(changes["qualifier"])
         with self.lock:
             trig = self._get_trigger(name, tname)
             trig.update(changes)

@@ -114,3 +114,8 @@ def test_deleting_a_function_deletes_its_triggers(fcc):
         function_name="fn1", runtime="python3.10", handler="index.handler",
         code=m.InputCodeLocation(zip_file=base64.b64encode(buf.getvalue()).decode()))))
     assert fcc.list_triggers("fn1", m.ListTriggersRequest()).body.triggers == []
+
+
+def test_trigger_qualifier_is_kept_as_given(fcc):
+    out = create_trigger(fcc, "prod-web", qualifier="prod")
+    assert out.qualifier == "prod"
