@@ -61,6 +61,9 @@ class InstanceConfig:
     qualifier: str = "LATEST"
     version_id: str = "LATEST"
     code_mount: str = CODE_MOUNT
+    # custom container run through `docker run` (image, entrypoint, args); () when not Docker
+    docker_image: str = ""
+    docker_entrypoint: tuple[str, ...] = ()
 
     @property
     def env_dict(self) -> dict[str, str]:
@@ -73,6 +76,21 @@ class InstanceConfig:
         if (arg == mount or arg.startswith(mount + "/")) and not os.path.exists(mount):
             return str(self.cwd) + arg[len(mount):]
         return arg
+
+
+def docker_available() -> bool:
+    """True when a Docker engine answers (``docker info`` succeeds within 10 s)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("docker") is None:
+        return False
+    try:
+        res = subprocess.run(["docker", "info"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return res.returncode == 0
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -105,13 +123,15 @@ def instance_config_from_function(
     *,
     spec_dir: Path,
     command_override: str | None = None,
+    docker: bool | None = None,
 ) -> InstanceConfig:
     """Build the runner's :class:`InstanceConfig` from one spec function.
 
     Custom runtimes run ``customRuntimeConfig.command + args`` in the code directory
-    (``code.path``). Custom containers need ``command_override`` (``--command``) because a
-    local Docker engine is used only when one answers; raises :class:`fcctl.errors.UsageError`
-    when no way to run the function exists (built-in runtimes, OSS code without ``--command``).
+    (``code.path``). Custom containers run their image through ``docker run`` when a Docker
+    engine answers (``docker``: None = detect), else need ``command_override`` (``--command``).
+    Raises :class:`fcctl.errors.UsageError` when no way to run the function exists (built-in
+    runtimes without ``--command``, a container without Docker or ``--command``).
     """
     name = str(_get(fn, "functionName", "function"))
     runtime = str(_get(fn, "runtime", ""))
@@ -138,6 +158,11 @@ def instance_config_from_function(
         command = tuple(shlex.split(command_override))
         if not command:
             raise errors.UsageError("--command is empty")
+    elif runtime == fcfacts.CONTAINER_RUNTIME and (
+            docker if docker is not None else docker_available()):
+        docker_image = str(_get(ccc, "image", ""))
+        entry = tuple(str(x) for x in (_get(ccc, "entrypoint", []) or []))
+        command = tuple(str(x) for x in (_get(ccc, "command", []) or []))
     elif runtime == fcfacts.CONTAINER_RUNTIME:
         image = _get(ccc, "image", "")
         raise errors.UsageError(
@@ -160,6 +185,8 @@ def instance_config_from_function(
             hint="give the command that starts an HTTP server for it with --command",
         )
 
+    if command_override or runtime != fcfacts.CONTAINER_RUNTIME:
+        docker_image, entry = "", ()
     lifecycle = _get(fn, "instanceLifecycleConfig")
     env_vars = _get(fn, "environmentVariables", {}) or {}
     return InstanceConfig(
@@ -175,4 +202,6 @@ def instance_config_from_function(
         env=tuple((str(k), str(v)) for k, v in dict(env_vars).items()),
         initializer=hook_from_spec(_get(lifecycle, "initializer")),
         pre_stop=hook_from_spec(_get(lifecycle, "preStop")),
+        docker_image=docker_image,
+        docker_entrypoint=entry,
     )
