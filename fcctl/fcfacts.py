@@ -121,3 +121,18 @@ INITIALIZATION_ERROR = "InitializationError"
 UNHANDLED_INVOCATION_ERROR = "UnhandledInvocationError"
 # A fake account id for local instances (x-fc-account-id / FC_ACCOUNT_ID).
 LOCAL_ACCOUNT_ID = "1234567890123456"
+
+
+# --- spec rules (added by the spec owner) -------------------------------------------------
+# FC docs "Instance types and specifications": GPU instances are deployed only from container
+# images, so a function with gpuConfig must use runtime custom-container. The cpu:memory ratio
+# (CPU_MEMORY_RATIO) is documented for CPU (elastic) instances; GPU instances follow per-card
+# tables (unverified here): fcctl does not apply the ratio to functions with gpuConfig.
+GPU_RUNTIMES = ("custom-container",)
+# ACR hosts whose region fcctl compares with the function's region: registry[-vpc].<region>.
+# aliyuncs.com (personal edition), <instance>-registry[-vpc].<region>.cr.aliyuncs.com
+# (enterprise edition). FC pulls ACR images from the function's own region.
+ACR_HOST_PATTERN = (
+    r"^(?:registry(?:-vpc)?\.(?P<r1>[a-z0-9-]+)\.aliyuncs\.com"
+    r"|[a-z0-9][a-z0-9-]*-registry(?:-vpc)?\.(?P<r2>[a-z0-9-]+)\.cr\.aliyuncs\.com)(?:[/:]|$)"
+)

@@ -27,10 +27,7 @@ PLACEHOLDER_HANDLERS = {
 
 # ACR hosts: registry[-vpc].<region>.aliyuncs.com (personal edition) and
 # <instance>-registry[-vpc].<region>.cr.aliyuncs.com (enterprise edition).
-_ACR_RE = re.compile(
-    r"^(?:registry(?:-vpc)?\.(?P<r1>[a-z0-9-]+)\.aliyuncs\.com"
-    r"|[a-z0-9][a-z0-9-]*-registry(?:-vpc)?\.(?P<r2>[a-z0-9-]+)\.cr\.aliyuncs\.com)(?:[/:]|$)"
-)
+_ACR_RE = re.compile(fcfacts.ACR_HOST_PATTERN)
 
 HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
 # SDK HTTPTriggerConfig docs list function and anonymous; FC 3.0's console also offers jwt.
@@ -109,6 +106,10 @@ class _Checker:
                 f"FC runtimes: {', '.join(fcfacts.RUNTIMES)}"))
             runtime = None
         self.sizes(fn, path)
+        if isinstance(fn.get("gpuConfig"), dict) and runtime is not None and runtime not in fcfacts.GPU_RUNTIMES:
+            self.error(path + ("gpuConfig",), (
+                f"gpuConfig needs runtime custom-container: FC runs GPU functions only from "
+                f"container images, not runtime {runtime}"), key=True)
         self.code_and_image(fn, path, runtime, region, label)
         self.lifecycle(fn, path, runtime)
         self.secrets(fn, path)
@@ -118,6 +119,7 @@ class _Checker:
     # -- cpu / memory --
     def sizes(self, fn: dict, path: PathT) -> None:
         cpu, mem = fn.get("cpu"), fn.get("memorySize")
+        is_gpu = isinstance(fn.get("gpuConfig"), dict)
         cpu_ok = isinstance(cpu, (int, float)) and not isinstance(cpu, bool)
         lo, hi = fcfacts.CPU_RANGE_VCPU
         if cpu_ok and lo <= cpu <= hi:
@@ -128,6 +130,8 @@ class _Checker:
                     f"(got {cpu:g}); e.g. {round(steps) * fcfacts.CPU_STEP_VCPU:.2f}"))
                 return
         else:
+            return
+        if is_gpu:  # GPU instances follow per-card tables, not the CPU ratio (fcfacts)
             return
         mem_ok = isinstance(mem, int) and not isinstance(mem, bool) and (
             fcfacts.MEMORY_RANGE_MB[0] <= mem <= fcfacts.MEMORY_RANGE_MB[1])
