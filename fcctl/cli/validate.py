@@ -26,8 +26,10 @@ def validate(
     """Check spec files (merged in order) without calling FC.
 
     Exit 0 when valid (warnings are printed), 2 when there is any error. Text mode prints one
-    problem per line, ``file:line:col: severity: path: message`` (a table on a terminal);
-    ``--output json`` prints ``{"schemaVersion": 1, "valid": bool, "problems": [...]}``.
+    problem per line on stderr, 'file:line:col: severity: path: message' (a table on a
+    terminal); --output json prints one document on stdout:
+    {"schemaVersion": 1, "valid": true|false, "problems": [{file, line, column, path, message,
+    severity}]}.
     """
     merged(ctx, output=output)
     from fcctl.spec import load_spec
