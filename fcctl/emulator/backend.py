@@ -742,38 +742,35 @@ class Backend:
 
     def _settle_provisioned(self, fn: dict, now: float) -> None:
         name = fn["functionName"]
-        for pkey, prov in self.store.list("provision", name + "/"):
-            qualifier = prov["_qualifier"]
-            target = int(prov.get("target") or 0)
-            live = [
+        gen = fn.get("_gen")
+
+        def live_provisioned(qualifier: str) -> list[tuple[str, dict]]:
+            return [
                 (k, i) for k, i in self._instances(name)
                 if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == qualifier
                 and i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
-                and i.get("_gen") == fn.get("_gen")
+                and i.get("_gen") == gen
             ]
+
+        for pkey, prov in self.store.list("provision", name + "/"):
+            before = dict(prov)
+            qualifier = prov["_qualifier"]
+            target = int(prov.get("target") or 0)
+            live = live_provisioned(qualifier)
             for key, inst in live[target:]:  # scale-in
                 self._plan_stop(inst, now, "scale-in")
                 self._advance_stop(inst, now)
                 self.store.put("instance", key, inst)
-            missing = target - len(live)
-            failed_gen = prov.get("_failedGen")
-            if missing > 0 and failed_gen != fn.get("_gen"):
-                for _ in range(missing):
+            # an Initializer that failed is not retried until the next update or Put
+            if prov.get("_failedGen") != gen:
+                for _ in range(target - len(live)):
                     inst = self._new_instance(fn, qualifier, RESOURCE_PROVISIONED, now)
                     if not inst["_initOk"]:
-                        prov["_failedGen"] = fn.get("_gen")
+                        prov["_failedGen"] = gen
                         prov["currentError"] = "the Initializer of a provisioned instance failed"
                         break
-            current = len([
-                i for _, i in self._instances(name)
-                if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == qualifier
-                and i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
-                and i.get("_gen") == fn.get("_gen")
-            ])
-            if prov.get("current") != current:
-                prov["current"] = current
-                self.store.put("provision", pkey, prov)
-            elif prov.get("_failedGen") == fn.get("_gen"):
+            prov["current"] = len(live_provisioned(qualifier))
+            if prov != before:
                 self.store.put("provision", pkey, prov)
 
     @staticmethod

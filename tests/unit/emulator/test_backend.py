@@ -199,3 +199,15 @@ def test_chunked_body_decoding():
     assert _read_chunked(raw) == b"hello world"
     with pytest.raises(ValueError):
         _read_chunked(io.BytesIO(b"zz\r\n"))
+
+
+def test_provisioned_initializer_failure_is_not_retried_until_next_put(be):
+    be.create_function(body(environmentVariables={"FCCTL_EMULATOR_FAIL_INITIALIZER": "1"},
+                            instanceLifecycleConfig={"initializer": {"handler": "i"}}))
+    prov = be.put_provision_config("fn", "LATEST", {"target": 2})
+    assert prov["current"] == 0 and "Initializer" in prov["currentError"]
+    for _ in range(3):
+        be.list_instances("fn")
+    assert len(be.instance_events("fn")["instances"]) == 1
+    be.put_provision_config("fn", "LATEST", {"target": 2})
+    assert len(be.instance_events("fn")["instances"]) == 2
