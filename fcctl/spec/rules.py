@@ -299,6 +299,11 @@ class _Checker:
                     f"container any non-empty handler enables the hook: FC will call {route} on your "
                     f"server, which may not have that route. Write handler: \"true\" if the server "
                     f"handles {route}, or handler: \"\" to disable the hook"))
+            elif handler_set and runtime and handler.strip().lower() in PLACEHOLDER_HANDLERS:
+                self.warn(hp + ("handler",), (
+                    f"{title} handler {handler!r} looks like a placeholder, but on runtime {runtime} "
+                    f"FC calls the handler as a function (e.g. index.{hook_name}) and the hook fails; "
+                    "name the function, or write handler: \"\" to disable the hook"))
 
     def hook_timeout(self, value: Any, tpath: PathT, hook_name: str) -> None:
         lo, hi = _HOOK_RANGES[hook_name]
