@@ -136,3 +136,12 @@ ACR_HOST_PATTERN = (
     r"^(?:registry(?:-vpc)?\.(?P<r1>[a-z0-9-]+)\.aliyuncs\.com"
     r"|[a-z0-9][a-z0-9-]*-registry(?:-vpc)?\.(?P<r2>[a-z0-9-]+)\.cr\.aliyuncs\.com)(?:[/:]|$)"
 )
+# Regions in the SDK's endpoint table (alibabacloud-fc20230330 4.8.x client._endpoint_map). FC
+# adds regions over time, so a region outside this list is only a warning (a typo is likely).
+KNOWN_REGIONS = (
+    "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+    "ap-southeast-3", "ap-southeast-5", "ap-southeast-7", "cn-beijing", "cn-chengdu",
+    "cn-hangzhou", "cn-hangzhou-finance", "cn-heyuan-acdr-1", "cn-hongkong", "cn-huhehaote",
+    "cn-qingdao", "cn-shanghai", "cn-shanghai-finance-1", "cn-shenzhen", "cn-wulanchabu",
+    "cn-zhangjiakou", "eu-central-1", "eu-west-1", "me-central-1", "us-east-1", "us-west-1",
+)

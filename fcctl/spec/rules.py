@@ -78,6 +78,7 @@ class _Checker:
         if not isinstance(data, dict):
             return
         region = data.get("region")
+        self.region_known(region, ("region",))
         fns = data.get("functions")
         if "functions" not in data:
             self.error(("functions",), "the spec has no `functions:` list; add one with at "
@@ -96,6 +97,7 @@ class _Checker:
         name = fn.get("functionName")
         label = f"function {name}" if isinstance(name, str) else "this function"
         region = fn.get("region") if isinstance(fn.get("region"), str) else top_region
+        self.region_known(fn.get("region"), path + ("region",))
         if "region" not in fn and top_region is None:
             self.error(path, f"{label} has no region; set `region:` at the top of the file "
                              "(or on the function), e.g. region: cn-hangzhou")
@@ -115,6 +117,13 @@ class _Checker:
         self.secrets(fn, path)
         self.tags(fn, path)
         self.triggers(fn, path)
+
+    def region_known(self, region: Any, rpath: PathT) -> None:
+        if isinstance(region, str) and region not in fcfacts.KNOWN_REGIONS:
+            hint = did_you_mean(region, fcfacts.KNOWN_REGIONS)
+            self.warn(rpath, (
+                f"region {region!r} is not in the FC SDK's region list{hint}; if it is a typo, "
+                "deploys will fail to reach fcv3.<region>.aliyuncs.com"))
 
     # -- cpu / memory --
     def sizes(self, fn: dict, path: PathT) -> None:
