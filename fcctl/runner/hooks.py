@@ -51,7 +51,8 @@ def common_headers(
         "x-fc-control-path": control_path,
     }
     if cfg.initializer is not None:
-        h["x-fc-function-initializer"] = cfg.initializer.handler or "command"
+        if cfg.initializer.handler:  # a command-type Initializer has no handler to name
+            h["x-fc-function-initializer"] = cfg.initializer.handler
         h["x-fc-initialization-timeout"] = str(int(cfg.initializer.timeout))
     if cfg.pre_stop is not None:
         h["x-fc-instance-lifecycle-pre-stop-handler"] = cfg.pre_stop.handler

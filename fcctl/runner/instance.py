@@ -240,7 +240,8 @@ class LocalInstance:
             code = self.proc.poll()
             if code is not None:
                 return Step("ready", "failed", elapsed, limit, _with_tail(
-                    f"the process exited ({_exit_text(code)}) before listening on port {port}",
+                    f"the process exited at start ({_exit_text(code)}), before listening on "
+                    f"port {port}",
                     self.proc.tail()))
             on_port = [ls for ls in netprobe.listeners() if ls.port == port]
             if have_proc and on_port:
@@ -274,10 +275,13 @@ class LocalInstance:
                     "(and fcctl probes 127.0.0.1)")
         if own:
             where = ", ".join(sorted({f"{ls.address}:{ls.port}" for ls in own}))
-            return (f"nothing listens on port {port} after {self.ready_timeout:g}s, but the "
+            text = (f"nothing listens on port {port} after {self.ready_timeout:g}s, but the "
                     f"process listens on {where} — listen on the port FC gives in "
                     f"FC_SERVER_PORT ({port}), or set the function's port to the one the "
                     "server uses")
+            if all(ls.loopback_only for ls in own):
+                text += "; and listen on 0.0.0.0, not loopback (FC's health check comes from outside)"
+            return text
         return _with_tail(f"nothing listens on port {port} after {self.ready_timeout:g}s "
                           "(the process is running but has opened no listening socket)",
                           self.proc.tail())

@@ -53,7 +53,7 @@ def test_text_output_is_a_table_and_names_the_failed_step(tmp_path):
         ("loopback", "ready", ["127.0.0.1", "0.0.0.0"]),
         ("wrong-port", "ready", ["the process listens on 0.0.0.0:"]),
         ("prestop-crash", "preStop", ["closed the connection"]),
-        ("exit-at-start", "ready", ["exit code 3", "DATABASE_URL is not set"]),
+        ("exit-at-start", "ready", ["exited at start", "exit code 3", "DATABASE_URL is not set"]),
     ],
 )
 def test_misbehaving_app_fails_at_its_step_and_leaves_nothing(tmp_path, app, failed, words):

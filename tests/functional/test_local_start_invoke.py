@@ -191,3 +191,22 @@ def test_server_dies_with_fcctl_even_on_sigkill(tmp_path):
     finally:
         _finish(proc)
     _wait_for(lambda: not pid_alive(st["pid"]), timeout=5, what="the orphaned server to exit")
+
+
+def test_ctrl_c_during_local_check_leaves_no_process(tmp_path):
+    calls = tmp_path / "calls.log"
+    pid_file = tmp_path / "server.pid"
+    spec = app_spec("hung-init", tmp_path)
+    env = dict(os.environ, APP_CALL_LOG=str(calls), APP_PID_FILE=str(pid_file))
+    proc = subprocess.Popen(FCCTL + ["local", "check", "-f", str(spec)], cwd=str(tmp_path),
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        _wait_for(lambda: "POST /initialize" in _calls(calls), what="the Initializer call")
+        server_pid = int(pid_file.read_text())
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        _finish(proc)
+    assert proc.returncode == 130, err
+    _wait_for(lambda: not pid_alive(server_pid), timeout=5, what="the server to be gone")
