@@ -148,8 +148,9 @@ def check(
     failed = report.failed_step
     if failed is not None:
         if not console.json_mode:
-            console.error(f"local check failed at step '{failed.name}': "
-                          f"{failed.detail.splitlines()[0] if failed.detail else ''}")
+            first = failed.detail.splitlines()[0] if failed.detail else ""
+            first = first.removesuffix("; last output:")
+            console.error(f"local check failed at step '{failed.name}': {first}")
         raise errors.ExitStatus(errors.EXIT_FAILED)
 
 

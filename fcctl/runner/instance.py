@@ -394,7 +394,9 @@ class LocalInstance:
         elif res["killed"]:
             how = f"no exit within {self.grace:g}s of SIGTERM; killed with SIGKILL"
         else:
-            how = f"exited after SIGTERM ({_exit_text(res['exitCode'])})"
+            code = res["exitCode"]
+            how = ("stopped by SIGTERM" if code == -15
+                   else f"exited after SIGTERM ({_exit_text(code)})")
         return Step("stop", "ok", elapsed, self.grace, how)
 
     def close(self) -> None:
