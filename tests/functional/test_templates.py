@@ -281,8 +281,12 @@ def test_github_actions_workflow(tmp_path):
 def test_templates_ship_in_the_wheel_and_are_found_there(tmp_path):
     pytest.importorskip("hatchling")
     src = tmp_path / "src"
-    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
-        ".git", "tests", "__pycache__", ".fcctl", "*.egg-info", ".pytest_cache"))
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    for name in ("fcctl", "templates"):
+        shutil.copytree(REPO / name, src / name,
+                        ignore=shutil.ignore_patterns("__pycache__", ".fcctl"))
     res = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d",
                           str(tmp_path / "dist")], cwd=src, capture_output=True, text=True,
                          timeout=120)
