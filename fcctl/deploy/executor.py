@@ -9,7 +9,7 @@ Convergence rules (a rerun after any failure or a SIGKILL must converge):
 * ``FunctionAlreadyExists`` on create (a previous run created it, or a dropped connection hid
   our own success) → observe again, re-plan that function, apply the update if one is needed.
 * ``ConcurrentUpdateError`` (409) on update → wait for the running update, then send ours again
-  (bounded by the deadline and ``MAX_CONFLICT_RETRIES``).
+  (bounded by the deadline and ``waiters.MAX_CONFLICT_RETRIES``).
 * ``TriggerAlreadyExists`` on create → update it instead; ``TriggerNotFound`` on delete → done.
 """
 
@@ -21,11 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
-from fcctl import errors, fcfacts
+from fcctl import errors
 from fcctl.deploy import planner
-from fcctl.deploy.waiters import Clock, UpdateFailed, wait_for_update
+from fcctl.deploy.waiters import Clock, UpdateFailed, update_when_free, wait_for_update
 
-MAX_CONFLICT_RETRIES = 5
 DEFAULT_CONCURRENCY = 8
 
 
@@ -194,15 +193,10 @@ class Executor:
                 body["code"] = code
         self.progress(f"{action.name}: updating {', '.join(sorted(k for k in body if k != 'code')) or ''}"
                       f"{' code' if 'code' in body else ''}".rstrip())
-        for attempt in range(MAX_CONFLICT_RETRIES + 1):
-            try:
-                return client.update_function(action.name, body)
-            except errors.ApiError as exc:
-                if exc.code != fcfacts.CONCURRENT_UPDATE_CODE or attempt == MAX_CONFLICT_RETRIES:
-                    raise
-                self.progress(f"{action.name}: another update is InProgress; waiting for it")
-                self._wait(client, action.name, action.container, quiet=True)
-        raise AssertionError("unreachable")
+        return update_when_free(
+            client, action.name, body, progress=self.progress,
+            wait=lambda: self._wait(client, action.name, action.container, quiet=True),
+        )
 
     def _replan_and_update(self, client, action: planner.FunctionAction) -> dict:
         want = self.desired[action.name]

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from fcctl import errors, fcfacts
-from fcctl.deploy.waiters import Clock, wait_for_update
+from fcctl.deploy.waiters import Clock, update_when_free, wait_for_update
 
 # Instance statuses that mean "gone" (FC's ListInstances `status`; unverified spellings: the
 # policy is to treat these, and any instance with destroyedTimeMs set, as no longer active).
@@ -149,8 +149,12 @@ def rollout_function(
         p, t0 = phase("restart")
         env = dict(fn.get("environmentVariables") or {})
         env[fcfacts.ROLLOUT_ENV] = rollout_id
-        _update_with_conflict_wait(client, name, {"environmentVariables": env}, container,
-                                   deadline, clock, poll_interval_s, progress)
+        update_when_free(
+            client, name, {"environmentVariables": env}, progress=progress,
+            wait=lambda: wait_for_update(lambda: client.get_function(name), name=name,
+                                         container=container, deadline=deadline, clock=clock,
+                                         interval_s=poll_interval_s),
+        )
         p.status, p.duration_s = "ok", clock.now() - t0
         p.detail = f"{fcfacts.ROLLOUT_ENV}={rollout_id}"
 
@@ -222,18 +226,6 @@ def _mark_current(result: RolloutResult, status: str, detail: str) -> None:
 def _finish(result: RolloutResult, clock: Clock, started: float) -> RolloutResult:
     result.duration_s = clock.now() - started
     return result
-
-
-def _update_with_conflict_wait(client, name, body, container, deadline, clock, interval, progress):
-    for attempt in range(6):
-        try:
-            return client.update_function(name, body)
-        except errors.ApiError as exc:
-            if exc.code != fcfacts.CONCURRENT_UPDATE_CODE or attempt == 5:
-                raise
-            progress(f"{name}: another update is InProgress; waiting for it")
-            wait_for_update(lambda: client.get_function(name), name=name, container=container,
-                            deadline=deadline, clock=clock, interval_s=interval)
 
 
 def _wait_drained(client, name: str, old: set[str], deadline: float | None, clock: Clock,

@@ -93,3 +93,29 @@ def wait_for_update(
         sleep_for = delay if deadline is None else max(0.0, min(delay, deadline - now))
         clock.sleep(sleep_for)
         delay = min(delay * 1.5, max_interval_s)
+
+
+MAX_CONFLICT_RETRIES = 5
+
+
+def update_when_free(
+    client,
+    name: str,
+    body: dict,
+    *,
+    wait: Callable[[], dict],
+    progress: Callable[[str], None] = lambda line: None,
+    attempts: int = MAX_CONFLICT_RETRIES,
+) -> dict:
+    """UpdateFunction; on 409 ``ConcurrentUpdateError`` (another update InProgress) call
+    ``wait()`` until FC finishes it, then send ours again, at most ``attempts`` more times.
+    Raises the last :class:`fcctl.errors.ApiError`, or what ``wait`` raises (timeout, Failed)."""
+    for attempt in range(attempts + 1):
+        try:
+            return client.update_function(name, body)
+        except errors.ApiError as exc:
+            if exc.code != fcfacts.CONCURRENT_UPDATE_CODE or attempt == attempts:
+                raise
+            progress(f"{name}: another update is InProgress; waiting for it")
+            wait()
+    raise AssertionError("unreachable")
