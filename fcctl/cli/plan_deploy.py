@@ -95,7 +95,18 @@ def deploy(
         if not typer.confirm("Apply these changes?", default=False, err=True):
             raise errors.UsageError("deploy cancelled; nothing was changed")
     options = ExecOptions(wait=wait, timeout_s=timeout, concurrency=concurrency)
-    results = service.execute(prepared, clients, the_plan, options, progress=console.progress)
+    total = sum(1 for f in the_plan.functions if f.writes)
+    done = []
+
+    with console.status(f"applying {total} function(s)") as status:
+        def progress(line: str) -> None:
+            console.progress(line)
+            if line.endswith((" done", "no changes")) or "FAILED" in line or "still pending" in line:
+                done.append(line)
+                status.update(f"applying: {min(len(done), len(the_plan.functions))}/"
+                              f"{len(the_plan.functions)} function(s) finished")
+
+        results = service.execute(prepared, clients, the_plan, options, progress=progress)
     console.result(service.deploy_document(results, clients, prepared),
                    lambda c: render_deploy(c, results))
     code = service.exit_code_for(results)

@@ -75,9 +75,27 @@ class Console:
     def error(self, message: str) -> None:
         self.err.print("error: " + message, markup=False, style="red")
 
+    def status(self, message: str):
+        """A live spinner on stderr while work runs, on a terminal only (CI logs get the plain
+        progress lines alone). Use as a context manager; ``.update(text)`` changes the text."""
+        if not self.stderr_is_terminal:
+            return _NoStatus()
+        return self.err.status(message, spinner="dots")
+
     def progress(self, message: str) -> None:
         """One progress line on stderr (plain, so it reads well in CI logs)."""
         self.err.print(message, markup=False, style="dim" if self.stderr_is_terminal else None)
+
+
+class _NoStatus:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, *args, **kwargs) -> None:
+        return None
 
 
 def get_console() -> Console:
