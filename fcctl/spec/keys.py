@@ -38,6 +38,12 @@ LEGACY: dict[tuple[type, str], str] = {
     (models.FunctionSpec, "instanceType"): (
         "instanceType is FC 2.0; in FC 3.0 set cpu and memorySize, and gpuConfig.gpuType for GPUs"),
     (models.FunctionSpec, "name"): "write functionName (FC's field name)",
+    (models.FunctionSpec, "gpuMemorySize"): (
+        "gpuMemorySize at function level is FC 2.0; in FC 3.0 write gpuConfig.gpuMemorySize "
+        "(with gpuConfig.gpuType)"),
+    (models.FunctionSpec, "asyncConfiguration"): (
+        "asyncConfiguration (Serverless Devs, FC 2.0) is a separate FC API; fcctl does not manage it in fc.yaml"),
+    (models.FunctionSpec, "customDomains"): "custom domains are a separate FC API; fcctl does not manage them in fc.yaml",
     (models.FunctionSpec, "asyncInvokeConfig"): (
         "asyncInvokeConfig is a separate FC API (PutAsyncInvokeConfig); fcctl does not manage it in fc.yaml"),
     (models.FunctionSpec, "provisionConfig"): (
@@ -48,8 +54,6 @@ LEGACY: dict[tuple[type, str], str] = {
     (models.FunctionSpec, "customDomain"): "custom domains are a separate FC API; fcctl does not manage them in fc.yaml",
     (models.InstanceLifecycleConfig, "preFreeze"): (
         "preFreeze is an FC 2.0 hook; FC 3.0 has only initializer and preStop — remove it"),
-    (models.InstanceLifecycleConfig, "preStopHandler"): "write preStop: {handler: …}",
-    (models.InstanceLifecycleConfig, "initializerHandler"): "write initializer: {handler: …}",
     (models.CustomContainerConfig, "args"): (
         "customContainerConfig.args is FC 2.0; FC 3.0 has entrypoint (the program) and command "
         "(its arguments), both argv lists"),
