@@ -52,7 +52,8 @@ def to_api_error(exc: BaseException, action: str, endpoint: str) -> errors.ApiEr
             hint="check the endpoint and the network; for the emulator, is `fcctl emulator serve` "
             "running, or use --endpoint local",
         )
-    hint = HINTS.get(code or "")
+    # FC codes may carry a detail suffix ("InvalidTimeStamp.Expired")
+    hint = HINTS.get(code or "") or HINTS.get((code or "").split(".", 1)[0])
     if hint is None and status is not None and status >= 500:
         hint = "FC had a server-side fault; retry later (fcctl already retried with backoff)"
     return errors.ApiError(

@@ -1,0 +1,45 @@
+"""SDK exceptions → ApiError: FC's code, request id and a hint that says what to do."""
+
+from __future__ import annotations
+
+from alibabacloud_tea_openapi.exceptions import ClientException, ServerException, ThrottlingException
+
+from fcctl.cloud import sdkerrors
+
+
+def exc(cls, status, code, message="m", request_id="rid-1", **kw):
+    return cls(status_code=status, code=code, message=message, request_id=request_id,
+               data={"Code": code, "Message": message, "RequestId": request_id}, **kw)
+
+
+def test_signature_error_names_secret_and_clock():
+    err = sdkerrors.to_api_error(exc(ClientException, 403, "SignatureNotMatch"), "GetFunction", "e")
+    assert err.code == "SignatureNotMatch" and err.request_id == "rid-1" and err.status == 403
+    assert "secret" in err.hint and "clock" in err.hint
+    assert "[SignatureNotMatch]" in str(err) and "rid-1" in str(err)
+
+
+def test_suffixed_code_gets_the_base_hint():
+    err = sdkerrors.to_api_error(exc(ClientException, 403, "InvalidTimeStamp.Expired"), "X", "e")
+    assert "clock" in err.hint
+
+
+def test_access_denied_names_the_ram_action():
+    err = sdkerrors.to_api_error(exc(ClientException, 403, "AccessDenied"), "UpdateFunction", "e")
+    assert "RAM" in err.hint
+
+
+def test_retryable_classification():
+    assert sdkerrors.classify(exc(ServerException, 503, "ResourceThrottled"))[0]
+    assert sdkerrors.classify(exc(ServerException, 500, "InternalServerError"))[0]
+    assert sdkerrors.classify(exc(ThrottlingException, 429, "ResourceExhausted"))[0]
+    for status, code in ((400, "InvalidArgument"), (403, "AccessDenied"), (404, "FunctionNotFound"),
+                         (409, "ConcurrentUpdateError")):
+        assert not sdkerrors.classify(exc(ClientException, status, code))[0], code
+
+
+def test_connection_errors_are_retryable_and_worded():
+    err = ConnectionRefusedError(111, "Connection refused")
+    assert sdkerrors.classify(err)[0]
+    api = sdkerrors.to_api_error(err, "GetFunction", "http://127.0.0.1:9")
+    assert api.code == "ConnectionError" and "127.0.0.1:9" in api.message
