@@ -60,7 +60,8 @@ def _check_top(root, label: str, problems: list[Problem]) -> bool:
                     if isinstance(tv, YSeq):
                         check_duplicate_names(tv, "triggerName", ("functions", i, "triggers"), problems)
         elif not (isinstance(fv, YScalar) and fv.value is None):
-            problems.append(problem(fv.loc, ("functions",), (
+            at = kloc if isinstance(fv, YMap) else fv.loc
+            problems.append(problem(at, ("functions",), (
                 "functions must be a list of functions, each starting with `- functionName: …`")))
             ok = False
     return ok
