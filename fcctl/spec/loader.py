@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from pydantic import ValidationError
+
 from fcctl.errors import Problem, SpecError
 from fcctl.spec import rules
 from fcctl.spec.keys import check_keys
@@ -107,18 +109,18 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
     spec = None
     try:
         spec = Spec.model_validate(data)
-    except Exception as exc:  # pydantic.ValidationError (imported lazily by pydantic itself)
-        errors = getattr(exc, "errors", None)
-        if errors is None:
-            raise
-        for err in errors(include_url=False):
-            if err.get("type") == "extra_forbidden":
-                continue  # check_keys reported it, with did-you-mean
+    except ValidationError as exc:
+        skipped = []
+        for err in exc.errors(include_url=False):
             path = _data_path(plain.data, err.get("loc", ()))
-            if path in reported or _covered(path, covering):
+            if err.get("type") == "extra_forbidden" or path in reported or _covered(path, covering):
+                skipped.append((path, err))  # a check already reported it, in better words
                 continue
             problems.append(problem(plain.loc(path), path, reword(err, path)))
             reported.add(path)
+        if skipped and not any(p.severity == "error" for p in problems):
+            path, err = skipped[0]  # never fail without saying why
+            problems.append(problem(plain.loc(path), path, reword(err, path)))
 
     problems = _sorted(problems, files)
     if spec is None or any(p.severity == "error" for p in problems):
