@@ -11,7 +11,7 @@ Cross-field rules (code xor image, lifecycle hooks, cpu:memory ratio…) live in
 :mod:`fcctl.spec.rules`, which works on the raw data so that every problem is reported at once.
 """
 
-from __future__ import annotations
+# no `from __future__ import annotations`: pydantic would eval every annotation string (slower start-up)
 
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
