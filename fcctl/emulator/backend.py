@@ -24,6 +24,7 @@ import binascii
 import io
 import json
 import math
+import random
 import re
 import threading
 import time
@@ -154,8 +155,10 @@ class Backend:
         update_delay_s: float = 0.0,
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
         clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
     ) -> None:
         self.store = store
+        self.rng = rng or random.Random()
         self.account_id = account_id
         self.region = region
         self.update_delay_s = float(update_delay_s)
@@ -351,31 +354,30 @@ class Backend:
         """Record code size/checksum on the function; the zip itself goes to kind ``code``."""
         if code_rec and "data" in code_rec:
             code_rec = dict(code_rec)
-            self.store.put("code", fn["functionName"],
+            self.store.put("code", f"{fn['functionName']}/{code_rec['checksum']}",
                            {"zipFile": code_rec.pop("data"), "checksum": code_rec["checksum"]})
         fn["_code"] = code_rec
         fn["codeSize"] = code_rec["size"] if code_rec else 0
         fn["codeChecksum"] = code_rec["checksum"] if code_rec else ""
 
     def get_function_code(self, name: str, qualifier: str | None, base_url: str) -> dict:
-        """GetFunctionCode → ``{"url", "checksum"}``. The URL is an unsigned download link served
-        by the emulator under ``/_fcctl/code/`` (FC returns a short-lived OSS URL). Code given as
-        an OSS location has no bytes here: ``url`` is then ``""`` (policy)."""
-        self.check_qualifier(qualifier)
+        """GetFunctionCode → ``{"url", "checksum"}`` of the qualifier's code. The URL is an
+        unsigned download link served by the emulator under ``/_fcctl/code/`` (FC returns a
+        short-lived OSS URL). Code given as an OSS location has no bytes here: ``url`` is then
+        ``""`` (policy)."""
         with self.lock:
             fn = self._settle(name)
-            code = self.store.get("code", name)
-        if code is None or code.get("checksum") != fn.get("codeChecksum"):
-            return {"url": "", "checksum": fn.get("codeChecksum", "")}
-        return {"url": f"{base_url}/_fcctl/code/{quote(name)}/{code['checksum']}.zip",
-                "checksum": code["checksum"]}
+            config, _ = self._config_for(fn, qualifier)
+        checksum = config.get("codeChecksum", "")
+        if not checksum or self.store.get("code", f"{name}/{checksum}") is None:
+            return {"url": "", "checksum": checksum}
+        return {"url": f"{base_url}/_fcctl/code/{quote(name)}/{checksum}.zip",
+                "checksum": checksum}
 
     def code_bytes(self, name: str, checksum: str) -> bytes | None:
-        """The stored zip of ``name`` when its checksum is still ``checksum`` (else None)."""
-        code = self.store.get("code", name)
-        if code is None or code.get("checksum") != checksum:
-            return None
-        return base64.b64decode(code["zipFile"])
+        """A stored zip of function ``name`` by checksum (None when unknown)."""
+        code = self.store.get("code", f"{name}/{checksum}")
+        return None if code is None else base64.b64decode(code["zipFile"])
 
     @staticmethod
     def _fill_hook_timeouts(fn: dict) -> None:
@@ -406,15 +408,50 @@ class Backend:
         return fn
 
     @staticmethod
-    def check_qualifier(qualifier: str | None) -> str:
-        """Only LATEST is modelled (policy): versions and aliases answer 404."""
+    def _version_key(name: str, version_id: str) -> str:
+        return f"{name}/{int(version_id):010d}"  # zero-padded: keys sort by number
+
+    def _get_version(self, name: str, version_id: str) -> dict:
+        version = None
+        if str(version_id).isdigit():
+            version = self.store.get("version", self._version_key(name, version_id))
+        if version is None:
+            raise errors.VersionNotFound(
+                f"version '{version_id}' of function '{name}' does not exist")
+        return version
+
+    def _get_alias(self, name: str, alias: str) -> dict:
+        doc = self.store.get("alias", f"{name}/{alias}")
+        if doc is None:
+            raise errors.AliasNotFound(f"alias '{alias}' of function '{name}' does not exist")
+        return doc
+
+    def resolve(self, name: str, qualifier: str | None, *, pick: bool = False) -> tuple[str, str]:
+        """``qualifier`` → ``(label, versionId)``: LATEST (or none) → ``("LATEST", "0")``; a
+        version number → itself; an alias → its version, or with ``pick`` one of its
+        versions drawn by ``additionalVersionWeight``. Raises VersionNotFound/AliasNotFound."""
         if qualifier in (None, "", LATEST):
-            return LATEST
+            return LATEST, LATEST_VERSION_ID
         if str(qualifier).isdigit():
-            raise errors.VersionNotFound(f"version '{qualifier}' does not exist "
-                                         "(the emulator models LATEST only)")
-        raise errors.AliasNotFound(f"alias '{qualifier}' does not exist "
-                                   "(the emulator models LATEST only)")
+            return qualifier, self._get_version(name, qualifier)["versionId"]
+        alias = self._get_alias(name, qualifier)
+        version = alias["versionId"]
+        if pick:
+            draw = self.rng.random()
+            for other, weight in sorted((alias.get("additionalVersionWeight") or {}).items()):
+                if draw < weight:
+                    version = other
+                    break
+                draw -= weight
+        return qualifier, version
+
+    def _config_for(self, fn: dict, qualifier: str | None, *,
+                    pick: bool = False) -> tuple[dict, str]:
+        """The configuration a qualifier serves and its versionId."""
+        _, version = self.resolve(fn["functionName"], qualifier, pick=pick)
+        if version == LATEST_VERSION_ID:
+            return fn, version
+        return self._get_version(fn["functionName"], version)["_config"], version
 
     def create_function(self, body: dict, region: str | None = None) -> dict:
         if not isinstance(body, dict):
@@ -467,9 +504,12 @@ class Backend:
 
     def get_function(self, name: str, qualifier: str | None = None,
                      region: str | None = None) -> dict:
-        self.check_qualifier(qualifier)
+        """The function's configuration (of a version, or an alias's main version, when
+        ``qualifier`` names one)."""
         with self.lock:
-            return self.render_function(self._settle(name), region)
+            fn = self._settle(name)
+            config, _ = self._config_for(fn, qualifier)
+            return self.render_function(config, region)
 
     def update_function(self, name: str, body: dict, region: str | None = None) -> dict:
         """Merge a partial body: top-level keys given replace the stored ones, omitted keys are
@@ -537,8 +577,7 @@ class Backend:
                     "delete it when the update has finished"
                 )
             self.store.delete("function", name)
-            self.store.delete("code", name)
-            for kind in ("trigger", "provision", "instance"):
+            for kind in ("trigger", "provision", "instance", "version", "alias", "code"):
                 self.store.delete_prefix(kind, name + "/")
 
     def list_functions(self, prefix: str | None = None, limit=None,
@@ -620,25 +659,30 @@ class Backend:
         entry.update(detail)
         inst.setdefault("events", []).append(entry)
 
-    def _new_instance(self, fn: dict, qualifier: str, resource_type: str, now: float) -> dict:
-        env = fn.get("environmentVariables") or {}
-        ilc = fn.get("instanceLifecycleConfig") or {}
+    def _new_instance(self, fn: dict, config: dict, label: str, version: str,
+                      resource_type: str, now: float) -> dict:
+        """Start an instance of ``config`` (the function's, or a version's snapshot) and run its
+        Initializer. ``label`` is the qualifier it was started for, ``version`` its versionId."""
+        env = config.get("environmentVariables") or {}
+        ilc = config.get("instanceLifecycleConfig") or {}
         pre_stop = ilc.get("preStop") if _hook_set(ilc.get("preStop")) else None
         initializer = ilc.get("initializer") if _hook_set(ilc.get("initializer")) else None
         inst = {
             "instanceId": "c-" + uuid.uuid4().hex[:8] + "-" + uuid.uuid4().hex[:12],
             "functionName": fn["functionName"],
-            "qualifier": qualifier,
-            "versionId": LATEST_VERSION_ID,
+            "qualifier": label,
+            "versionId": version,
             "resourceType": resource_type,
             "status": INSTANCE_RUNNING,
             "createdTimeMs": int(round(now * 1000)),
             "events": [],
             "invocations": 0,
-            "_gen": fn.get("_gen", 1),
+            # LATEST instances belong to a configuration generation: an update replaces them.
+            # Instances of a published version are never replaced by updates.
+            "_gen": fn.get("_gen", 1) if version == LATEST_VERSION_ID else None,
             "_inflight": 0,
             "_lastUsedAt": now,
-            "_concurrency": int(fn.get("instanceConcurrency") or 1),
+            "_concurrency": int(config.get("instanceConcurrency") or 1),
             "_preStop": pre_stop,
             "_knobs": {
                 "prestopMs": knob_number(env, KNOB_PRESTOP_MS),
@@ -665,6 +709,20 @@ class Backend:
         inst["_initOk"] = init_ok
         self.store.put("instance", f"{fn['functionName']}/{inst['instanceId']}", inst)
         return inst
+
+    @staticmethod
+    def _serves(inst: dict, fn: dict, version: str | None) -> bool:
+        """True when a running instance serves ``version`` of the current configuration."""
+        if inst["status"] != INSTANCE_RUNNING or inst.get("_stopAt") is not None:
+            return False
+        if inst.get("versionId") != version:
+            return False
+        return version != LATEST_VERSION_ID or inst.get("_gen") == fn.get("_gen", 1)
+
+    def _stop_now(self, key: str, inst: dict, now: float, reason: str) -> None:
+        self._plan_stop(inst, now, reason)
+        self._advance_stop(inst, now)
+        self.store.put("instance", key, inst)
 
     def _plan_stop(self, inst: dict, at: float, reason: str) -> None:
         """Decide PreStop's outcome and the destruction time for a stop starting at ``at``."""
@@ -727,7 +785,7 @@ class Backend:
             if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None and \
                     not inst.get("_inflight"):
                 candidates = []
-                if inst.get("_gen", 1) < gen:
+                if inst.get("_gen") is not None and inst["_gen"] < gen:
                     candidates.append((max(fn["_genAt"], inst["_lastUsedAt"]), "update"))
                 if inst["resourceType"] == RESOURCE_ON_DEMAND:
                     candidates.append((inst["_lastUsedAt"] + self.idle_timeout_s, "idle"))
@@ -743,33 +801,35 @@ class Backend:
     def _settle_provisioned(self, fn: dict, now: float) -> None:
         name = fn["functionName"]
         gen = fn.get("_gen")
-
-        def live_provisioned(qualifier: str) -> list[tuple[str, dict]]:
-            return [
-                (k, i) for k, i in self._instances(name)
-                if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == qualifier
-                and i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
-                and i.get("_gen") == gen
-            ]
-
         for pkey, prov in self.store.list("provision", name + "/"):
             before = dict(prov)
-            qualifier = prov["_qualifier"]
-            target = int(prov.get("target") or 0)
-            live = live_provisioned(qualifier)
+            label = prov["_qualifier"]
+            try:
+                config, version = self._config_for(fn, label)
+            except (errors.VersionNotFound, errors.AliasNotFound):
+                config, version = None, None  # the alias or version is gone: nothing to serve
+            mine = [(k, i) for k, i in self._instances(name)
+                    if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == label]
+            live = [(k, i) for k, i in mine if self._serves(i, fn, version)]
+            for key, inst in mine:  # an alias now points elsewhere: its old instances go
+                if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None and \
+                        inst.get("versionId") != version and inst.get("_gen") is None:
+                    self._stop_now(key, inst, now, "alias-update")
+            target = int(prov.get("target") or 0) if config is not None else 0
             for key, inst in live[target:]:  # scale-in
-                self._plan_stop(inst, now, "scale-in")
-                self._advance_stop(inst, now)
-                self.store.put("instance", key, inst)
+                self._stop_now(key, inst, now, "scale-in")
             # an Initializer that failed is not retried until the next update or Put
-            if prov.get("_failedGen") != gen:
+            if config is not None and prov.get("_failedGen") != gen:
                 for _ in range(target - len(live)):
-                    inst = self._new_instance(fn, qualifier, RESOURCE_PROVISIONED, now)
+                    inst = self._new_instance(fn, config, label, version, RESOURCE_PROVISIONED,
+                                              now)
                     if not inst["_initOk"]:
                         prov["_failedGen"] = gen
                         prov["currentError"] = "the Initializer of a provisioned instance failed"
                         break
-            prov["current"] = len(live_provisioned(qualifier))
+            prov["current"] = len([1 for _, i in self._instances(name)
+                                   if i["resourceType"] == RESOURCE_PROVISIONED
+                                   and i["qualifier"] == label and self._serves(i, fn, version)])
             if prov != before:
                 self.store.put("provision", pkey, prov)
 
@@ -782,14 +842,21 @@ class Backend:
     def list_instances(self, name: str, qualifier: str | None = None,
                        with_all_active=None, instance_status: list[str] | None = None,
                        instance_ids: list[str] | None = None, limit=None) -> dict:
-        """``{"instances": [InstanceInfo]}``: live instances (Running, Stopping); destroyed ones
-        only when ``instance_status`` asks for ``Destroyed`` (policy)."""
-        qualifier = self.check_qualifier(qualifier)
+        """``{"instances": [InstanceInfo]}``: live instances (Running, Stopping) of the
+        qualifier's versions (all instances without a qualifier); destroyed ones only when
+        ``instance_status`` asks for ``Destroyed`` (policy)."""
         with self.lock:
             self._settle(name)
+            versions = None
+            if qualifier not in (None, ""):
+                label, version = self.resolve(name, qualifier)
+                versions = {version}
+                if label != LATEST and not str(label).isdigit():
+                    versions |= set(self._get_alias(name, label).get(
+                        "additionalVersionWeight") or {})
             out = []
             for _, inst in self._instances(name):
-                if inst["qualifier"] != qualifier:
+                if versions is not None and inst.get("versionId") not in versions:
                     continue
                 if instance_status:
                     if inst["status"] not in instance_status:
@@ -822,21 +889,22 @@ class Backend:
     def begin_invocation(self, name: str, qualifier: str | None) -> dict:
         """Pick (or start) an instance for one invocation and count it in flight.
 
-        Returns ``{"instanceId", "initError"?, "invokeMs"}``. A new instance runs the
-        Initializer first; when it fails the instance is discarded and ``initError`` is set
-        (the caller answers 200 with ``X-Fc-Error-Type: InitializationError``)."""
-        qualifier = self.check_qualifier(qualifier)
+        An alias with ``additionalVersionWeight`` sends the invocation to one of its versions,
+        drawn by weight. Returns ``{"instanceId", "versionId", "initError"?, "invokeMs"}``. A new
+        instance runs the Initializer first; when it fails the instance is discarded and
+        ``initError`` is set (the caller answers 200 with ``X-Fc-Error-Type:
+        InitializationError``)."""
         with self.lock:
             fn = self._settle(name)
             if fn.get("_invocationDisabled"):
                 raise errors.FunctionInvocationDisabled(
                     f"invocation of function '{name}' is disabled")
+            label, _ = self.resolve(name, qualifier)
+            config, version = self._config_for(fn, qualifier, pick=True)
             now = self.clock()
-            gen = fn.get("_gen", 1)
             candidates = [
                 (k, i) for k, i in self._instances(name)
-                if i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
-                and i["qualifier"] == qualifier and i.get("_gen") == gen
+                if self._serves(i, fn, version)
                 and i.get("_inflight", 0) < i.get("_concurrency", 1)
             ]
             # provisioned instances first, then the oldest
@@ -845,16 +913,16 @@ class Backend:
             if candidates:
                 key, inst = candidates[0]
             else:
-                inst = self._new_instance(fn, qualifier, RESOURCE_ON_DEMAND, now)
+                inst = self._new_instance(fn, config, label, version, RESOURCE_ON_DEMAND, now)
                 key = f"{name}/{inst['instanceId']}"
                 if not inst["_initOk"]:
-                    return {"instanceId": inst["instanceId"],
+                    return {"instanceId": inst["instanceId"], "versionId": version,
                             "initError": f"Initializer failed: {KNOB_FAIL_INITIALIZER} is set",
                             "invokeMs": 0}
             inst["_inflight"] = inst.get("_inflight", 0) + 1
             inst["_lastUsedAt"] = now
             self.store.put("instance", key, inst)
-            return {"instanceId": inst["instanceId"],
+            return {"instanceId": inst["instanceId"], "versionId": version,
                     "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0)}
 
     def end_invocation(self, name: str, instance_id: str) -> None:
@@ -874,9 +942,15 @@ class Backend:
         out["functionArn"] = self.function_arn(name, region)
         return out
 
+    @staticmethod
+    def _label(qualifier: str | None) -> str:
+        return LATEST if qualifier in (None, "") else qualifier
+
     def put_provision_config(self, name: str, qualifier: str | None, body: dict,
                              region: str | None = None) -> dict:
-        qualifier = self.check_qualifier(qualifier)
+        """Provisioned instances for a qualifier (LATEST, a version or an alias): ``target``
+        instances are started at once. Raises 404 for an unknown function/version/alias."""
+        label = self._label(qualifier)
         if not isinstance(body, dict):
             raise errors.InvalidArgument("the request body must be a JSON object")
         target = body.get("target")
@@ -884,8 +958,9 @@ class Backend:
             raise errors.InvalidArgument("target must be an integer >= 0")
         with self.lock:
             self._settle(name)
-            key = f"{name}/{qualifier}"
-            prov = self.store.get("provision", key) or {"_qualifier": qualifier, "current": 0}
+            self.resolve(name, label)
+            key = f"{name}/{label}"
+            prov = self.store.get("provision", key) or {"_qualifier": label, "current": 0}
             prov.update({k: v for k, v in body.items() if k in (
                 "target", "alwaysAllocateCPU", "alwaysAllocateGPU", "defaultTarget",
                 "scheduledActions", "targetTrackingPolicies")})
@@ -897,28 +972,171 @@ class Backend:
 
     def get_provision_config(self, name: str, qualifier: str | None,
                              region: str | None = None) -> dict:
-        qualifier = self.check_qualifier(qualifier)
+        label = self._label(qualifier)
         with self.lock:
             self._settle(name)
-            prov = self.store.get("provision", f"{name}/{qualifier}")
+            prov = self.store.get("provision", f"{name}/{label}")
             if prov is None:
                 raise errors.ProvisionConfigNotFound(
-                    f"function '{name}' has no provision config for qualifier {qualifier}")
+                    f"function '{name}' has no provision config for qualifier {label}")
             return self._render_provision(name, prov, region)
 
     def delete_provision_config(self, name: str, qualifier: str | None) -> None:
-        qualifier = self.check_qualifier(qualifier)
+        label = self._label(qualifier)
         with self.lock:
             self._settle(name)
-            key = f"{name}/{qualifier}"
+            key = f"{name}/{label}"
             prov = self.store.get("provision", key)
             if prov is None:
                 raise errors.ProvisionConfigNotFound(
-                    f"function '{name}' has no provision config for qualifier {qualifier}")
+                    f"function '{name}' has no provision config for qualifier {label}")
             prov["target"] = 0
             self.store.put("provision", key, prov)
             self._settle(name)  # scale-in: the provisioned instances go through PreStop
             self.store.delete("provision", key)
+
+    # --- versions and aliases ------------------------------------------------------------------
+    def publish_version(self, name: str, body: dict) -> dict:
+        """PublishFunctionVersion: a snapshot of LATEST's configuration as version N+1.
+        409 ConcurrentUpdateError while an update is InProgress (policy)."""
+        description = (body or {}).get("description", "")
+        if not isinstance(description, str):
+            raise errors.InvalidArgument("description must be a string")
+        with self.lock:
+            fn = self._settle(name)
+            if fn["lastUpdateStatus"] == fcfacts.UPDATE_IN_PROGRESS:
+                raise errors.ConcurrentUpdateError(
+                    f"function '{name}' is being updated; publish when the update has finished")
+            number = int(fn.get("_lastVersion", 0)) + 1
+            fn["_lastVersion"] = number
+            self.store.put("function", name, fn)
+            now = iso(self.clock())
+            version = {"versionId": str(number), "description": description,
+                       "createdTime": now, "lastModifiedTime": now,
+                       "_config": json.loads(json.dumps(_public(fn)))}
+            self.store.put("version", self._version_key(name, str(number)), version)
+            return _public(version)
+
+    def list_versions(self, name: str, direction: str | None = None, limit=None,
+                      next_token: str | None = None) -> dict:
+        """``{"versions", "direction", "nextToken"?}``; direction BACKWARD (newest first, the
+        default) or FORWARD."""
+        direction = (direction or "BACKWARD").upper()
+        if direction not in ("BACKWARD", "FORWARD"):
+            raise errors.InvalidArgument("direction must be FORWARD or BACKWARD")
+        limit = self._limit(limit)
+        with self.lock:
+            self._settle(name)
+            rows = [v for _, v in self.store.list("version", name + "/")]
+        if direction == "BACKWARD":
+            rows.reverse()
+        if next_token:
+            ids = [v["versionId"] for v in rows]
+            rows = rows[ids.index(next_token):] if next_token in ids else []
+        out = {"versions": [_public(v) for v in rows[:limit]], "direction": direction}
+        if len(rows) > limit:
+            out["nextToken"] = rows[limit]["versionId"]
+        return out
+
+    def delete_version(self, name: str, version_id: str) -> None:
+        """DeleteFunctionVersion; 400 when an alias still routes to it (policy); its instances
+        go through PreStop."""
+        with self.lock:
+            self._settle(name)
+            self._get_version(name, version_id)
+            for _, alias in self.store.list("alias", name + "/"):
+                if version_id == alias["versionId"] or version_id in (
+                        alias.get("additionalVersionWeight") or {}):
+                    raise errors.InvalidArgument(
+                        f"version {version_id} is used by alias '{alias['aliasName']}'")
+            now = self.clock()
+            for key, inst in self._instances(name):
+                if inst.get("versionId") == version_id and inst["status"] == INSTANCE_RUNNING \
+                        and inst.get("_stopAt") is None:
+                    self._stop_now(key, inst, now, "version-deleted")
+            self.store.delete("version", self._version_key(name, version_id))
+
+    ALIAS_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$"
+
+    def _check_alias(self, name: str, alias: dict) -> None:
+        self._get_version(name, alias.get("versionId", ""))
+        weights = alias.get("additionalVersionWeight") or {}
+        if not isinstance(weights, dict):
+            raise errors.InvalidArgument("additionalVersionWeight must be an object "
+                                         "{versionId: weight}")
+        for version, weight in weights.items():
+            self._get_version(name, version)
+            if version == alias["versionId"]:
+                raise errors.InvalidArgument("additionalVersionWeight cannot name the alias's "
+                                             "own versionId")
+            if not isinstance(weight, (int, float)) or isinstance(weight, bool) or \
+                    not 0 <= weight <= 1:
+                raise errors.InvalidArgument("each additionalVersionWeight is between 0 and 1")
+        if sum(weights.values()) > 1 + 1e-9:
+            raise errors.InvalidArgument("additionalVersionWeight adds up to more than 1")
+
+    def create_alias(self, name: str, body: dict) -> dict:
+        if not isinstance(body, dict):
+            raise errors.InvalidArgument("the request body must be a JSON object")
+        alias_name = body.get("aliasName")
+        if not isinstance(alias_name, str) or not re.match(self.ALIAS_NAME_PATTERN, alias_name) \
+                or alias_name == LATEST:
+            raise errors.InvalidArgument(
+                "aliasName must be 1-128 letters, digits, '_' or '-', not starting with a digit "
+                f"or '-', and not LATEST (got {alias_name!r})")
+        alias = {"aliasName": alias_name, "versionId": str(body.get("versionId") or ""),
+                 "description": body.get("description") or "",
+                 "additionalVersionWeight": body.get("additionalVersionWeight") or {}}
+        with self.lock:
+            self._settle(name)
+            if self.store.get("alias", f"{name}/{alias_name}") is not None:
+                raise errors.AliasAlreadyExists(
+                    f"alias '{alias_name}' of function '{name}' already exists")
+            self._check_alias(name, alias)
+            alias["createdTime"] = alias["lastModifiedTime"] = iso(self.clock())
+            self.store.put("alias", f"{name}/{alias_name}", alias)
+            return alias
+
+    def get_alias(self, name: str, alias_name: str) -> dict:
+        with self.lock:
+            self._settle(name)
+            return self._get_alias(name, alias_name)
+
+    def update_alias(self, name: str, alias_name: str, body: dict) -> dict:
+        """Partial update of versionId, description, additionalVersionWeight."""
+        if not isinstance(body, dict):
+            raise errors.InvalidArgument("the request body must be a JSON object")
+        with self.lock:
+            self._settle(name)
+            alias = self._get_alias(name, alias_name)
+            for key in ("versionId", "description", "additionalVersionWeight"):
+                if key in body and body[key] is not None:
+                    alias[key] = str(body[key]) if key == "versionId" else body[key]
+            self._check_alias(name, alias)
+            alias["lastModifiedTime"] = iso(self.clock())
+            self.store.put("alias", f"{name}/{alias_name}", alias)
+            self._settle(name)  # provisioned instances follow the alias
+            return alias
+
+    def delete_alias(self, name: str, alias_name: str) -> None:
+        with self.lock:
+            self._settle(name)
+            self._get_alias(name, alias_name)
+            self.store.delete("alias", f"{name}/{alias_name}")
+
+    def list_aliases(self, name: str, prefix: str | None = None, limit=None,
+                     next_token: str | None = None) -> dict:
+        limit = self._limit(limit)
+        with self.lock:
+            self._settle(name)
+            base = name + "/"
+            rows = self.store.list("alias", base + (prefix or ""),
+                                   after=base + next_token if next_token else None,
+                                   limit=limit + 1)
+        out = {"aliases": [a for _, a in rows[:limit]]}
+        if len(rows) > limit:
+            out["nextToken"] = rows[limit - 1][0][len(base):]
+        return out
 
     # --- triggers ------------------------------------------------------------------------------
     def _render_trigger(self, name: str, trig: dict, region: str | None) -> dict:

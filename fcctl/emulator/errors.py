@@ -96,6 +96,10 @@ class FunctionAlreadyExists(FcError):
     status, code = 409, "FunctionAlreadyExists"
 
 
+class AliasAlreadyExists(FcError):
+    status, code = 409, "AliasAlreadyExists"
+
+
 class TriggerAlreadyExists(FcError):
     status, code = 409, "TriggerAlreadyExists"
 

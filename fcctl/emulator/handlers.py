@@ -117,6 +117,46 @@ def EnableFunctionInvocation(backend: Backend, req: Request) -> Response:
     return json_response(backend.set_invocation_disabled(req.params["functionName"], False))
 
 
+# --- versions and aliases ---------------------------------------------------------------------
+def PublishFunctionVersion(backend: Backend, req: Request) -> Response:
+    return json_response(backend.publish_version(req.params["functionName"], req.json()))
+
+
+def ListFunctionVersions(backend: Backend, req: Request) -> Response:
+    return json_response(backend.list_versions(
+        req.params["functionName"], req.query.get("direction"), req.query.get("limit"),
+        req.query.get("nextToken")))
+
+
+def DeleteFunctionVersion(backend: Backend, req: Request) -> Response:
+    backend.delete_version(req.params["functionName"], req.params["versionId"])
+    return no_content()
+
+
+def CreateAlias(backend: Backend, req: Request) -> Response:
+    return json_response(backend.create_alias(req.params["functionName"], req.json()))
+
+
+def GetAlias(backend: Backend, req: Request) -> Response:
+    return json_response(backend.get_alias(req.params["functionName"], req.params["aliasName"]))
+
+
+def UpdateAlias(backend: Backend, req: Request) -> Response:
+    return json_response(backend.update_alias(req.params["functionName"],
+                                              req.params["aliasName"], req.json()))
+
+
+def DeleteAlias(backend: Backend, req: Request) -> Response:
+    backend.delete_alias(req.params["functionName"], req.params["aliasName"])
+    return no_content()
+
+
+def ListAliases(backend: Backend, req: Request) -> Response:
+    return json_response(backend.list_aliases(req.params["functionName"],
+                                              req.query.get("prefix"), req.query.get("limit"),
+                                              req.query.get("nextToken")))
+
+
 # --- triggers ---------------------------------------------------------------------------------
 def CreateTrigger(backend: Backend, req: Request) -> Response:
     return json_response(backend.create_trigger(req.params["functionName"], req.json(),
@@ -194,7 +234,8 @@ def _run_invocation(backend: Backend, name: str, qualifier: str | None, body_len
     finally:
         backend.end_invocation(name, instance_id)
     return ({"instanceId": instance_id, "functionName": name,
-             "qualifier": qualifier or "LATEST", "bodyLength": body_len},
+             "qualifier": qualifier or "LATEST", "versionId": started["versionId"],
+             "bodyLength": body_len},
             {"x-fc-instance-id": instance_id})
 
 
@@ -204,7 +245,6 @@ def InvokeFunction(backend: Backend, req: Request) -> Response:
     Async (``x-fc-invocation-type: Async``): 202 at once, the invocation runs in the background."""
     name = req.params["functionName"]
     qualifier = req.query.get("qualifier")
-    backend.check_qualifier(qualifier)
     header_ms = req.headers.get(INVOKE_MS_HEADER)
     if req.headers.get("x-fc-invocation-type", "Sync").lower() == "async":
         fn = backend.get_function(name, qualifier)  # 404 before accepting

@@ -169,7 +169,7 @@ class EmulatorServer:
         self.store = Store(self.state_path)
         self.backend = Backend(self.store, account_id=account_id, region=region,
                                update_delay_s=update_delay_s, idle_timeout_s=idle_timeout_s,
-                               clock=clock)
+                               clock=clock, rng=random.Random(seed))
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 

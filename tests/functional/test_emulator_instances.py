@@ -109,7 +109,7 @@ def test_invocation_echo_and_instance_reuse(srv):
     assert first.status_code == 200
     echo = json.loads(first.body.read())
     assert echo == {"instanceId": echo["instanceId"], "functionName": "worker",
-                    "qualifier": "LATEST", "bodyLength": 5}
+                    "qualifier": "LATEST", "versionId": "0", "bodyLength": 5}
     second = json.loads(invoke(srv).body.read())
     assert second["instanceId"] == echo["instanceId"]  # sequential calls reuse the instance
     listed = list_instances(srv)

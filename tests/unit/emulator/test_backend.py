@@ -108,7 +108,9 @@ def test_update_with_new_code_changes_checksum(be, clock):
     out = be.update_function("fn", {"code": {"zipFile": zip_b64("x = 2\n")}})
     assert out["codeChecksum"] != first["codeChecksum"]
     assert be.code_bytes("fn", out["codeChecksum"]) is not None
-    assert be.code_bytes("fn", first["codeChecksum"]) is None
+    # earlier code stays downloadable by its checksum (published versions may use it)
+    assert be.code_bytes("fn", first["codeChecksum"]) is not None
+    assert be.code_bytes("fn", "12345") is None
 
 
 def test_ignored_keys_on_update(be):
