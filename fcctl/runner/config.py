@@ -64,6 +64,10 @@ class InstanceConfig:
     # custom container run through `docker run` (image, entrypoint, args); () when not Docker
     docker_image: str = ""
     docker_entrypoint: tuple[str, ...] = ()
+    # customRuntimeConfig/customContainerConfig.healthCheckConfig: HTTP GET path ("" = TCP
+    # only) and the per-check timeout in seconds (SDK docs: default 1)
+    health_check_path: str = ""
+    health_check_timeout: float = 1.0
 
     @property
     def env_dict(self) -> dict[str, str]:
@@ -187,6 +191,10 @@ def instance_config_from_function(
 
     if command_override or runtime != fcfacts.CONTAINER_RUNTIME:
         docker_image, entry = "", ()
+    hc = _get(ccc if runtime == fcfacts.CONTAINER_RUNTIME else crc, "healthCheckConfig")
+    hc_path = str(_get(hc, "httpGetUrl", "") or "")
+    if hc_path and not hc_path.startswith("/"):
+        hc_path = "/" + hc_path
     lifecycle = _get(fn, "instanceLifecycleConfig")
     env_vars = _get(fn, "environmentVariables", {}) or {}
     return InstanceConfig(
@@ -204,4 +212,6 @@ def instance_config_from_function(
         pre_stop=hook_from_spec(_get(lifecycle, "preStop")),
         docker_image=docker_image,
         docker_entrypoint=entry,
+        health_check_path=hc_path,
+        health_check_timeout=float(_get(hc, "timeoutSeconds", 1)),
     )

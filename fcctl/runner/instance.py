@@ -247,9 +247,7 @@ class LocalInstance:
             if have_proc and on_port:
                 if any(ls.wildcard for ls in on_port):
                     if netprobe.can_connect("127.0.0.1", port):
-                        self.is_ready = True
-                        return Step("ready", "ok", elapsed, limit,
-                                    f"listening on 0.0.0.0:{port}")
+                        return self._health_check(t0, f"listening on 0.0.0.0:{port}")
                 elif all(ls.loopback_only for ls in on_port):
                     addrs = ", ".join(sorted({ls.address for ls in on_port}))
                     return Step("ready", "failed", elapsed, limit,
@@ -257,12 +255,40 @@ class LocalInstance:
                                 f"reaches the instance from outside, so its health check fails — "
                                 f"listen on 0.0.0.0:{port}")
             elif not have_proc and netprobe.can_connect("127.0.0.1", port):
-                self.is_ready = True
-                return Step("ready", "ok", elapsed, limit, f"port {port} accepts connections")
+                return self._health_check(t0, f"port {port} accepts connections")
             if elapsed >= limit:
                 break
             time.sleep(0.05)
         return Step("ready", "failed", time.monotonic() - t0, limit, self._not_ready_detail())
+
+    def _health_check(self, t0: float, listening: str) -> Step:
+        """With ``healthCheckConfig.httpGetUrl``: GET it until a 2xx answer, within what is left
+        of the readiness timeout (FC's initial delay / period / thresholds are not replayed)."""
+        limit = self.ready_timeout
+        path = self.cfg.health_check_path
+        if not path:
+            self.is_ready = True
+            return Step("ready", "ok", time.monotonic() - t0, limit, listening)
+        headers = hooks.common_headers(self.cfg, control_path=path)
+        last = None
+        while True:
+            left = limit - (time.monotonic() - t0)
+            out = hooks.http_call(self.cfg.port, "GET", path, headers=headers,
+                                  timeout=max(0.05, min(self.cfg.health_check_timeout, left)))
+            if out.ok:
+                self.is_ready = True
+                return Step("ready", "ok", time.monotonic() - t0, limit,
+                            f"{listening}; health check GET {path} → {out.status}")
+            last = out
+            if self.proc is not None and self.proc.poll() is not None:
+                break
+            if time.monotonic() - t0 >= limit:
+                break
+            time.sleep(0.1)
+        detail = (f"{listening}, but the health check (healthCheckConfig.httpGetUrl) never "
+                  f"passed within {limit:g}s: {last.describe() if last else 'no answer'}")
+        return Step("ready", "failed", time.monotonic() - t0, limit,
+                    self._mask(detail + self._process_note()))
 
     def _not_ready_detail(self) -> str:
         assert self.proc is not None

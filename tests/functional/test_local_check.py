@@ -74,11 +74,16 @@ def test_misbehaving_app_fails_at_its_step_and_leaves_nothing(tmp_path, app, fai
 
 
 def test_wrong_port_names_the_port_the_server_uses(tmp_path):
+    import re
+
     port = free_port()
     spec = app_spec("wrong-port", tmp_path, port=port)
     code, doc, _ = check_json(spec, "--ready-timeout", "1")
     assert code == 1
-    assert f"0.0.0.0:{port + 1}" in step(doc, "ready")["detail"]
+    detail = step(doc, "ready")["detail"]
+    used = re.search(r"the process listens on 0\.0\.0\.0:(\d+)", detail)
+    assert used and int(used.group(1)) != port, detail
+    assert f"FC_SERVER_PORT ({port})" in detail
 
 
 def test_failed_initializer_gives_initialization_error_and_no_invocation(tmp_path):
@@ -187,3 +192,25 @@ functions:
     # ... and fcctl never prints it
     assert "sk-super-secret-value" not in res.stdout + res.stderr
     assert "tok-very-secret-1" not in res.stdout + res.stderr
+
+
+def test_health_check_url_is_probed(tmp_path):
+    """customRuntimeConfig.healthCheckConfig.httpGetUrl: ready only after it answers 2xx."""
+    port = free_port()
+    (tmp_path / "fc.yaml").write_text(f"""
+region: cn-hangzhou
+functions:
+  - functionName: hc
+    runtime: custom.debian10
+    handler: index.handler
+    code: {APPS / 'healthy'}
+    customRuntimeConfig:
+      command: [python3, server.py]
+      port: {port}
+      healthCheckConfig: {{httpGetUrl: /healthz, timeoutSeconds: 1}}
+""")
+    code, doc, _ = check_json(tmp_path / "fc.yaml", "--ready-timeout", "1")
+    assert code == 1 and doc["failedStep"] == "ready"
+    detail = step(doc, "ready")["detail"]
+    assert "health check" in detail and "GET /healthz answered 404" in detail
+    assert_nothing_left(doc)

@@ -57,7 +57,7 @@ def serve(routes: dict, *, host: str = "0.0.0.0", port: int | None = None) -> No
     port = int(os.environ.get("FC_SERVER_PORT", "9000")) if port is None else port
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
-    print(f"app listening on {host}:{port}", flush=True)
+    print(f"app listening on {host}:{server.server_address[1]}", flush=True)
     server.serve_forever()
 
 
