@@ -191,3 +191,17 @@ def test_code_relative_to_the_file_that_sets_it(tmp_path):
     assert load_spec([base], environ={}).spec.functions[0].code.path == (tmp_path / "src").resolve()
     fn = load_spec([base, over], environ={}).spec.functions[0]
     assert fn.code.path == (tmp_path / "deploy/prod/src").resolve()
+
+
+def test_commented_gpu_example_in_fc_yaml_example_is_valid(tmp_path):
+    """The GPU function shown in comments in fc.yaml.example validates once uncommented."""
+    lines = (REPO / "fc.yaml.example").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("  # - functionName:"))
+    body = [line[4:] if line.startswith("  # ") else line[3:] for line in lines[start:]]
+    spec = tmp_path / "gpu.yaml"
+    spec.write_text("region: cn-hangzhou\nfunctions:\n" + "\n".join("  " + b for b in body) + "\n")
+    loaded = load_spec([spec], environ={})
+    (fn,) = loaded.spec.functions
+    assert fn.gpuConfig.gpuMemorySize == 16384 and not loaded.warnings
+    assert fn.instanceLifecycleConfig.initializer.command == ["/bin/sh", "/code/warmup.sh"]
+    assert fn.customContainerConfig.image.endswith(":latest")
