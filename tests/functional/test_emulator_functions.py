@@ -253,3 +253,24 @@ def test_region_comes_from_the_host_header(srv):
     conn.close()
     assert resp.status == 200
     assert data["functionArn"] == "acs:fc:ap-southeast-1:1234567890123456:functions/fn-r"
+
+
+def test_concurrent_clients_get_consistent_answers(srv):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(i: int) -> str:
+        fcc = client(srv)
+        name = f"par-{i:02d}"
+        create(fcc, name)
+        fcc.update_function(name, fc.UpdateFunctionRequest(body=fc.UpdateFunctionInput(
+            timeout=10 + i)))
+        return fcc.get_function(name, fc.GetFunctionRequest()).body.to_map()["timeout"]
+
+    with ThreadPoolExecutor(8) as pool:
+        timeouts = list(pool.map(work, range(24)))
+    assert timeouts == [10 + i for i in range(24)]
+    listed = client(srv).list_functions(fc.ListFunctionsRequest(limit=100)).body.functions
+    assert len(listed) == 24
+    with urllib.request.urlopen(srv.url + "/_fcctl/requests", timeout=10) as resp:
+        statuses = {r["status"] for r in json.loads(resp.read())["requests"]}
+    assert statuses == {200}
