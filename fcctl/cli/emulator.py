@@ -37,7 +37,8 @@ def serve(
     ),
     access_key_secret: Optional[str] = typer.Option(
         None, "--access-key-secret",
-        help=f"Its secret (default: ${ENV_AK_SECRET}). Never printed.",
+        help=f"Its secret (default: ${ENV_AK_SECRET}; prefer the variable: arguments show "
+        "in `ps`). Never printed.",
     ),
     latency_ms: float = typer.Option(0, "--latency-ms", min=0, help="Delay added to every API "
                                      "call, in milliseconds."),
