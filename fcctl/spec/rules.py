@@ -353,14 +353,17 @@ class _Checker:
                     self.warn(vpath, (
                         f"environment variable {name} looks like a secret written in the file; "
                         f"write {name}: ${{env:{name}}} and set {name} where fcctl runs (e.g. a CI secret)"))
-        for sub in (("customContainerConfig", "registryConfig", "authConfig", "password"),
-                    ("microSandboxConfig", "registryConfig", "authConfig", "password")):
-            cur: Any = fn
-            for part in sub:
-                cur = cur.get(part) if isinstance(cur, dict) else None
-            vpath = path + sub
-            if isinstance(cur, str) and cur and vpath not in self.plain.from_env:
-                self.warn(vpath, "a registry password written in the file; write ${env:NAME} instead")
+        # credential fields of nested configs (registry password, JuiceFS token and envs)
+        for spath, value in _walk(fn, path):
+            last = spath[-1]
+            parent = spath[-2] if len(spath) > 1 else None
+            secret_field = last in ("password", "token") or (
+                parent == "envs" and fcfacts.is_secret_name(str(last)))
+            if (secret_field and isinstance(value, str) and value
+                    and spath not in self.plain.from_env and "environmentVariables" not in spath):
+                self.warn(spath, (
+                    f"{last} is a credential written in the file; write {last}: ${{env:NAME}} "
+                    "and set NAME where fcctl runs (e.g. a CI secret)"))
 
     # -- tags: a mapping (fcctl) or FC's [{Key, Value}] list (checked by the model) --
     def tags(self, fn: dict, path: PathT) -> None:
@@ -464,6 +467,18 @@ def scalar_as_string(plain: Plain, path: PathT, value: Any) -> str | None:
 
 def _yaml_kind(value: Any) -> str:
     return "boolean" if isinstance(value, bool) else "number"
+
+
+def _walk(data: Any, path: PathT):
+    """(path, value) of every scalar under ``data``."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _walk(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _walk(v, path + (i,))
+    else:
+        yield path, data
 
 
 def _cron_fields(cron: str) -> list[str]:
