@@ -166,6 +166,7 @@ def start(
         help="Do not run the Initializer at start; the first `fcctl local invoke` runs it.",
     ),
     pass_credentials: bool = CredsOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Do not show the server's output."),
 ) -> None:
     """Run one instance in the foreground until Ctrl-C (then PreStop, then stop).
 
@@ -200,16 +201,27 @@ def start(
             line += f" — {step.detail}"
         (console.error if step.status == "failed" else console.info)(line)
 
+    import sys
+
+    def pump() -> None:
+        # the server's own output, as it comes (secrets masked), prefixed so it stands apart
+        if inst.proc is not None and not quiet:
+            for line in inst.proc.read_new().splitlines():
+                sys.stderr.write(f"[{cfg.function_name}] {line}\n")
+            sys.stderr.flush()
+
     failed = None
     try:
         for step_fn in (inst.start, inst.wait_ready):
             step = step_fn()
+            pump()
             show(step)
             if step.status == "failed":
                 failed = step
                 break
         if failed is None and not lazy_init:
             step = inst.initialize()
+            pump()
             show(step)
             if step.status == "failed":
                 failed = step
@@ -222,7 +234,9 @@ def start(
                          "Ctrl-C stops it")
             try:
                 while inst.alive():
+                    pump()
                     time.sleep(0.2)
+                pump()
                 code = inst.proc.poll() if inst.proc else None
                 from fcctl.runner.instance import _exit_text, _with_tail
 
@@ -232,10 +246,14 @@ def start(
                 failed = True
             except KeyboardInterrupt:
                 console.info("stopping (PreStop, then SIGTERM)")
-                show(inst.pre_stop())
+                step = inst.pre_stop()
+                pump()
+                show(step)
     finally:
         try:
-            show(inst.stop())
+            step = inst.stop()
+            pump()
+            show(step)
         finally:
             inst.close()
             state.remove_state(spath)

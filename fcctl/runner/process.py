@@ -179,6 +179,23 @@ class ManagedProcess:
             data = data.replace(secret, "***")
         return data.strip()
 
+    def read_new(self) -> str:
+        """Output written since the last call (decoded, secrets masked) — for following it."""
+        offset = getattr(self, "_follow_offset", 0)
+        try:
+            with open(self.log_path, "rb") as fh:
+                fh.seek(offset)
+                data = fh.read()
+        except OSError:
+            return ""
+        # only whole lines, so a secret is never split across two reads
+        cut = data.rfind(b"\n") + 1
+        self._follow_offset = offset + cut
+        text = data[:cut].decode("utf-8", "replace")
+        for secret in self.redact:
+            text = text.replace(secret, "***")
+        return text
+
     def members(self) -> list[int]:
         """Live pids of this process group plus tagged strays."""
         pids = set(group_members(self.pgid))

@@ -89,6 +89,7 @@ def test_start_invoke_ctrl_c_runs_hooks_in_order_and_cleans_up(tmp_path):
     assert proc.returncode == 0, err
     assert _calls(calls)[-1] == "GET /pre-stop"  # PreStop last
     assert "preStop: ok" in err
+    assert "[healthy] app listening on 0.0.0.0:" in err  # the server's own output, followed
     assert not pid_alive(st["pid"])
     assert processes_with_tag(st["instanceId"]) == []
     assert _state(spec, "healthy") is None  # state file removed
