@@ -24,7 +24,7 @@ import yaml
 from fcctl.errors import Problem
 
 # Hostile-input budgets. A real fc.yaml is a few KB, a dozen levels deep, a few hundred nodes.
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024  # 1 MB: a real fc.yaml is a few KB
 MAX_DEPTH = 64
 MAX_NODES = 100_000
 
@@ -188,7 +188,7 @@ def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
         if size > MAX_FILE_BYTES:
             problems.append(problem(Loc(label, 1, 1), "", (
                 f"the file is {size / 1048576:.1f} MB; fcctl reads spec files up to "
-                f"{MAX_FILE_BYTES // 1048576} MB (a real fc.yaml is a few KB) — is this the right file?")))
+                f"{MAX_FILE_BYTES / 1048576:g} MB (a real fc.yaml is a few KB) — is this the right file?")))
             return None
         data = path.read_bytes()
     except FileNotFoundError:
