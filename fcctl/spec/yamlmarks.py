@@ -184,13 +184,14 @@ def _tab_lines(text: str) -> list[tuple[int, int]]:
 def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
     """Read a spec file as UTF-8 under the size cap; append a problem and return None on failure."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        # read at most one byte past the cap: stat() says nothing about pipes or /dev/zero
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
             problems.append(problem(Loc(label, 1, 1), "", (
-                f"the file is {size / 1048576:.1f} MB; fcctl reads spec files up to "
-                f"{MAX_FILE_BYTES / 1048576:g} MB (a real fc.yaml is a few KB) — is this the right file?")))
+                f"the file is larger than {MAX_FILE_BYTES / 1048576:g} MB, the most fcctl reads "
+                "(a real fc.yaml is a few KB) — is this the right file?")))
             return None
-        data = path.read_bytes()
     except FileNotFoundError:
         problems.append(problem(Loc(label, 1, 1), "", "file not found; pass the spec with -f PATH"))
         return None

@@ -44,6 +44,12 @@ def test_huge_file_is_refused_before_reading(tmp_path, capsys):
     assert "MB" in p["message"]
 
 
+def test_endless_device_is_refused(capsys):
+    code, doc, _ = _validate_json(capsys, "/dev/zero")
+    assert code == 2
+    assert "larger than" in _only_error(doc)["message"]
+
+
 def test_invalid_utf8_points_at_the_byte(tmp_path, capsys):
     f = tmp_path / "latin1.yaml"
     f.write_bytes(b"region: cn-hangzhou\nfunctions:\n  - functionName: caf\xe9\n")
