@@ -87,6 +87,13 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address) -> None:
+        # a client that disconnects mid-request is not an emulator error worth a traceback
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
     def __init__(self, address, handler, emulator: "EmulatorServer") -> None:
         self.emulator = emulator
         if ":" in address[0]:
@@ -312,13 +319,16 @@ class EmulatorServer:
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
               body: bytes) -> None:
-        h.send_response(status)
-        for name, value in headers.items():
-            h.send_header(name, value)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        if h.command != "HEAD" and body:
-            h.wfile.write(body)
+        try:
+            h.send_response(status)
+            for name, value in headers.items():
+                h.send_header(name, value)
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            if h.command != "HEAD" and body:
+                h.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            h.close_connection = True  # the client went away; nothing to answer
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         request_id = str(uuid.uuid4()).upper()
@@ -355,12 +365,12 @@ class EmulatorServer:
         header_list = list(h.headers.items())
         action = None
         fault = None
+        match = routes.match_api(method, path)
+        action = match.action if match else None  # for the log, even when the signature fails
         try:
             verifier.verify(method, path, raw_query, header_list, body, self.credentials)
-            match = routes.match_api(method, path)
             if match is None:
                 raise errors.PathNotSupported(f"{method} {path} is not a supported API path")
-            action = match.action
             if self.latency_ms > 0:
                 time.sleep(self.latency_ms / 1000.0)
             fault = self._pick_fault()

@@ -199,6 +199,9 @@ def test_wrong_secret_is_signature_not_match(srv):
         client(srv, secret="wrong").list_functions(fc.ListFunctionsRequest())
     assert (exc.value.status_code, exc.value.code) == (403, "SignatureNotMatch")
     assert SECRET not in str(exc.value) and "wrong" not in exc.value.message
+    with urllib.request.urlopen(srv.url + "/_fcctl/requests", timeout=10) as resp:
+        last = json.loads(resp.read())["requests"][-1]
+    assert (last["action"], last["status"]) == ("ListFunctions", 403)
 
 
 def test_unknown_key_is_invalid_access_key_id(srv):
