@@ -143,6 +143,10 @@ def check(
         _render_steps(c, report.steps, f"fcctl local check: {cfg.function_name}")
         if report.ok:
             c.print("all steps succeeded")
+        elif report.server_output:
+            c.print("server output (last lines):")
+            for line in report.server_output.splitlines()[-20:]:
+                c.print("  | " + line)
 
     console.result(doc, render)
     failed = report.failed_step

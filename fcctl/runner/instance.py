@@ -478,6 +478,7 @@ class CheckReport:
     pid: int | None = None
     steps: list[Step] = field(default_factory=list)
     invocation: dict | None = None
+    server_output: str = ""  # the end of the server's output, secrets masked
 
     @property
     def ok(self) -> bool:
@@ -498,6 +499,7 @@ class CheckReport:
             "port": self.port,
             "steps": [s.to_dict() for s in self.steps],
             "invocation": self.invocation,
+            "serverOutput": self.server_output,
         }
 
 
@@ -547,6 +549,7 @@ def run_check(instance: LocalInstance, data: bytes = b"", *, path: str = fcfacts
     finally:
         if instance.proc is not None:
             stop = instance.stop()
+            report.server_output = instance.proc.tail(4000)
             instance.proc.cleanup_log()
         else:
             stop = Step("stop", "skipped", None, None, "nothing was started")

@@ -145,6 +145,7 @@ def test_instance_environment_and_headers(tmp_path):
         "    hdr['secret-echo'] = hdr.get('x-fc-access-key-secret', '')\n"
         "    hdr['secret-len'] = len(hdr.pop('x-fc-access-key-secret', ''))\n"
         "    return 200, json.dumps({'env': env, 'headers': hdr})\n"
+        "print('token is', os.environ['MY_API_TOKEN'], flush=True)  # a careless log line\n"
         "routes = dict(fcapp.HEALTHY); routes[('POST', '/invoke')] = inv\n"
         "fcapp.serve(routes)\n")
     port = free_port()
@@ -186,6 +187,9 @@ functions:
     assert seen["headers"]["x-fc-access-key-id"] == "LTAIexampleid"
     assert seen["env"]["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] == "***"
     assert "sk-super-secret-value" not in json.dumps(doc)
+    # secret-looking spec variables are masked in the server output fcctl shows
+    assert "token is ***" in doc["serverOutput"]
+    assert "tok-very-secret-1" not in json.dumps(doc)
     res = run_fcctl(["local", "check", "-f", str(tmp_path / "fc.yaml"), "--pass-credentials"],
                     cwd=tmp_path, env_extra=secret_env)
     assert res.returncode == 0
