@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from fcctl import fcfacts
+
 
 class FcError(Exception):
     """An FC API error. ``status`` is the HTTP status, ``code`` FC's error code.
@@ -105,8 +107,8 @@ class TriggerAlreadyExists(FcError):
 
 
 class ConcurrentUpdateError(FcError):
-    # fcfacts.CONCURRENT_UPDATE_STATUS / _CODE (policy, unverified)
-    status, code = 409, "ConcurrentUpdateError"
+    # policy, unverified: one place, fcfacts
+    status, code = fcfacts.CONCURRENT_UPDATE_STATUS, fcfacts.CONCURRENT_UPDATE_CODE
 
 
 class FunctionInvocationDisabled(FcError):
