@@ -259,7 +259,7 @@ def _yaml_error_problem(exc: yaml.YAMLError, text: str, label: str) -> Problem:
     col = mark.column + 1 if mark else 1
     tabs = [t for t in _tab_lines(text) if t[0] <= line]
     if tabs:
-        tl, tc = tabs[0]
+        tl, tc = tabs[-1]  # the nearest one before the error (earlier tabs may sit in a block scalar)
         return problem(Loc(label, tl, tc), "", (
             "tab character used for indentation; YAML indents with spaces only — replace the "
             "tab with spaces"))
