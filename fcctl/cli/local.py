@@ -44,9 +44,17 @@ PathOpt = typer.Option(
 
 def _load(files: List[str], function: Optional[str], command: Optional[str]):
     """Load the spec, pick one function, build the runner's InstanceConfig."""
+    from fcctl.runner.config import instance_config_from_function
+
+    fn, spec_dir, state_dir = _pick(files, function)
+    cfg = instance_config_from_function(fn, spec_dir=spec_dir, command_override=command)
+    return cfg, state_dir
+
+
+def _pick(files: List[str], function: Optional[str]):
+    """Load the spec and pick one function → (function, its base dir, the state-file dir)."""
     from pathlib import Path
 
-    from fcctl.runner.config import instance_config_from_function
     from fcctl.spec import load_spec
 
     loaded = load_spec(list(files))
@@ -68,8 +76,7 @@ def _load(files: List[str], function: Optional[str], command: Optional[str]):
             raise errors.UsageError(f"no function named {function!r} in the spec (it has: {names})")
         fn = match[0]
     spec_dir = Path(getattr(fn, "base_dir", None) or Path(files[0]).resolve().parent)
-    cfg = instance_config_from_function(fn, spec_dir=spec_dir, command_override=command)
-    return cfg, Path(files[0]).resolve().parent
+    return fn, spec_dir, Path(files[0]).resolve().parent
 
 
 def _data(data: Optional[str], data_file: Optional[str]) -> bytes:
@@ -283,18 +290,23 @@ def invoke(
     gives FC's InitializationError outcome (exit 1). The response body goes to stdout."""
     merged(ctx, output=output)
     console = get_console()
-    cfg, spec_dir = _load(files, function, command)
     body = _data(data, data_file)
 
     import dataclasses
 
     from fcctl.runner import state
+    from fcctl.runner.config import instance_config_from_function
     from fcctl.runner.instance import LocalInstance
     from fcctl.runner.process import install_signal_handlers
 
     install_signal_handlers()
-    spath = state.state_path(spec_dir, cfg.function_name)
+    fn, base_dir, spec_dir = _pick(files, function)
+    spath = state.state_path(spec_dir, fn.functionName)
     running = state.read_state(spath)
+    # a running instance needs no start command (a container started with --command)
+    cfg = instance_config_from_function(
+        fn, spec_dir=base_dir, command_override=command or ("true" if running else None),
+        docker=False if running else None)
     if running is not None:
         cfg = dataclasses.replace(cfg, port=int(running["port"]),
                                   instance_id=str(running["instanceId"]))

@@ -4,6 +4,7 @@ Initializer-first rule, Ctrl-C (PreStop, then stop) and no orphan after a hung h
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import signal
 import subprocess
@@ -211,3 +212,24 @@ def test_ctrl_c_during_local_check_leaves_no_process(tmp_path):
         _finish(proc)
     assert proc.returncode == 130, err
     _wait_for(lambda: not pid_alive(server_pid), timeout=5, what="the server to be gone")
+
+
+def test_invoke_a_container_started_with_command_needs_no_command(tmp_path):
+    """`local start --command` for a custom container; `local invoke` finds it without one."""
+    from localhelpers import TEMPLATES, free_port
+
+    shutil.copytree(TEMPLATES / "python-container", tmp_path / "app")
+    spec = tmp_path / "app" / "fc.yaml"
+    spec.write_text(spec.read_text().replace("port: 9000", f"port: {free_port()}"))
+    proc = _start(spec, "--command", "python3 app.py")
+    try:
+        st = _wait_for(lambda: _state(spec, "python-container"), what="the state file")
+        res = run_fcctl(["-o", "json", "local", "invoke", "-f", str(spec), "--data", '{"x": 2}'],
+                        cwd=spec.parent)
+        assert res.returncode == 0, res.stderr
+        assert json.loads(json.loads(res.stdout)["body"])["event"] == {"x": 2}
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    finally:
+        _finish(proc)
+    assert processes_with_tag(st["instanceId"]) == []
