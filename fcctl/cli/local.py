@@ -33,6 +33,11 @@ CredsOpt = typer.Option(
     "instance (FC's x-fc-access-key-* headers and variables). Off by default; never printed.",
 )
 ReadyOpt = typer.Option(10.0, "--ready-timeout", help="Seconds to wait for the server's port.")
+PortOpt = typer.Option(
+    None, "--port", min=1, max=65535,
+    help="Run on this port instead of the spec's (sets FC_SERVER_PORT; for servers that read "
+    "it, e.g. when the spec's port is taken here).",
+)
 DataOpt = typer.Option(None, "--data", "-d", help="Event body to send (text).")
 DataFileOpt = typer.Option(None, "--data-file", help="Read the event body from this file.")
 PathOpt = typer.Option(
@@ -42,12 +47,17 @@ PathOpt = typer.Option(
 )
 
 
-def _load(files: List[str], function: Optional[str], command: Optional[str]):
+def _load(files: List[str], function: Optional[str], command: Optional[str],
+          port: Optional[int] = None):
     """Load the spec, pick one function, build the runner's InstanceConfig."""
+    import dataclasses
+
     from fcctl.runner.config import instance_config_from_function
 
     fn, spec_dir, state_dir = _pick(files, function)
     cfg = instance_config_from_function(fn, spec_dir=spec_dir, command_override=command)
+    if port is not None:
+        cfg = dataclasses.replace(cfg, port=port)
     return cfg, state_dir
 
 
@@ -121,6 +131,7 @@ def check(
     data_file: Optional[str] = DataFileOpt,
     path: str = PathOpt,
     ready_timeout: float = ReadyOpt,
+    port: Optional[int] = PortOpt,
     pass_credentials: bool = CredsOpt,
     output: Optional[str] = OutputOpt,
 ) -> None:
@@ -131,7 +142,7 @@ def check(
     """
     merged(ctx, output=output)
     console = get_console()
-    cfg, _ = _load(files, function, command)
+    cfg, _ = _load(files, function, command, port)
     body = _data(data, data_file)
 
     from fcctl.runner.instance import LocalInstance, run_check
@@ -172,6 +183,7 @@ def start(
     function: Optional[str] = FunctionOpt,
     command: Optional[str] = CommandOpt,
     ready_timeout: float = ReadyOpt,
+    port: Optional[int] = PortOpt,
     lazy_init: bool = typer.Option(
         False, "--lazy-init",
         help="Do not run the Initializer at start; the first `fcctl local invoke` runs it.",
@@ -185,7 +197,7 @@ def start(
     """
     merged(ctx)
     console = get_console()
-    cfg, spec_dir = _load(files, function, command)
+    cfg, spec_dir = _load(files, function, command, port)
 
     import time
 
@@ -282,6 +294,7 @@ def invoke(
     path: str = PathOpt,
     command: Optional[str] = CommandOpt,
     ready_timeout: float = ReadyOpt,
+    port: Optional[int] = PortOpt,
     pass_credentials: bool = CredsOpt,
     output: Optional[str] = OutputOpt,
 ) -> None:
@@ -307,6 +320,8 @@ def invoke(
     cfg = instance_config_from_function(
         fn, spec_dir=base_dir, command_override=command or ("true" if running else None),
         docker=False if running else None)
+    if port is not None and running is None:
+        cfg = dataclasses.replace(cfg, port=port)
     if running is not None:
         cfg = dataclasses.replace(cfg, port=int(running["port"]),
                                   instance_id=str(running["instanceId"]))

@@ -194,9 +194,11 @@ class LocalInstance:
         cfg = self.cfg
         t0 = time.monotonic()
         if netprobe.port_in_use(cfg.port):
-            return Step("start", "failed", 0.0, None,
-                        f"port {cfg.port} is already in use by another process on this machine; "
-                        "stop it (another `fcctl local start`?) or change the function's port")
+            owner = netprobe.port_owner(cfg.port)
+            return Step("start", "failed", 0.0, None, self._mask(
+                f"port {cfg.port} is already in use by "
+                f"{owner or 'another process'} on this machine; stop it, or run with "
+                "--port N (FC_SERVER_PORT follows) if the server reads FC_SERVER_PORT"))
         argv = self._argv()
         try:
             self.proc = ManagedProcess(argv, cwd=cfg.cwd, env=self.env, tag=cfg.instance_id,

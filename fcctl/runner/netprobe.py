@@ -104,3 +104,24 @@ def port_in_use(port: int) -> bool:
     if any(ls.port == port for ls in listeners()):
         return True
     return can_connect("127.0.0.1", port)
+
+
+def port_owner(port: int) -> str | None:
+    """``"pid N (command line)"`` of the process listening on ``port``, when visible (Linux,
+    own-user processes), else None."""
+    inodes = {ls.inode for ls in listeners() if ls.port == port}
+    if not inodes:
+        return None
+    try:
+        pids = [int(e) for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        if socket_inodes([pid]) & inodes:
+            try:
+                raw = open(f"/proc/{pid}/cmdline", "rb").read()
+            except OSError:
+                raw = b""
+            cmd = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+            return f"pid {pid}" + (f" ({cmd[:120]})" if cmd else "")
+    return None

@@ -121,14 +121,20 @@ def test_container_without_docker_requires_command(tmp_path):
 def test_port_already_in_use_fails_at_start(tmp_path):
     import socket
 
+    import os
+
     with socket.socket() as s:
         s.bind(("0.0.0.0", 0))
         s.listen()
         spec = app_spec("healthy", tmp_path, port=s.getsockname()[1])
         code, doc, _ = check_json(spec)
-    assert code == 1
-    assert doc["failedStep"] == "start"
-    assert "already in use" in step(doc, "start")["detail"]
+        assert code == 1
+        assert doc["failedStep"] == "start"
+        detail = step(doc, "start")["detail"]
+        assert "already in use by pid " in detail and str(os.getpid()) in detail
+        # --port moves the instance (the app reads FC_SERVER_PORT)
+        code, doc, err = check_json(spec, "--port", str(free_port()))
+        assert code == 0, err
 
 
 def test_instance_environment_and_headers(tmp_path):
