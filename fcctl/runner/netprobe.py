@@ -107,7 +107,7 @@ def port_in_use(port: int) -> bool:
 
 
 def port_owner(port: int) -> str | None:
-    """``"pid N (command line)"`` of the process listening on ``port``, when visible (Linux,
+    """``"pid N (program name)"`` of the process listening on ``port``, when visible (Linux,
     own-user processes), else None."""
     inodes = {ls.inode for ls in listeners() if ls.port == port}
     if not inodes:
@@ -118,10 +118,11 @@ def port_owner(port: int) -> str | None:
         return None
     for pid in pids:
         if socket_inodes([pid]) & inodes:
+            # the program name only: a command line may carry secrets
             try:
-                raw = open(f"/proc/{pid}/cmdline", "rb").read()
+                with open(f"/proc/{pid}/comm") as fh:
+                    name = fh.read().strip()
             except OSError:
-                raw = b""
-            cmd = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
-            return f"pid {pid}" + (f" ({cmd[:120]})" if cmd else "")
+                name = ""
+            return f"pid {pid}" + (f" ({name})" if name else "")
     return None
