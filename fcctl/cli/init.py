@@ -94,11 +94,14 @@ def scaffold(name: str, dest: Path) -> list[Path]:
         raise errors.UsageError(f"refusing to overwrite existing file(s): {listed}",
                                 hint="choose an empty directory: fcctl init TEMPLATE DIR")
     written = []
-    for rel in files:
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(tdir / rel, target)  # keeps the executable bit of scripts
-        written.append(target)
+    try:
+        for rel in files:
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(tdir / rel, target)  # keeps the executable bit of scripts
+            written.append(target)
+    except OSError as exc:
+        raise errors.UsageError(f"cannot write {exc.filename or dest}: {exc.strerror or exc}")
     return written
 
 
