@@ -263,15 +263,19 @@ def start(
                 code = inst.proc.poll() if inst.proc else None
                 from fcctl.runner.instance import _exit_text, _with_tail
 
-                failed_detail = _with_tail(f"the server exited ({_exit_text(code)})",
-                                           inst.proc.tail() if inst.proc else "")
-                console.error(failed_detail)
+                if quiet:
+                    console.error(_with_tail(f"the server exited ({_exit_text(code)})",
+                                             inst.proc.tail() if inst.proc else ""))
+                else:  # its output is already on screen
+                    console.error(f"the server exited ({_exit_text(code)})")
                 failed = True
             except KeyboardInterrupt:
                 console.info("stopping (PreStop, then SIGTERM)")
                 step = inst.pre_stop()
                 pump()
                 show(step)
+                if step.status == "failed":  # reported (exit 1), and the stop goes on
+                    failed = step
     finally:
         try:
             step = inst.stop()

@@ -233,3 +233,18 @@ def test_invoke_a_container_started_with_command_needs_no_command(tmp_path):
     finally:
         _finish(proc)
     assert processes_with_tag(st["instanceId"]) == []
+
+
+def test_ctrl_c_with_failing_prestop_still_stops_and_exits_1(tmp_path):
+    spec = app_spec("prestop-crash", tmp_path)
+    proc = _start(spec)
+    try:
+        st = _wait_for(lambda: _state(spec, "prestop-crash"), what="the state file")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        _finish(proc)
+    assert proc.returncode == 1
+    assert "preStop: failed" in err and "stop: ok" in err
+    assert not pid_alive(st["pid"])
+    assert processes_with_tag(st["instanceId"]) == []
