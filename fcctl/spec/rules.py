@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -221,9 +222,11 @@ class _Checker:
                 self.error(cpath, (
                     f"code directory {code} does not exist (looked in {target.resolve()}); paths are "
                     "relative to the file that sets them"))
-            elif not target.is_dir():
+            elif not target.is_dir() and not (target.suffix.lower() == ".zip"
+                                              and zipfile.is_zipfile(target)):
                 self.error(cpath, (
-                    f"code {code} is a file; code must be a directory (fcctl zips it), or "
+                    f"code {code} is a file but not a zip; code must be a directory (fcctl zips "
+                    "it), a .zip file (sent as is, what `fcctl export` writes), or "
                     "{ossBucketName, ossObjectName} for a zip in OSS"))
             return
         if isinstance(code, dict):
@@ -316,7 +319,7 @@ class _Checker:
 
     def hook_timeout(self, value: Any, tpath: PathT, hook_name: str) -> None:
         lo, hi = _HOOK_RANGES[hook_name]
-        what = f"{hook_name} timeout must be whole seconds between {lo} and {hi}"
+        what = f"{hook_name} timeout must be a positive number of seconds, a whole number from {lo} to {hi}"
         if isinstance(value, bool):
             self.error(tpath, f"{what}, not true/false")
         elif isinstance(value, float):

@@ -26,12 +26,13 @@ def _cases(kind: str) -> list[Path]:
 
 
 def _header(path: Path) -> dict:
-    out = {"bases": [], "expect": None, "warn": None, "file": None}
+    out = {"bases": [], "expect": None, "warn": None, "file": None, "text": ""}
     for line in path.read_bytes().decode("utf-8", "replace").splitlines()[:8]:
         m = _EXPECT.search(line)
         if m:
             rng = (int(m["a"]), int(m["b"] or m["a"]))
             out["warn" if m["warn"] else "expect"] = rng
+            out["text"] = line[m.end():].lstrip(": ").strip()
         elif line.startswith("# base:"):
             out["bases"].append((path.parent / line.split(":", 1)[1].strip()))
         elif line.startswith("# expect-file:"):
@@ -71,6 +72,9 @@ def test_bad_spec(path: Path, capsys):
     lines = _lines_for(err, where, "error")
     lo, hi = head["expect"]
     assert lines & set(range(lo, hi + 1)), f"expected an error at {where}:{lo}-{hi}, got:\n{err}"
+    if path.parent == SPECS / "bad":  # the shared corpus: our message says what its header says
+        said = head["text"].lower()
+        assert any(said in line.lower() for line in err.splitlines()), (said, err)
 
 
 @pytest.mark.parametrize("path", _cases("good"), ids=lambda p: str(p.relative_to(SPECS)))
