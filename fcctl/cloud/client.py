@@ -235,6 +235,20 @@ class FcClient:
     def delete_trigger(self, function_name: str, trigger_name: str) -> None:
         self._call("DeleteTrigger", lambda c: c.delete_trigger(function_name, trigger_name))
 
+    def list_aliases(self, function_name: str) -> list[dict]:
+        """ListAliases → ``[{aliasName, versionId, additionalVersionWeight, ...}]``."""
+        m = self._models()
+        out: list[dict] = []
+        token = None
+        while True:
+            req = m.ListAliasesRequest(limit=100, next_token=token)
+            resp = self._call("ListAliases", lambda c: c.list_aliases(function_name, req))
+            body = resp.body.to_map() if resp.body else {}
+            out.extend(body.get("aliases") or [])
+            token = body.get("nextToken")
+            if not token:
+                return out
+
     # --- instances, invocation, provisioning ------------------------------------------------
     def list_instances(self, function_name: str, qualifier: str | None = None,
                        with_all_active: bool = True) -> list[dict]:

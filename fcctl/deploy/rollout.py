@@ -72,6 +72,7 @@ class RolloutResult:
     drained: list[str] = field(default_factory=list)
     still_active: list[str] = field(default_factory=list)
     not_restarted: list[dict] = field(default_factory=list)
+    aliases: list[dict] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)
     message: str | None = None
     error: dict | None = None
@@ -86,6 +87,7 @@ class RolloutResult:
             "drainedInstances": self.drained,
             "stillActiveInstances": self.still_active,
             "notRestarted": self.not_restarted,
+            "aliases": self.aliases,
             "phases": [p.to_dict() for p in self.phases],
             "durationSeconds": round(self.duration_s, 3),
             "message": self.message,
@@ -141,6 +143,11 @@ def rollout_function(
             {"instanceId": i.get("instanceId"), "qualifier": i.get("qualifier"),
              "versionId": i.get("versionId")}
             for i in instances if not serves_latest(i)
+        ]
+        result.aliases = [
+            {"aliasName": a.get("aliasName"), "versionId": a.get("versionId"),
+             "additionalVersionWeight": a.get("additionalVersionWeight") or {}}
+            for a in client.list_aliases(name)
         ]
         p.status, p.duration_s = "ok", clock.now() - t0
         p.detail = f"{len(latest)} active instance(s) on LATEST"

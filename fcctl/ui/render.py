@@ -83,10 +83,14 @@ def render_rollout(console, results) -> None:
         for p in r.phases:
             detail = f"  ({p.detail})" if p.detail else ""
             console.print(f"    {p.name:<9} {p.status:<8} {p.duration_s:6.1f}s{detail}")
-        if r.not_restarted:
+        if r.aliases or r.not_restarted:
+            names = ", ".join(f"{a['aliasName']} → version {a['versionId']}" for a in r.aliases)
             console.print(
-                f"    not restarted: {len(r.not_restarted)} instance(s) serving a version or "
-                "alias (qualifier other than LATEST); publish a version and move the alias to "
-                "replace them", style="yellow")
+                "    scope: this rollout replaced the instances of LATEST only; instances serving "
+                "a published version or an alias are not restarted by it"
+                + (f" (aliases: {names})" if names else ""), style="yellow")
+            if r.not_restarted:
+                ids = ", ".join(f"{i['instanceId']} ({i['qualifier']})" for i in r.not_restarted)
+                console.print(f"    not restarted: {ids}", style="yellow")
         if r.message and r.outcome != "ok":
             console.print(f"    {r.message}", style=style)

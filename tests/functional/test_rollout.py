@@ -135,3 +135,28 @@ def test_rollout_of_missing_function_fails(fc):
     run = fc("rollout", "ghost")
     assert run.code == 1
     assert "FunctionNotFound" in run.out + run.err
+
+
+def test_alias_instances_are_reported_not_restarted(fc, sdk, emulator, project):
+    path = write_spec(project)
+    assert fc("deploy", "-f", path).code == 0
+    version = sdk.publish_function_version(
+        "worker", models.PublishFunctionVersionRequest(
+            body=models.PublishVersionInput(description="v1"))).body.to_map()["versionId"]
+    sdk.create_alias("worker", models.CreateAliasRequest(
+        body=models.CreateAliasInput(alias_name="prod", version_id=version)))
+    resp = sdk.invoke_function_with_options(
+        "worker", models.InvokeFunctionRequest(body=b"{}", qualifier="prod"),
+        models.InvokeFunctionHeaders(), RuntimeOptions())
+    assert resp.status_code == 200
+    invoke(sdk)  # one LATEST instance too
+
+    run = fc("rollout", "worker", "-o", "json")
+    assert run.code == 0, run.err
+    (fn,) = run.json()["functions"]
+    assert len(fn["instancesBefore"]) == 1 and fn["drainedInstances"] == fn["instancesBefore"]
+    assert [i["qualifier"] for i in fn["notRestarted"]] == ["prod"]
+    assert fn["aliases"] == [{"aliasName": "prod", "versionId": version,
+                              "additionalVersionWeight": {}}]
+    text = fc("rollout", "worker")
+    assert "LATEST only" in text.out and "prod → version" in text.out
