@@ -160,3 +160,18 @@ def test_alias_instances_are_reported_not_restarted(fc, sdk, emulator, project):
                               "additionalVersionWeight": {}}]
     text = fc("rollout", "worker")
     assert "LATEST only" in text.out and "prod → version" in text.out
+
+
+def test_rollout_waits_for_an_update_in_progress(fc, sdk, project):
+    path = write_spec(project, FCCTL_EMULATOR_UPDATE_DELAY_S="1")
+    assert fc("deploy", "-f", path).code == 0
+    changed = path.replace("fc.yaml", "fc2.yaml")
+    with open(path) as src, open(changed, "w") as dst:
+        dst.write(src.read().replace("LOG_LEVEL: info", "LOG_LEVEL: debug"))
+    assert fc("deploy", "-f", changed, "--no-wait").code == 0
+    assert sdk.get_function("worker", models.GetFunctionRequest()).body.to_map()[
+        "lastUpdateStatus"] == "InProgress"
+    run = fc("rollout", "worker", "-o", "json")
+    assert run.code == 0, run.err
+    assert "InProgress; waiting" in run.err
+    assert run.json()["functions"][0]["outcome"] == "ok"
