@@ -67,6 +67,8 @@ def remove_state(path: Path, owner_pid: int | None = None) -> None:
     if data.get("ownerPid") == owner_pid:
         with contextlib.suppress(OSError):
             path.unlink()
+        with contextlib.suppress(OSError):
+            path.with_suffix(".lock").unlink()
 
 
 @contextlib.contextmanager
