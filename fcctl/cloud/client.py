@@ -149,13 +149,20 @@ class FcClient:
     def list_functions(self, prefix: str | None = None) -> list[dict]:
         """ListFunctions, following ``nextToken`` to the end."""
         m = self._models()
+        return self._paginate(
+            "ListFunctions", "functions",
+            lambda c, token: c.list_functions(
+                m.ListFunctionsRequest(prefix=prefix, limit=100, next_token=token)),
+        )
+
+    def _paginate(self, action: str, key: str, call: Callable[[Any, str | None], Any]) -> list:
+        """Follow ``nextToken`` until FC returns none; concatenates ``body[key]``."""
         out: list[dict] = []
         token = None
         while True:
-            req = m.ListFunctionsRequest(prefix=prefix, limit=100, next_token=token)
-            resp = self._call("ListFunctions", lambda c: c.list_functions(req))
+            resp = self._call(action, lambda c: call(c, token))
             body = resp.body.to_map() if resp.body else {}
-            out.extend(body.get("functions") or [])
+            out.extend(body.get(key) or [])
             token = body.get("nextToken")
             if not token:
                 return out
@@ -205,17 +212,13 @@ class FcClient:
 
     # --- triggers -------------------------------------------------------------------------
     def list_triggers(self, function_name: str) -> list[dict]:
+        """ListTriggers of a function (``triggerConfig`` as FC's JSON string)."""
         m = self._models()
-        out: list[dict] = []
-        token = None
-        while True:
-            req = m.ListTriggersRequest(limit=100, next_token=token)
-            resp = self._call("ListTriggers", lambda c: c.list_triggers(function_name, req))
-            body = resp.body.to_map() if resp.body else {}
-            out.extend(body.get("triggers") or [])
-            token = body.get("nextToken")
-            if not token:
-                return out
+        return self._paginate(
+            "ListTriggers", "triggers",
+            lambda c, token: c.list_triggers(
+                function_name, m.ListTriggersRequest(limit=100, next_token=token)),
+        )
 
     def create_trigger(self, function_name: str, body: dict) -> dict:
         """CreateTrigger; ``body['triggerConfig']`` may be a dict (sent as the JSON string FC wants)."""
@@ -238,16 +241,11 @@ class FcClient:
     def list_aliases(self, function_name: str) -> list[dict]:
         """ListAliases → ``[{aliasName, versionId, additionalVersionWeight, ...}]``."""
         m = self._models()
-        out: list[dict] = []
-        token = None
-        while True:
-            req = m.ListAliasesRequest(limit=100, next_token=token)
-            resp = self._call("ListAliases", lambda c: c.list_aliases(function_name, req))
-            body = resp.body.to_map() if resp.body else {}
-            out.extend(body.get("aliases") or [])
-            token = body.get("nextToken")
-            if not token:
-                return out
+        return self._paginate(
+            "ListAliases", "aliases",
+            lambda c, token: c.list_aliases(
+                function_name, m.ListAliasesRequest(limit=100, next_token=token)),
+        )
 
     # --- instances, invocation, provisioning ------------------------------------------------
     def list_instances(self, function_name: str, qualifier: str | None = None,
