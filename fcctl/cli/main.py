@@ -78,6 +78,50 @@ def _report(exc: errors.FcctlError) -> None:
         console.err.print("hint: " + exc.hint, markup=False)
 
 
+def _json_error(error: dict) -> None:
+    """In JSON mode every failure still prints one JSON document on stdout."""
+    if get_console().json_mode or _argv_wants_json():
+        import json
+
+        sys.stdout.write(json.dumps({"error": error}, indent=2) + "\n")
+        sys.stdout.flush()
+
+
+def _argv_wants_json() -> bool:
+    # Usage errors can happen before the callback has set the console's mode.
+    args = sys.argv[1:]
+    for i, a in enumerate(args):
+        if a in ("-o", "--output") and i + 1 < len(args) and args[i + 1] == "json":
+            return True
+        if a in ("-o=json", "--output=json", "-ojson"):
+            return True
+    return os.environ.get("FCCTL_OUTPUT") == "json"
+
+
+def _interrupted() -> None:
+    """Ctrl-C: stop every worker at its next wait, report, and exit without waiting for calls
+    still in flight (FC either applied them or not; a rerun converges)."""
+    import atexit
+    import threading
+
+    from fcctl import cancel
+
+    cancel.CANCELLED.set()
+    _json_error({"type": "Interrupted", "message": "interrupted"})
+    sys.stderr.write("interrupted\n")
+    sys.stderr.flush()
+    others = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    for t in others:
+        t.join(timeout=0.5)
+    if any(t.is_alive() for t in others):
+        # Threads blocked in an HTTP call would hold the exit up to the read timeout:
+        # run the atexit handlers (e.g. the local runner stops its processes), then leave.
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        os._exit(errors.EXIT_INTERRUPTED)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run fcctl; returns (and exits with) the process exit code."""
     try:  # typer >= 0.29 vendors click
@@ -96,12 +140,13 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(rv, int) and not isinstance(rv, bool):
                 code = rv
                 if code == errors.EXIT_INTERRUPTED:
-                    sys.stderr.write("interrupted\n")
+                    _interrupted()
         except typer.Exit as exc:
             code = exc.exit_code
         except typer.Abort:
             raise KeyboardInterrupt from None
         except click_exc.ClickException as exc:
+            _json_error({"type": "UsageError", "message": exc.format_message()})
             exc.show()
             code = errors.EXIT_USAGE
     except errors.ExitStatus as exc:
@@ -114,11 +159,12 @@ def main(argv: list[str] | None = None) -> int:
         _report(exc)
         code = exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
         code = errors.EXIT_INTERRUPTED
+        _interrupted()
     except Exception as exc:  # a bug: say so without a traceback unless --debug
         if get_console().debug or os.environ.get("FCCTL_DEBUG"):
             raise
+        _json_error({"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"})
         sys.stderr.write(
             f"error: internal error: {type(exc).__name__}: {exc}\n"
             "hint: run again with --debug for a traceback and report it\n"

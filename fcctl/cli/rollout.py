@@ -39,8 +39,7 @@ def rollout(
 ) -> None:
     """Make FC replace a function's instances without a code change: every old instance runs
     its PreStop hook, new ones run their Initializer. Acts on the LATEST configuration."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    from fcctl import cancel
     from fcctl.deploy import rollout as ro
     from fcctl.deploy.service import Clients, Target
     from fcctl.deploy.waiters import Clock
@@ -64,8 +63,7 @@ def rollout(
             detach=detach, clock=clock, progress=console.progress,
         )
 
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(targets)))) as pool:
-        results = list(pool.map(one, targets))
+    results = cancel.map_concurrently(one, targets, concurrency)
     doc = {
         "schemaVersion": 1,
         "command": "rollout",

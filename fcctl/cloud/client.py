@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from fcctl import errors
+from fcctl import cancel, errors
 from fcctl.cloud import sdkerrors
 from fcctl.cloud.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
 
@@ -103,19 +103,22 @@ class FcClient:
             self._local.client = client
         return client
 
-    def _call(self, action: str, fn: Callable[[Any], Any], *, retry: bool = True):
+    def _call(self, action: str, fn: Callable[[Any], Any], *, retry: bool = True,
+              subject: str | None = None):
+        """Run one SDK call with retries; ``subject`` (a function name) labels retry reports."""
         def attempt():
             return fn(self._sdk())
 
         def on_retry(n: int, exc: BaseException, sleep_s: float) -> None:
             self.log.add(action, "retry")
             if self.on_retry is not None:
-                self.on_retry(action, n, exc, sleep_s)
+                self.on_retry(f"{action} {subject}" if subject else action, n, exc, sleep_s)
 
         policy = self.policy if retry else RetryPolicy(max_attempts=1)
         try:
             result = call_with_retry(
-                attempt, policy=policy, classify=sdkerrors.classify, on_retry=on_retry
+                attempt, policy=policy, classify=sdkerrors.classify, on_retry=on_retry,
+                sleep=cancel.sleep,
             )
         except errors.FcctlError:
             raise
@@ -139,6 +142,7 @@ class FcClient:
             resp = self._call(
                 "GetFunction",
                 lambda c: c.get_function(name, m.GetFunctionRequest(qualifier=qualifier)),
+                subject=name,
             )
         except errors.ApiError as exc:
             if exc.code == "FunctionNotFound":
@@ -155,12 +159,13 @@ class FcClient:
                 m.ListFunctionsRequest(prefix=prefix, limit=100, next_token=token)),
         )
 
-    def _paginate(self, action: str, key: str, call: Callable[[Any, str | None], Any]) -> list:
+    def _paginate(self, action: str, key: str, call: Callable[[Any, str | None], Any],
+                  subject: str | None = None) -> list:
         """Follow ``nextToken`` until FC returns none; concatenates ``body[key]``."""
         out: list[dict] = []
         token = None
         while True:
-            resp = self._call(action, lambda c: call(c, token))
+            resp = self._call(action, lambda c: call(c, token), subject=subject)
             body = resp.body.to_map() if resp.body else {}
             out.extend(body.get(key) or [])
             token = body.get("nextToken")
@@ -171,24 +176,26 @@ class FcClient:
         """CreateFunction with a CreateFunctionInput-shaped ``body`` → the new Function."""
         m = self._models()
         req = m.CreateFunctionRequest(body=m.CreateFunctionInput().from_map(body))
-        resp = self._call("CreateFunction", lambda c: c.create_function(req))
+        resp = self._call("CreateFunction", lambda c: c.create_function(req),
+                          subject=body.get("functionName"))
         return resp.body.to_map() if resp.body else {}
 
     def update_function(self, name: str, body: dict) -> dict:
         """UpdateFunction with a partial UpdateFunctionInput ``body`` (FC keeps omitted fields)."""
         m = self._models()
         req = m.UpdateFunctionRequest(body=m.UpdateFunctionInput().from_map(body))
-        resp = self._call("UpdateFunction", lambda c: c.update_function(name, req))
+        resp = self._call("UpdateFunction", lambda c: c.update_function(name, req), subject=name)
         return resp.body.to_map() if resp.body else {}
 
     def delete_function(self, name: str) -> None:
-        self._call("DeleteFunction", lambda c: c.delete_function(name))
+        self._call("DeleteFunction", lambda c: c.delete_function(name), subject=name)
 
     def get_function_code(self, name: str, qualifier: str | None = None) -> dict:
         """GetFunctionCode → ``{url, checksum}``: a short-lived download URL of the code zip."""
         m = self._models()
         req = m.GetFunctionCodeRequest(qualifier=qualifier)
-        resp = self._call("GetFunctionCode", lambda c: c.get_function_code(name, req))
+        resp = self._call("GetFunctionCode", lambda c: c.get_function_code(name, req),
+                          subject=name)
         return resp.body.to_map() if resp.body else {}
 
     def download_code(self, name: str) -> tuple[bytes, str | None]:
@@ -218,25 +225,29 @@ class FcClient:
             "ListTriggers", "triggers",
             lambda c, token: c.list_triggers(
                 function_name, m.ListTriggersRequest(limit=100, next_token=token)),
+            subject=function_name,
         )
 
     def create_trigger(self, function_name: str, body: dict) -> dict:
         """CreateTrigger; ``body['triggerConfig']`` may be a dict (sent as the JSON string FC wants)."""
         m = self._models()
         req = m.CreateTriggerRequest(body=m.CreateTriggerInput().from_map(_trigger_wire(body)))
-        resp = self._call("CreateTrigger", lambda c: c.create_trigger(function_name, req))
+        resp = self._call("CreateTrigger", lambda c: c.create_trigger(function_name, req),
+                          subject=function_name)
         return resp.body.to_map() if resp.body else {}
 
     def update_trigger(self, function_name: str, trigger_name: str, body: dict) -> dict:
         m = self._models()
         req = m.UpdateTriggerRequest(body=m.UpdateTriggerInput().from_map(_trigger_wire(body)))
         resp = self._call(
-            "UpdateTrigger", lambda c: c.update_trigger(function_name, trigger_name, req)
+            "UpdateTrigger", lambda c: c.update_trigger(function_name, trigger_name, req),
+            subject=function_name,
         )
         return resp.body.to_map() if resp.body else {}
 
     def delete_trigger(self, function_name: str, trigger_name: str) -> None:
-        self._call("DeleteTrigger", lambda c: c.delete_trigger(function_name, trigger_name))
+        self._call("DeleteTrigger", lambda c: c.delete_trigger(function_name, trigger_name),
+                   subject=function_name)
 
     def list_aliases(self, function_name: str) -> list[dict]:
         """ListAliases → ``[{aliasName, versionId, additionalVersionWeight, ...}]``."""
@@ -245,6 +256,7 @@ class FcClient:
             "ListAliases", "aliases",
             lambda c, token: c.list_aliases(
                 function_name, m.ListAliasesRequest(limit=100, next_token=token)),
+            subject=function_name,
         )
 
     # --- instances, invocation, provisioning ------------------------------------------------
@@ -253,7 +265,8 @@ class FcClient:
         """ListInstances → ``[{instanceId, versionId, qualifier, status, ...}]``."""
         m = self._models()
         req = m.ListInstancesRequest(qualifier=qualifier, with_all_active=with_all_active)
-        resp = self._call("ListInstances", lambda c: c.list_instances(function_name, req))
+        resp = self._call("ListInstances", lambda c: c.list_instances(function_name, req),
+                          subject=function_name)
         body = resp.body.to_map() if resp.body else {}
         return list(body.get("instances") or [])
 
@@ -271,7 +284,7 @@ class FcClient:
 
             return c.invoke_function_with_options(function_name, req, headers, RuntimeOptions())
 
-        resp = self._call("InvokeFunction", run, retry=False)
+        resp = self._call("InvokeFunction", run, retry=False, subject=function_name)
         raw = resp.body.read() if hasattr(resp.body, "read") else (resp.body or b"")
         if isinstance(raw, str):
             raw = raw.encode()

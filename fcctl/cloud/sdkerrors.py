@@ -87,11 +87,10 @@ def _fields(exc: BaseException):
         except (TypeError, ValueError):
             status = None
         if retry_after is not None:
+            # x-acs-retry-after is in milliseconds (alibabacloud_tea_openapi's
+            # Utils.get_throttling_time_left and darabonba's backoff both treat it so).
             try:
-                retry_after = float(retry_after)
-                # darabonba reports milliseconds for x-acs-retry-after
-                if retry_after > 100:
-                    retry_after = retry_after / 1000.0
+                retry_after = float(retry_after) / 1000.0
             except (TypeError, ValueError):
                 retry_after = None
         return status, code, request_id, message, retry_after, False

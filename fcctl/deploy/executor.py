@@ -15,13 +15,11 @@ Convergence rules (a rerun after any failure or a SIGKILL must converge):
 
 from __future__ import annotations
 
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
-from fcctl import errors
+from fcctl import cancel, errors
 from fcctl.deploy import planner
 from fcctl.deploy.waiters import Clock, UpdateFailed, update_when_free, wait_for_update
 
@@ -85,41 +83,15 @@ class Executor:
         self.desired = desired
         self.options = options
         self.progress = progress or (lambda line: None)
-        self._lock = threading.Lock()
-        # Ctrl-C: workers stop at their next step or poll instead of finishing the whole run.
-        self.cancelled = threading.Event()
         base = options.clock
-        self._clock = Clock(now=base.now, sleep=self._cancellable_sleep(base.sleep))
         self.deadline = (
             base.now() + options.timeout_s if options.timeout_s is not None else None
         )
 
-    def _cancellable_sleep(self, sleep):
-        def _sleep(seconds: float) -> None:
-            if self.cancelled.is_set():
-                raise KeyboardInterrupt
-            if sleep is time.sleep:
-                if self.cancelled.wait(seconds):
-                    raise KeyboardInterrupt
-            else:
-                sleep(seconds)
-        return _sleep
-
     def run(self, plan: planner.Plan) -> list[FunctionResult]:
         """Apply every action; results in plan (spec) order. On Ctrl-C the workers stop at
         their next step and ``KeyboardInterrupt`` propagates (exit 130); a rerun converges."""
-        actions = list(plan.functions)
-        workers = max(1, min(self.options.concurrency, len(actions) or 1))
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fcctl")
-        try:
-            futures = [pool.submit(self._apply, a) for a in actions]
-            return [f.result() for f in futures]
-        except KeyboardInterrupt:
-            self.cancelled.set()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        finally:
-            pool.shutdown(wait=False)
+        return cancel.map_concurrently(self._apply, plan.functions, self.options.concurrency)
 
     # --- one function ---------------------------------------------------------------------
     def _apply(self, action: planner.FunctionAction) -> FunctionResult:
@@ -136,8 +108,7 @@ class Executor:
             return result
         client = self.client_for(action.region)
         try:
-            if self.cancelled.is_set():
-                raise KeyboardInterrupt
+            cancel.check()
             final = self._write(client, action)
             if self.options.wait and final is not None:
                 final = self._wait(client, action.name, action.container)
@@ -239,7 +210,7 @@ class Executor:
             return wait_for_update(
                 lambda: client.get_function(name),
                 name=name, container=container, deadline=self.deadline,
-                clock=self._clock, interval_s=self.options.poll_interval_s,
+                clock=self.options.clock, interval_s=self.options.poll_interval_s,
             )
         except UpdateFailed:
             raise

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from fcctl import errors
+from fcctl import cancel, errors
 from fcctl.deploy import planner
 from fcctl.deploy.executor import DEFAULT_CONCURRENCY, ExecOptions, Executor, FunctionResult
 
@@ -139,9 +138,7 @@ def observe(clients: Clients, desired: list[planner.Desired], concurrency: int) 
     # Connect serially first: credential resolution errors surface once, cleanly.
     for region in dict.fromkeys(d.region for d in desired):
         clients(region)
-    workers = max(1, min(concurrency, len(desired)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fcctl-observe") as pool:
-        return dict(pool.map(one, desired))
+    return dict(cancel.map_concurrently(one, desired, concurrency))
 
 
 def make_plan(files: Sequence[str], target: Target, *, only: Sequence[str] | None = None,

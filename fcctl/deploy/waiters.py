@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from fcctl import errors, fcfacts
+from fcctl import cancel, errors, fcfacts
 
 
 @dataclass
@@ -19,7 +19,7 @@ class Clock:
     """Time source for waits; tests pass a fake one. ``now()`` in seconds, ``sleep(s)``."""
 
     now: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = cancel.sleep  # returns at once on Ctrl-C
 
 
 class UpdateFailed(errors.OperationFailed):

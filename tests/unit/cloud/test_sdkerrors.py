@@ -43,3 +43,10 @@ def test_connection_errors_are_retryable_and_worded():
     assert sdkerrors.classify(err)[0]
     api = sdkerrors.to_api_error(err, "GetFunction", "http://127.0.0.1:9")
     assert api.code == "ConnectionError" and "127.0.0.1:9" in api.message
+
+
+def test_retry_after_is_milliseconds():
+    assert sdkerrors.classify(exc(ThrottlingException, 429, "ResourceExhausted",
+                                  retry_after=100)) == (True, 0.1)
+    assert sdkerrors.classify(exc(ThrottlingException, 429, "ResourceExhausted",
+                                  retry_after=2500)) == (True, 2.5)
