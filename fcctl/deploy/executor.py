@@ -102,8 +102,9 @@ class Executor:
             triggers=[t.to_dict() for t in action.triggers],
             warnings=list(action.warnings),
         )
-        if action.action == "noop":
-            self.progress(f"{action.name}: no changes")
+        if action.action == "noop" and not (action.pending and self.options.wait):
+            self.progress(f"{action.name}: no changes"
+                          + (f" ({action.pending}: not waiting)" if action.pending else ""))
             result.duration_s = time.monotonic() - started
             return result
         client = self.client_for(action.region)
@@ -116,12 +117,19 @@ class Executor:
                 result.last_update_status = final.get("lastUpdateStatus")
                 result.state = final.get("state")
             result.outcome = "ok"
-            self.progress(f"{action.name}: {action.action} done")
+            self.progress(f"{action.name}: " + ("settled" if action.action == "noop"
+                                                 else f"{action.action} done"))
         except errors.WaitTimeout as exc:
             result.outcome = "timeout"
             result.error = exc.to_dict()
             result.message = exc.message
             self.progress(f"{action.name}: still pending ({exc.message})")
+        except UpdateFailed as exc:
+            result.outcome = "failed"
+            result.last_update_status = "Failed"
+            result.error = exc.to_dict()
+            result.message = str(exc)
+            self.progress(f"{action.name}: FAILED: {exc}")
         except errors.FcctlError as exc:
             result.outcome = "failed"
             result.error = exc.to_dict()
@@ -139,6 +147,10 @@ class Executor:
     def _write(self, client, action: planner.FunctionAction) -> dict | None:
         """Create or update the function and its triggers; returns the last Function seen."""
         fn: dict | None = None
+        if action.action == "noop":  # unchanged, but FC is still applying an earlier update
+            self.progress(f"{action.name}: no changes; FC is still applying the last update "
+                          f"({action.pending})")
+            return {}
         if action.action == "create":
             body = dict(action.body or {})
             code = self._code(action.name) if action.send_code else None

@@ -9,6 +9,10 @@ Policies:
 * Code: a local directory is compared by CRC-64 checksum against the live ``codeChecksum``; OSS
   code (``{ossBucketName, ossObjectName}``) is sent at creation only, since FC does not report
   the object it was loaded from.
+* A function FC is still applying (``lastUpdateStatus`` InProgress, or a custom container still
+  ``Pending``) carries ``pending``: an unchanged one is still a ``noop`` (no write), but deploy
+  waits for it and reports how it ended, so a rerun after ``--no-wait``, a timeout or a SIGKILL
+  never says "ok" over an update that then fails.
 * A function whose ``lastUpdateStatus`` is ``Failed`` is planned as an update that re-sends
   every field the spec sets (a rerun retries; it never reports "no changes" over a failure).
 * Triggers are matched by ``triggerName``: missing → create, different → update, on FC but not in
@@ -70,6 +74,7 @@ class FunctionAction:
     triggers: tuple[TriggerAction, ...] = ()
     warnings: tuple[str, ...] = ()
     container: bool = False
+    pending: str | None = None
 
     @property
     def writes(self) -> bool:
@@ -83,6 +88,7 @@ class FunctionAction:
             "changes": [c.to_dict() for c in self.changes],
             "triggers": [t.to_dict() for t in self.triggers],
             "warnings": list(self.warnings),
+            "pending": self.pending,
         }
 
 
@@ -171,8 +177,17 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
     return FunctionAction(
         name=want.name, region=want.region, action=action, changes=tuple(changes),
         body=body if (body or send_code) else None, send_code=send_code, triggers=trig,
-        warnings=tuple(warnings), container=container,
+        warnings=tuple(warnings), container=container, pending=_pending(live, container),
     )
+
+
+def _pending(live: dict, container: bool) -> str | None:
+    """What FC is still applying (the last update InProgress, or a container still Pending)."""
+    if live.get("lastUpdateStatus") == "InProgress":
+        return "lastUpdateStatus InProgress"
+    if container and live.get("state") == "Pending":
+        return "state Pending"
+    return None
 
 
 def plan_triggers(desired: tuple[dict, ...], live: tuple[dict, ...]) -> tuple[TriggerAction, ...]:

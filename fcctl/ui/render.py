@@ -26,6 +26,9 @@ def render_plan(console, plan, stream: str = "out") -> None:
                  "noop": "no changes"}[fn.action]
         out.print(f"{sym} function {fn.name} ({fn.region or '-'}): {label}", style=style,
                   markup=False)
+        if fn.pending:
+            out.print(f"    ! FC is still applying the last update ({fn.pending}); deploy waits "
+                      "for it and reports how it ends", style="yellow", markup=False)
         if fn.action == "update":
             for c in fn.changes:
                 out.print(f"    {c.path}: {_fmt(c.live)} → {_fmt(c.desired)}", markup=False)

@@ -214,3 +214,19 @@ def test_ctrl_c_while_waiting_exits_130_and_rerun_converges(fc, emulator, projec
     run = fc("deploy", "-f", path)
     assert run.code == 0
     assert fc("plan", "-f", path, "--detailed-exitcode").code == 0
+
+
+def test_rerun_after_no_wait_waits_for_the_pending_update_and_reports_failure(fc, sdk, project):
+    knob = {"FCCTL_EMULATOR_UPDATE_DELAY_S": "1", "FCCTL_EMULATOR_FAIL_UPDATE": "late failure"}
+    assert fc("deploy", "-f", str(project(spec(fn_yaml("late", extra_env=knob))))).code == 0
+    path = str(project(spec(fn_yaml("late", level="z", extra_env=knob))))
+    assert fc("deploy", "-f", path, "--no-wait").code == 0
+    plan = fc("plan", "-f", path, "-o", "json")
+    assert plan.code == 0
+    assert plan.json()["functions"][0]["pending"] == "lastUpdateStatus InProgress"
+    rerun = fc("deploy", "-f", path, "-o", "json")
+    assert rerun.code == 1
+    (f,) = rerun.json()["functions"]
+    assert f["action"] == "noop" and f["outcome"] == "failed"
+    assert f["lastUpdateStatus"] == "Failed" and "late failure" in f["error"]["message"]
+    assert rerun.json()["summary"]["writeCalls"] == 0
