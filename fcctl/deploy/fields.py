@@ -148,6 +148,36 @@ def diff(desired: dict, live: dict, path: str = "") -> list[tuple[str, Any, Any]
     return changes
 
 
+def dropped_keys(desired: Any, live: Any, path: str) -> list[tuple[str, Any, Any]]:
+    """Keys that ``live`` holds (non-empty, not output-only) and ``desired`` does not set, as
+    ``(path, live, None)``, recursively: what replacing the whole object at ``path`` removes."""
+    if not isinstance(desired, dict) or not isinstance(live, dict):
+        return []
+    out: list[tuple[str, Any, Any]] = []
+    for key in sorted(live):
+        p = f"{path}.{key}"
+        value = live[key]
+        if p in OUTPUT_ONLY or value in (None, "", [], {}, False):
+            continue
+        if key not in desired:
+            out.append((p, value, None))
+        else:
+            out.extend(dropped_keys(desired[key], value, p))
+    return out
+
+
+def replaced_objects(desired: dict, live: dict, changed_paths: list[str]) -> list[tuple[str, Any, Any]]:
+    """For each top-level object that an update will send whole (because something in it
+    changed), the live keys the replacement drops — so the plan shows all that deploy does."""
+    out: list[tuple[str, Any, Any]] = []
+    tops = {p.split(".", 1)[0] for p in changed_paths if "." in p}
+    for top in sorted(tops):
+        if top in ("instanceLifecycleConfig", "environmentVariables", "tags") or top in NOT_BODY:
+            continue
+        out.extend(dropped_keys(desired.get(top), live.get(top), top))
+    return out
+
+
 def _same(a: Any, b: Any) -> bool:
     if a in (None, "", [], {}) and b in (None, "", [], {}):
         return True  # FC answers null for an empty list/map/string

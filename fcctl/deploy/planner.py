@@ -17,7 +17,10 @@ Policies:
   every field the spec sets (a rerun retries; it never reports "no changes" over a failure).
 * Triggers are matched by ``triggerName``: missing → create, different → update, on FC but not in
   the spec → delete; a changed ``triggerType`` → delete and create (FC cannot change a type).
-  ``triggerConfig`` is compared key by key for the keys the spec sets.
+  ``triggerConfig`` is compared as a whole: a key on FC that the spec no longer sets is a
+  change (it is cleared), except empty/false values, taken as FC's defaults.
+* A nested object that changes is sent whole (FC replaces it), so the plan also lists the live
+  keys inside it that the spec does not set: deploy drops them.
 """
 
 from __future__ import annotations
@@ -150,7 +153,9 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
         )
 
     live = have.function
-    raw = F.diff(F.desired_comparable(want.body), F.live_comparable(live))
+    want_cmp, live_cmp = F.desired_comparable(want.body), F.live_comparable(live)
+    raw = F.diff(want_cmp, live_cmp)
+    raw += F.replaced_objects(want_cmp, live_cmp, [p for p, _, _ in raw])
     changes = [FieldChange(p, F.mask(p, a), F.mask(p, b)) for p, a, b in raw]
     send_code = False
     if want.code_checksum is not None and str(live.get("codeChecksum") or "") != want.code_checksum:
@@ -210,6 +215,10 @@ def plan_triggers(desired: tuple[dict, ...], live: tuple[dict, ...]) -> tuple[Tr
         comparable_have["triggerConfig"] = _parse_config(have.get("triggerConfig"))
         want_cmp = {k: v for k, v in want.items() if k not in ("triggerName", "triggerType")}
         raw = F.diff(want_cmp, comparable_have)
+        # triggerConfig is replaced whole: a key removed from the spec (say authType) must show
+        # and be cleared, not silently stay on FC. Unverified: FC may fill non-empty defaults.
+        raw += F.dropped_keys(want.get("triggerConfig") or {},
+                              comparable_have.get("triggerConfig") or {}, "triggerConfig")
         if raw:
             prefixed = tuple(FieldChange(p, a, b) for p, a, b in raw)
             update = {k: v for k, v in want.items() if k not in ("triggerName", "triggerType",

@@ -202,3 +202,29 @@ def test_failed_last_update_is_retried_not_noop():
                                                             for c in act.changes]
     assert set(act.body) >= {"runtime", "handler", "memorySize", "instanceLifecycleConfig",
                              "environmentVariables", "customRuntimeConfig"}
+
+
+def test_replaced_nested_object_lists_the_keys_it_drops():
+    body = {**BASE, "customRuntimeConfig": {"command": ["python3", "app.py"], "port": 9001}}
+    live = live_of(BASE, customRuntimeConfig={"command": ["python3", "app.py"], "port": 9000,
+                                              "args": ["--debug"], "healthCheckConfig": None})
+    act = plan_function(want(body, code_checksum="42"), Live(live))
+    assert [(c.path, c.live, c.desired) for c in act.changes] == [
+        ("customRuntimeConfig.port", 9000, 9001), ("customRuntimeConfig.args", ["--debug"], None)]
+    assert act.body == {"customRuntimeConfig": {"command": ["python3", "app.py"], "port": 9001}}
+
+
+def test_unchanged_nested_object_with_extra_live_keys_is_noop():
+    live = live_of(BASE, customRuntimeConfig={"command": ["python3", "app.py"], "port": 9000,
+                                              "args": ["--debug"]})
+    assert plan_function(want(code_checksum="42"), Live(live)).action == "noop"
+
+
+def test_key_removed_from_trigger_config_is_a_change():
+    desired = ({"triggerName": "web", "triggerType": "http", "triggerConfig": {"methods": ["GET"]}},)
+    live = ({"triggerName": "web", "triggerType": "http",
+             "triggerConfig": '{"authType":"anonymous","methods":["GET"],"disableURLInternet":false}'},)
+    (act,) = plan_triggers(desired, live)
+    assert act.action == "update"
+    assert [(c.path, c.live, c.desired) for c in act.changes] == [
+        ("triggerConfig.authType", "anonymous", None)]
