@@ -13,6 +13,10 @@ Errors never contain the secret: messages are built from provider names, not fro
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 from fcctl import errors
 
 
@@ -62,20 +66,50 @@ def _profile_provider(profile: str):
     from alibabacloud_credentials.provider.cli_profile import CLIProfileCredentialsProvider
     from alibabacloud_credentials.provider.profile import ProfileCredentialsProvider
 
-    for provider in (
-        CLIProfileCredentialsProvider(profile_name=profile),
-        ProfileCredentialsProvider(profile_name=profile),
+    cli_file = Path.home() / ".aliyun" / "config.json"
+    ini_file = Path(os.environ.get("ALIBABA_CLOUD_CREDENTIALS_FILE")
+                    or Path.home() / ".alibabacloud" / "credentials")
+    if cli_file.is_file():
+        try:
+            json.loads(cli_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise errors.UsageError(
+                f"cannot read {cli_file}: {exc}",
+                hint="fix or remove the file (`aliyun configure` rewrites it)",
+            ) from None
+    for provider, source in (
+        (CLIProfileCredentialsProvider(profile_name=profile), cli_file),
+        (ProfileCredentialsProvider(profile_name=profile), ini_file),
     ):
         try:
-            provider.get_credentials()
-            return provider
+            creds = provider.get_credentials()
         except Exception:
             continue
+        _refuse_environment_fallback(profile, creds.get_access_key_id(), source)
+        return provider
     raise errors.UsageError(
         f"credentials profile {profile!r} not found",
         hint="it must exist in ~/.aliyun/config.json (aliyun configure --profile NAME) or as a "
         "[section] in ~/.alibabacloud/credentials; fcctl does not fall back to another identity",
     )
+
+
+def _refuse_environment_fallback(profile: str, key_id: str | None, source: Path) -> None:
+    """The library fills a profile without keys from ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET; a named
+    profile must never turn into the environment's identity."""
+    env_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    if not env_id or key_id != env_id:
+        return
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    if env_id not in text:
+        raise errors.UsageError(
+            f"credentials profile {profile!r} in {source} has no access key of its own",
+            hint="the credentials library would use ALIBABA_CLOUD_ACCESS_KEY_ID instead; fcctl "
+            "never falls back to another identity — complete the profile or drop --profile",
+        )
 
 
 def _scrub(text: str) -> str:

@@ -150,3 +150,36 @@ def test_get_missing_function_exits_1(fc):
     run = fc("get", "nope")
     assert run.code == 1
     assert "FunctionNotFound" in run.err
+
+
+def test_profile_without_keys_never_falls_back_to_environment(fc_proc, project, tmp_path):
+    (tmp_path / ".aliyun").mkdir()
+    (tmp_path / ".aliyun" / "config.json").write_text(
+        '{"current": "empty", "profiles": [{"name": "empty", "mode": "AK"}]}')
+    run = fc_proc("--profile", "empty", "plan", "-f", str(project(spec())),
+                  env={"HOME": str(tmp_path)})
+    assert run.code == 2
+    assert "no access key of its own" in run.err
+
+
+def test_profile_from_cli_config_is_used(fc_proc, project, tmp_path):
+    from tests.functional.conftest import AK_ID, AK_SECRET
+
+    (tmp_path / ".aliyun").mkdir()
+    (tmp_path / ".aliyun" / "config.json").write_text(
+        '{"current": "dev", "profiles": [{"name": "dev", "mode": "AK", "access_key_id": "%s",'
+        ' "access_key_secret": "%s", "region_id": "cn-hangzhou"}]}' % (AK_ID, AK_SECRET))
+    run = fc_proc("--profile", "dev", "plan", "-f", str(project(spec())),
+                  env={"HOME": str(tmp_path), "ALIBABA_CLOUD_ACCESS_KEY_ID": "",
+                       "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ""})
+    assert run.code == 0, run.err
+    assert "will be created" in run.out
+
+
+def test_broken_cli_config_is_named(fc_proc, project, tmp_path):
+    (tmp_path / ".aliyun").mkdir()
+    (tmp_path / ".aliyun" / "config.json").write_text('{"current": "dev", "profi')
+    run = fc_proc("--profile", "dev", "plan", "-f", str(project(spec())),
+                  env={"HOME": str(tmp_path)})
+    assert run.code == 2
+    assert "config.json" in run.err and "not found" not in run.err
