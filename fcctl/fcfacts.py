@@ -71,8 +71,8 @@ ROLLOUT_ENV = "FCCTL_ROLLOUT_ID"
 # --- secrets --------------------------------------------------------------------------------
 # Environment variable names containing one of these words have their values masked in output.
 SECRET_NAME_WORDS = (
-    "PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE", "AUTH", "SIGNATURE",
-    "DSN", "CONN",
+    "PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE",
+    "AUTH", "SIGNATURE", "DSN", "CONN",
 )
 MASK = "***"
 

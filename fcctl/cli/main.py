@@ -129,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - older typer
         from click import exceptions as click_exc
 
+    if argv is None:  # the real process: mask secret values in everything printed
+        from fcctl.ui import redact
+
+        redact.install()
     _register()
     args = sys.argv[1:] if argv is None else argv
     code = errors.EXIT_OK

@@ -183,3 +183,19 @@ def test_broken_cli_config_is_named(fc_proc, project, tmp_path):
                   env={"HOME": str(tmp_path)})
     assert run.code == 2
     assert "config.json" in run.err and "not found" not in run.err
+
+
+def test_values_from_secret_variables_are_masked_wherever_they_land(fc_proc, project):
+    text = spec().replace("environmentVariables:\n",
+                          "description: \"pw ${env:DB_PASSWORD}\"\n    environmentVariables:\n"
+                          "      MYSQL_PWD: ${env:DB_PASSWORD}\n      PASS: ${env:DB_PASSWORD}\n")
+    path = str(project(text))
+    env = {"DB_PASSWORD": "hunter2-LEAKCHECK"}
+    for args in (("plan", "-f", path), ("-o", "json", "plan", "-f", path),
+                 ("deploy", "-f", path), ("get", "orders-api"), ("-o", "json", "get", "orders-api")):
+        run = fc_proc(*args, env=env)
+        assert run.code == 0, run.err
+        assert "LEAKCHECK" not in run.out + run.err, args
+    bad = str(project(text.replace("memorySize: 512", "memorySize: ${env:DB_PASSWORD}")))
+    run = fc_proc("-o", "json", "validate", "-f", bad, env=env)
+    assert run.code == 2 and "LEAKCHECK" not in run.out + run.err
