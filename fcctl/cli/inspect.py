@@ -24,14 +24,20 @@ def _client(ctx, endpoint, profile, output, region):
     return connect(s.endpoint, s.profile, region)
 
 
+def check_name(name: str) -> None:
+    """A function name FC could hold (FC-NOTES §2), checked before any API call."""
+    import re
+
+    from fcctl.fcfacts import FUNCTION_NAME_PATTERN
+
+    if not re.match(FUNCTION_NAME_PATTERN, name):
+        raise errors.UsageError(
+            f"{name!r} is not a function name: letters, digits, '_' and '-', 1-64 characters, "
+            "not starting with a digit or '-'")
+
+
 def _fetch(client, name: str) -> dict:
-    fn = client.get_function(name)
-    if fn is None:
-        raise errors.ApiError(
-            f"function {name} does not exist", code="FunctionNotFound", action="GetFunction",
-            hint="check the name, the region and the endpoint",
-        )
-    return fn
+    return client.get_function(name, missing_ok=False)
 
 
 @app.command()
@@ -46,6 +52,7 @@ def get(
     """Show a live function: its lifecycle hooks, state and lastUpdateStatus."""
     from fcctl.deploy.fields import HOOKS, hook_is_set, mask
 
+    check_name(name)
     client = _client(ctx, endpoint, profile, output, region)
     fn = _fetch(client, name)
     env = {k: mask(f"environmentVariables.{k}", v)
@@ -118,6 +125,8 @@ def export(
     from fcctl import fcfacts
     from fcctl.deploy.fields import export_fields
 
+    for name in names:
+        check_name(name)
     client = _client(ctx, endpoint, profile, output, region)
     functions = []
     for name in names:
@@ -129,12 +138,7 @@ def export(
             if fcfacts.is_secret_name(k):
                 env[k] = "${env:%s}" % k
         if fn.get("runtime") != fcfacts.CONTAINER_RUNTIME and not no_code:
-            data, _checksum = client.download_code(name)
-            target = Path(code_dir) / f"{name}.zip"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            spec_fn["code"] = target.as_posix() if target.is_absolute() else f"./{target.as_posix()}"
-            get_console().progress(f"{name}: code saved to {target} ({len(data)} bytes)")
+            _export_code(client, name, Path(code_dir), spec_fn)
         triggers = client.list_triggers(name)
         if triggers:
             spec_fn["triggers"] = [_export_trigger(t) for t in triggers]
@@ -147,6 +151,27 @@ def export(
         sys.stdout.write(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
 
     get_console().result({"schemaVersion": 1, "spec": doc}, render)
+
+
+def _export_code(client, name: str, code_dir, spec_fn: dict) -> None:
+    """Download the code zip into ``code_dir`` and point ``code:`` at it; warn and leave ``code``
+    out when FC offers no download (code loaded from OSS)."""
+    info = client.get_function_code(name)
+    if not info.get("url"):
+        get_console().warn(
+            f"{name}: FC offers no download of this function's code (it was loaded from OSS?); "
+            "add `code:` to the exported spec yourself ({ossBucketName, ossObjectName} or a path)")
+        return
+    data, _checksum = client.download_code(name)
+    target = code_dir / f"{name}.zip"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as exc:
+        raise errors.UsageError(f"cannot write {target}: {exc.strerror or exc}",
+                                hint="choose another --code-dir") from None
+    spec_fn["code"] = target.as_posix() if target.is_absolute() else f"./{target.as_posix()}"
+    get_console().progress(f"{name}: code saved to {target} ({len(data)} bytes)")
 
 
 def _export_trigger(t: dict) -> dict:

@@ -84,6 +84,10 @@ def _targets(names: list[str], files: Optional[List[str]], region: Optional[str]
     spec_files = list(files or [])
     if not spec_files and os.path.exists("fc.yaml"):
         spec_files = ["fc.yaml"]
+    from fcctl.cli.inspect import check_name
+
+    for name in names:
+        check_name(name)
     if not spec_files:
         if not names:
             raise errors.UsageError(

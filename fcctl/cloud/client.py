@@ -135,9 +135,18 @@ class FcClient:
         return models
 
     # --- functions ------------------------------------------------------------------------
-    def get_function(self, name: str, qualifier: str | None = None) -> dict | None:
-        """GetFunction → the Function as a dict, or ``None`` when FC answers FunctionNotFound."""
+    def get_function(self, name: str, qualifier: str | None = None, *,
+                     missing_ok: bool = True) -> dict | None:
+        """GetFunction → the Function as a dict; when FC answers FunctionNotFound, ``None`` (or,
+        with ``missing_ok=False``, FC's error with its request id)."""
         m = self._models()
+        if not missing_ok:
+            resp = self._call(
+                "GetFunction",
+                lambda c: c.get_function(name, m.GetFunctionRequest(qualifier=qualifier)),
+                subject=name,
+            )
+            return resp.body.to_map() if resp.body else {}
         try:
             resp = self._call(
                 "GetFunction",

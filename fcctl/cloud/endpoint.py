@@ -53,18 +53,32 @@ def resolve_endpoint(raw: str | None, region: str | None) -> Endpoint:
     if value.lower() == LOCAL:
         return Endpoint(host="", protocol="http", local=True)
     if "://" in value:
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+            port = parts.port  # raises ValueError for a port out of range
+        except ValueError as exc:
+            raise errors.UsageError(f"endpoint {value!r} is not a valid URL: {exc}") from None
         if parts.scheme not in ("http", "https"):
             raise errors.UsageError(
                 f"endpoint {value!r}: scheme must be http or https, not {parts.scheme!r}"
             )
-        if not parts.netloc:
+        if not parts.hostname:
             raise errors.UsageError(f"endpoint {value!r} has no host")
+        if parts.username is not None or parts.password is not None:
+            raise errors.UsageError(
+                f"endpoint {parts.scheme}://…@{parts.hostname}: credentials do not belong in the "
+                "endpoint; FC requests are signed with the access key (see README, credentials)"
+            )
         if parts.path not in ("", "/") or parts.query or parts.fragment:
             raise errors.UsageError(
                 f"endpoint {value!r}: give only scheme://host[:port]; FC's API paths are added by the SDK"
             )
+        del port
         return Endpoint(host=parts.netloc, protocol=parts.scheme)
-    if "/" in value:
+    if "/" in value or "@" in value:
         raise errors.UsageError(f"endpoint {value!r}: give a host[:port] or a URL")
+    try:
+        urlsplit("//" + value).port
+    except ValueError as exc:
+        raise errors.UsageError(f"endpoint {value!r} is not a valid host[:port]: {exc}") from None
     return Endpoint(host=value, protocol="https")

@@ -256,9 +256,9 @@ def export_fields(live: dict) -> dict:
             if hooks:
                 out[key] = hooks
             continue
-        if isinstance(value, dict):
+        if isinstance(value, dict) and key not in WHOLE_VALUE and key != "environmentVariables":
             value = {k: v for k, v in value.items() if v not in (None, "", [], {})}
             if not value:
                 continue
-        out[key] = value
+        out[key] = value  # variables keep empty values: "" is a value the spec can hold
     return out

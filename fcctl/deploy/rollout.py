@@ -125,10 +125,7 @@ def rollout_function(
         return p, clock.now()
 
     try:
-        fn = client.get_function(name)
-        if fn is None:
-            raise errors.ApiError(f"function {name} does not exist", code="FunctionNotFound",
-                                  action="GetFunction", hint="deploy it first, or check region and endpoint")
+        fn = client.get_function(name, missing_ok=False)
         container = fn.get("runtime") == fcfacts.CONTAINER_RUNTIME
         if fn.get("lastUpdateStatus") == fcfacts.UPDATE_IN_PROGRESS:
             progress(f"{name}: another update is InProgress; waiting for it first")

@@ -33,3 +33,10 @@ def test_bad_endpoints_are_usage_errors(raw):
 def test_no_endpoint_no_region():
     with pytest.raises(errors.UsageError, match="region"):
         resolve_endpoint(None, None)
+
+
+@pytest.mark.parametrize("raw", ["http://[::1", "http://127.0.0.1:99999", "http://u:p@127.0.0.1:9",
+                                 "127.0.0.1:99999", "user@host"])
+def test_malformed_endpoints_are_usage_errors(raw):
+    with pytest.raises(errors.UsageError):
+        resolve_endpoint(raw, "cn-hangzhou")
