@@ -135,7 +135,7 @@ def export(
         spec_fn.update({k: v for k, v in export_fields(fn).items() if k != "functionName"})
         env = spec_fn.get("environmentVariables") or {}
         for k in list(env):
-            if fcfacts.is_secret_name(k):
+            if fcfacts.is_secret_name(k) and env[k] != "":  # an empty value holds no secret
                 env[k] = "${env:%s}" % k
         if fn.get("runtime") != fcfacts.CONTAINER_RUNTIME and not no_code:
             _export_code(client, name, Path(code_dir), spec_fn)

@@ -144,7 +144,7 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
         )
         changes = tuple(
             FieldChange(p, None, F.mask(p, v)) for p, v in _flatten(F.desired_comparable(want.body))
-            if v not in (None, "", [], {})
+            if v not in (None, "", [], {}) or p.startswith("environmentVariables.")
         )
         return FunctionAction(
             name=want.name, region=want.region, action="create", changes=changes, body=body,

@@ -65,3 +65,17 @@ def test_export_json_and_missing_function(fc, project, monkeypatch):
     assert doc["schemaVersion"] == 1
     assert doc["spec"]["functions"][0]["functionName"] == "legacy-api"
     assert not os.path.exists(project.dir / "code")
+
+
+def test_export_of_the_example_plans_clean(fc, monkeypatch, tmp_path):
+    """The README's example has DB_PASSWORD: ${env:DB_PASSWORD:-} — an empty value."""
+    from tests.functional.conftest import REPO
+
+    monkeypatch.delenv("DB_PASSWORD", raising=False)
+    assert fc("deploy", "-f", str(REPO / "fc.yaml.example")).code == 0
+    monkeypatch.chdir(tmp_path)
+    run = fc("export", "orders-api")
+    assert run.code == 0, run.err
+    (tmp_path / "fc.yaml").write_text(run.out)
+    plan = fc("plan", "--detailed-exitcode")
+    assert plan.code == 0, plan.out + plan.err
