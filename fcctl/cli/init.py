@@ -124,7 +124,7 @@ def init(
             for t in items:
                 c.print(f"{t['name'].ljust(width)}  {t['description']}")
 
-        console.result({"templates": items}, render)
+        console.result({"schemaVersion": 1, "templates": items}, render)
         return
     if not template:
         raise errors.UsageError("name a template, or use --list to see them",
@@ -136,8 +136,13 @@ def init(
         for p in written:
             c.print(f"created {p}")
 
-    console.result({"template": template, "directory": str(dest.resolve()),
-                    "files": [str(p) for p in written]}, render)
-    if not console.json_mode:
+    console.result({"schemaVersion": 1, "template": template,
+                    "directory": str(dest.resolve()), "files": [str(p) for p in written]}, render)
+    if console.json_mode:
+        return
+    if (dest / "fc.yaml").exists():
         console.info(f"next: cd {dest} && fcctl validate && fcctl local check"
                      + (" --command 'python3 app.py'" if "container" in template else ""))
+    else:
+        console.info("next: copy the files into your project's repository and read the "
+                     "comments at the top of each (repository variables to set)")

@@ -155,7 +155,7 @@ def check(
         report = run_check(inst, body, path=path, progress=console.progress)
     finally:
         inst.close()
-    doc = report.to_dict()
+    doc = {"schemaVersion": 1, **report.to_dict()}
 
     def render(c):
         _render_steps(c, report.steps, f"fcctl local check: {cfg.function_name}")
@@ -380,7 +380,7 @@ def invoke(
             sys.stdout.write("\n")
         sys.stdout.flush()
 
-    console.result(result, render)
+    console.result({"schemaVersion": 1, **result}, render)
     if result.get("errorType"):
         console.error(f"{result['errorType']}: {result.get('errorMessage')}")
         raise errors.ExitStatus(errors.EXIT_FAILED)

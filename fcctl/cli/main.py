@@ -64,7 +64,8 @@ def _report(exc: errors.FcctlError) -> None:
     if console.json_mode:
         import json
 
-        sys.stdout.write(json.dumps({"error": exc.to_dict()}, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps({"schemaVersion": 1, "error": exc.to_dict()}, indent=2,
+                                    default=str) + "\n")
         if not isinstance(exc, errors.SpecError):
             return
     if isinstance(exc, errors.SpecError):
@@ -83,7 +84,7 @@ def _json_error(error: dict) -> None:
     if get_console().json_mode or _argv_wants_json():
         import json
 
-        sys.stdout.write(json.dumps({"error": error}, indent=2) + "\n")
+        sys.stdout.write(json.dumps({"schemaVersion": 1, "error": error}, indent=2) + "\n")
         sys.stdout.flush()
 
 
