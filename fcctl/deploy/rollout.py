@@ -54,6 +54,7 @@ class Phase:
     status: str = "pending"  # ok | failed | timeout | skipped | pending
     duration_s: float = 0.0
     detail: str | None = None
+    started: float = 0.0
 
     def to_dict(self) -> dict:
         return {"phase": self.name, "status": self.status,
@@ -120,7 +121,7 @@ def rollout_function(
     started = clock.now()
 
     def phase(pname: str):
-        p = Phase(pname)
+        p = Phase(pname, started=clock.now())
         result.phases.append(p)
         return p, clock.now()
 
@@ -213,18 +214,19 @@ def rollout_function(
         else:
             result.phases.append(Phase("probe", status="skipped", detail="no --probe"))
     except errors.WaitTimeout as exc:
-        _mark_current(result, "timeout", exc.message)
+        _mark_current(result, "timeout", exc.message, clock.now())
         result.outcome, result.message, result.error = "timeout", exc.message, exc.to_dict()
     except errors.FcctlError as exc:
-        _mark_current(result, "failed", str(exc))
+        _mark_current(result, "failed", str(exc), clock.now())
         result.outcome, result.message, result.error = "failed", str(exc), exc.to_dict()
     return _finish(result, clock, started)
 
 
-def _mark_current(result: RolloutResult, status: str, detail: str) -> None:
+def _mark_current(result: RolloutResult, status: str, detail: str, now: float) -> None:
     if result.phases and result.phases[-1].status == "pending":
-        result.phases[-1].status = status
-        result.phases[-1].detail = detail
+        current = result.phases[-1]
+        current.status, current.detail = status, detail
+        current.duration_s = now - current.started
 
 
 def _finish(result: RolloutResult, clock: Clock, started: float) -> RolloutResult:

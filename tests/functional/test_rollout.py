@@ -175,3 +175,12 @@ def test_rollout_waits_for_an_update_in_progress(fc, sdk, project):
     assert run.code == 0, run.err
     assert "InProgress; waiting" in run.err
     assert run.json()["functions"][0]["outcome"] == "ok"
+
+
+def test_timed_out_phase_reports_its_duration(fc, project):
+    path = write_spec(project, FCCTL_EMULATOR_UPDATE_DELAY_S="30")
+    assert fc("deploy", "-f", path).code == 0
+    run = fc("rollout", "worker", "--timeout", "1", "-o", "json")
+    assert run.code == 4
+    accepted = [p for p in run.json()["functions"][0]["phases"] if p["phase"] == "accepted"][0]
+    assert accepted["status"] == "timeout" and accepted["durationSeconds"] > 0
