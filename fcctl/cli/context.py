@@ -46,9 +46,12 @@ def merged(ctx: typer.Context, *, endpoint: Optional[str] = None, profile: Optio
 
 # Per-command copies of the global options, so `fcctl deploy --endpoint local` works as well as
 # `fcctl --endpoint local deploy`. Environment variables are read by the global callback only.
-EndpointOpt = typer.Option(None, "--endpoint", help="FC API endpoint (URL, host or 'local').")
-ProfileOpt = typer.Option(None, "--profile", help="Credentials profile name.")
-OutputOpt = typer.Option(None, "--output", "-o", help="Result format: text or json.")
+EndpointOpt = typer.Option(None, "--endpoint", metavar="URL|HOST|local",
+                           help="FC API endpoint (URL, host or 'local').")
+ProfileOpt = typer.Option(None, "--profile", metavar="NAME", help="Credentials profile name.")
+OutputOpt = typer.Option(None, "--output", "-o", metavar="text|json",
+                         help="Result format: text or json.")
 FilesOpt = typer.Option(
-    ["fc.yaml"], "--file", "-f", help="Spec file; repeat to overlay files in order (later wins)."
+    ["fc.yaml"], "--file", "-f", metavar="FILE",
+    help="Spec file; repeat to overlay files in order (later wins).",
 )

@@ -12,7 +12,7 @@ from fcctl.cli.main import app
 from fcctl.ui.console import get_console
 
 RegionOpt = typer.Option(
-    None, "--region", envvar="ALIBABA_CLOUD_REGION_ID",
+    None, "--region", envvar="ALIBABA_CLOUD_REGION_ID", metavar="REGION",
     help="Region of the function(s), e.g. cn-hangzhou (needed for the public endpoint).",
 )
 
@@ -100,9 +100,9 @@ def get(
 @app.command()
 def export(
     ctx: typer.Context,
-    names: List[str] = typer.Argument(..., help="Function names."),
+    names: List[str] = typer.Argument(..., metavar="NAME...", help="Function names."),
     code_dir: str = typer.Option(
-        "code", "--code-dir",
+        "code", "--code-dir", metavar="DIR",
         help="Where to save each function's code zip (<dir>/<name>.zip); the spec refers to it "
         "relative to the current directory, so save the spec here."),
     no_code: bool = typer.Option(False, "--no-code", help="Do not download code."),
@@ -113,10 +113,10 @@ def export(
 ) -> None:
     """Print live functions as fc.yaml (planning the exported file shows no changes).
 
-    Each function's code zip is downloaded (GetFunctionCode) to ``--code-dir`` and referenced as
-    ``code: <dir>/<name>.zip``: a ready zip is sent as is, so its checksum equals FC's and the plan
-    stays clean. Secret-looking environment values are written as ``${env:NAME}`` (set them
-    before planning).
+    Each function's code zip is downloaded (GetFunctionCode) to --code-dir and referenced as
+    code: DIR/NAME.zip; a ready zip is sent as is, so its checksum equals FC's and the plan stays
+    clean. Secret-looking environment values are written as ${env:NAME}: set them before
+    planning.
     """
     from pathlib import Path
 

@@ -30,6 +30,14 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from fcctl import __version__
+
+        sys.stdout.write(f"fcctl {__version__}\n")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -37,16 +45,20 @@ def _global(
         None,
         "--endpoint",
         envvar="FCCTL_ENDPOINT",
+        metavar="URL|HOST|local",
         help="FC API endpoint: a URL (http://127.0.0.1:9000), a bare host (https), or 'local' "
         "for the embedded emulator. Default: the region's public endpoint.",
     ),
     profile: Optional[str] = typer.Option(
-        None, "--profile", envvar="FCCTL_PROFILE", help="Credentials profile name."
+        None, "--profile", envvar="FCCTL_PROFILE", metavar="NAME", help="Credentials profile name."
     ),
     output: str = typer.Option(
-        "text", "--output", "-o", envvar="FCCTL_OUTPUT", help="Result format: text or json."
+        "text", "--output", "-o", envvar="FCCTL_OUTPUT", metavar="text|json",
+        help="Result format: text or json."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print fcctl's version and exit."),
 ) -> None:
     if output not in ("text", "json"):
         raise errors.UsageError(f"--output must be 'text' or 'json', not {output!r}")

@@ -12,8 +12,9 @@ from fcctl.cli.context import EndpointOpt, FilesOpt, OutputOpt, ProfileOpt, merg
 from fcctl.cli.main import app
 from fcctl.ui.console import get_console
 
-FunctionOpt = typer.Option(None, "--function", help="Limit to this function (repeatable).")
-ConcurrencyOpt = typer.Option(8, "--concurrency", min=1, max=64,
+FunctionOpt = typer.Option(None, "--function", metavar="NAME",
+                           help="Limit to this function (repeatable).")
+ConcurrencyOpt = typer.Option(8, "--concurrency", min=1, max=64, metavar="N",
                               help="Functions observed/applied at once.")
 
 
@@ -68,7 +69,7 @@ def deploy(
     function: Optional[List[str]] = FunctionOpt,
     wait: bool = typer.Option(True, "--wait/--no-wait",
                               help="Wait until FC reports lastUpdateStatus Successful."),
-    timeout: float = typer.Option(600.0, "--timeout", min=0.0,
+    timeout: float = typer.Option(600.0, "--timeout", min=0.0, metavar="SECONDS",
                                   help="Seconds to wait for FC in all (exit 4 when exceeded)."),
     concurrency: int = ConcurrencyOpt,
     yes: bool = typer.Option(False, "--yes", "-y",
@@ -93,7 +94,7 @@ def deploy(
     if the_plan.has_changes and interactive and not yes:
         render_plan(console, the_plan, stream="err")
         if not typer.confirm("Apply these changes?", default=False, err=True):
-            raise errors.UsageError("deploy cancelled; nothing was changed")
+            raise errors.OperationFailed("deploy cancelled; nothing was changed")
     options = ExecOptions(wait=wait, timeout_s=timeout, concurrency=concurrency)
     total = sum(1 for f in the_plan.functions if f.writes)
     done = []

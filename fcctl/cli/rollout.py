@@ -17,21 +17,21 @@ from fcctl.ui.console import get_console
 def rollout(
     ctx: typer.Context,
     names: Optional[List[str]] = typer.Argument(
-        None, help="Functions to restart (default: every function of the spec)."),
+        None, metavar="[NAME]...", help="Functions to restart (default: every function of the spec)."),
     files: Optional[List[str]] = typer.Option(
-        None, "--file", "-f", help="Spec file(s); default fc.yaml when it exists."),
+        None, "--file", "-f", metavar="FILE", help="Spec file(s); default fc.yaml when it exists."),
     probe: bool = typer.Option(
         False, "--probe", help="After draining, invoke once to check a new instance passes its "
         "Initializer."),
     detach: bool = typer.Option(
         False, "--detach", help="Return once FC accepted the update; do not wait for draining."),
     timeout: float = typer.Option(
-        600.0, "--timeout", min=0.0, help="Seconds to wait in all (exit 4 naming the instances "
+        600.0, "--timeout", min=0.0, metavar="SECONDS", help="Seconds to wait in all (exit 4 naming the instances "
         "still alive)."),
-    concurrency: int = typer.Option(8, "--concurrency", min=1, max=64,
+    concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, metavar="N",
                                     help="Functions rolled out at once."),
     region: Optional[str] = typer.Option(
-        None, "--region", envvar="ALIBABA_CLOUD_REGION_ID",
+        None, "--region", envvar="ALIBABA_CLOUD_REGION_ID", metavar="REGION",
         help="Region for functions named without a spec."),
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,

@@ -59,3 +59,11 @@ def test_plan_imports_the_sdk_so_the_probe_can_see_it(tmp_path):
                                        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "y"})
     assert out["code"] == 1  # connection refused, after the SDK was loaded
     assert "alibabacloud_fc20230330" in out["heavy"]
+
+
+def test_version_prints_and_exits_0():
+    proc = subprocess.run([sys.executable, "-m", "fcctl", "--version"], capture_output=True,
+                          text=True, timeout=120)
+    from fcctl import __version__
+
+    assert proc.returncode == 0 and proc.stdout.strip() == f"fcctl {__version__}"
