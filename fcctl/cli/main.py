@@ -66,9 +66,11 @@ def _global(
     set_console(Console(output, debug=debug))
 
 
-def _register() -> None:
-    # Command modules are light; each one defines its commands on `app`.
-    from fcctl.cli import commands  # noqa: F401
+def _register(args: list[str] | None = None) -> None:
+    """Register the commands this run needs (all of them when ``args`` is None)."""
+    from fcctl.cli import commands
+
+    commands.register(list(args) if args is not None else [])
 
 
 def _report(exc: errors.FcctlError) -> None:
@@ -146,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         from fcctl.ui import redact
 
         redact.install()
-    _register()
     args = sys.argv[1:] if argv is None else argv
+    _register(args)
     code = errors.EXIT_OK
     try:
         try:

@@ -67,3 +67,27 @@ def test_version_prints_and_exits_0():
     from fcctl import __version__
 
     assert proc.returncode == 0 and proc.stdout.strip() == f"fcctl {__version__}"
+
+
+def test_validate_imports_only_its_own_command_module(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, json\nfrom fcctl.cli.main import main\n"
+         "main(['validate', '-f', 'nope.yaml'])\n"
+         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('fcctl.cli.'))))"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    mods = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "fcctl.cli.validate" in mods
+    assert not {"fcctl.cli.local", "fcctl.cli.plan_deploy", "fcctl.cli.emulator"} & set(mods)
+
+
+@pytest.mark.parametrize("args, command", [
+    (["--endpoint", "local", "plan", "-f", "x"], "plan"),
+    (["-o", "json", "validate"], "validate"),
+    (["--debug", "local", "check"], "local"),
+    (["--help"], None),
+])
+def test_command_of(args, command):
+    from fcctl.cli.commands import command_of
+
+    assert command_of(args) == command
