@@ -142,11 +142,20 @@ def bench_deploy(n: int = 40, latency_ms: int = 50) -> dict:
 def main(argv: list[str]) -> int:
     which = argv or ["startup", "validate", "deploy"]
     benches = {"startup": bench_startup, "validate": bench_validate, "deploy": bench_deploy}
+    missed = []
     for name in which:
         result = benches[name]()
         print(f"== {name}")
         for k, v in result.items():
             print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
+        ok = result["ratio"] <= float(result["goal"].split()[-1])
+        if "writes goal" in result:
+            ok = ok and result[f"write calls of a no-op deploy of 40"] <= result["writes goal"]
+        print(f"  meets goal: {'yes' if ok else 'NO'}")
+        if not ok:
+            missed.append(name)
+    if missed:
+        print(f"missed goals: {', '.join(missed)} (figures vary with machine load; rerun quiet)")
     return 0
 
 
