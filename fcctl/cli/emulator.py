@@ -28,7 +28,8 @@ ENV_AK_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
 @emulator_app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback)."),
-    port: int = typer.Option(9000, "--port", help="Port to listen on (0: a free port)."),
+    port: int = typer.Option(9000, "--port", min=0, max=65535,
+                             help="Port to listen on (0: a free port)."),
     state: Path = typer.Option(
         Path(".fcctl/emulator.db"), "--state", help="SQLite file holding the emulator's state."
     ),
@@ -91,7 +92,8 @@ def serve(
             fault_kinds=kinds, allow_remote=allow_remote,
         )
     except OSError as exc:
-        raise errors.UsageError(f"cannot open the state file {state}: {exc}") from None
+        raise errors.UsageError(f"cannot open the state file {state}: {exc}",
+                                hint="--state must name a file (it is created if missing)") from None
     try:
         srv.bind()
     except OSError as exc:

@@ -40,15 +40,24 @@ def ensure_local_emulator() -> str:
             from fcctl.emulator.server import EmulatorServer
 
             path = state_path()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            srv = EmulatorServer(
-                path,
-                credentials={LOCAL_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_SECRET},
-                host="127.0.0.1",
-                port=0,
-                log=None,  # the local emulator is quiet; `fcctl emulator serve` logs
-            )
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                srv = EmulatorServer(
+                    path,
+                    credentials={LOCAL_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_SECRET},
+                    host="127.0.0.1",
+                    port=0,
+                    log=None,  # the local emulator is quiet; `fcctl emulator serve` logs
+                )
+            except OSError as exc:
+                from fcctl import errors
+
+                raise errors.UsageError(
+                    f"--endpoint local cannot use its state file {path}: {exc}",
+                    hint="set FCCTL_LOCAL_STATE to a writable file path (created if missing)",
+                ) from None
             srv.start()
             _server = srv
             atexit.register(srv.stop)
         return f"{_server.host}:{_server.port}"
+

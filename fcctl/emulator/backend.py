@@ -54,6 +54,9 @@ LATEST_VERSION_ID = "0"
 INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
 RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"
 DEFAULT_IDLE_TIMEOUT_S = 300.0
+# Policy (the real quota is per account and region, and raised on request): a local emulator
+# caps provisioned instances so a typo cannot create 100 000 rows.
+MAX_PROVISIONED = 100
 LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT = 20, 100
 # Destroyed instances kept per function (with their events); older ones are pruned.
 DESTROYED_KEEP = 500
@@ -956,6 +959,10 @@ class Backend:
         target = body.get("target")
         if not isinstance(target, int) or isinstance(target, bool) or target < 0:
             raise errors.InvalidArgument("target must be an integer >= 0")
+        if target > MAX_PROVISIONED:
+            raise errors.LimitExceededError(
+                f"target {target} exceeds the emulator's limit of {MAX_PROVISIONED} provisioned "
+                "instances per qualifier")
         with self.lock:
             self._settle(name)
             self.resolve(name, label)

@@ -39,6 +39,10 @@ class MissingRequiredHeader(FcError):
     status, code = 400, "MissingRequiredHeader"
 
 
+class LimitExceededError(FcError):
+    status, code = 400, "LimitExceededError"
+
+
 class PathNotSupported(FcError):
     status, code = 400, "PathNotSupported"
 

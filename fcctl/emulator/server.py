@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import random
 import re
 import sys
@@ -115,6 +116,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.emulator._serve(self)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
+
+
+# Bounds of the runtime knobs: a test emulator, not a way to wedge the server.
+MAX_LATENCY_MS = 60_000.0
+MAX_DELAY_S = 86_400.0
 
 
 class EmulatorServer:
@@ -245,8 +251,9 @@ class EmulatorServer:
         "idleTimeoutS", "seed"}`` (any subset). Raises InvalidArgument."""
         def number(key, lo=0.0, hi=None):
             value = changes[key]
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < lo \
-                    or (hi is not None and value > hi):
+            # NaN/inf would poison every later GET /_fcctl/config (not JSON) and the timers
+            if not isinstance(value, (int, float)) or isinstance(value, bool) \
+                    or not math.isfinite(value) or value < lo or (hi is not None and value > hi):
                 raise errors.InvalidArgument(f"{key} must be a number >= {lo}"
                                              + (f" and <= {hi}" if hi is not None else ""))
             return float(value)
@@ -261,15 +268,15 @@ class EmulatorServer:
                 raise errors.InvalidArgument(f"faultKinds must be a non-empty list of {FAULT_KINDS}")
             self.fault_kinds = tuple(kinds)
         if "latencyMs" in changes:
-            self.latency_ms = number("latencyMs")
+            self.latency_ms = number("latencyMs", 0.0, MAX_LATENCY_MS)
         if "faultRate" in changes:
             self.fault_rate = number("faultRate", 0.0, 1.0)
         if "retryAfterMs" in changes:
-            self.retry_after_ms = int(number("retryAfterMs"))
+            self.retry_after_ms = int(number("retryAfterMs", 0.0, MAX_LATENCY_MS))
         if "updateDelayS" in changes:
-            self.backend.update_delay_s = number("updateDelayS")
+            self.backend.update_delay_s = number("updateDelayS", 0.0, MAX_DELAY_S)
         if "idleTimeoutS" in changes:
-            self.backend.idle_timeout_s = number("idleTimeoutS")
+            self.backend.idle_timeout_s = number("idleTimeoutS", 0.0, MAX_DELAY_S)
         if "seed" in changes:
             with self._rng_lock:
                 self._rng = random.Random(changes["seed"])

@@ -23,6 +23,10 @@ CREATE TABLE IF NOT EXISTS docs (
 """
 
 
+class StateFileError(OSError):
+    """The state path cannot hold the emulator's SQLite database."""
+
+
 class Store:
     """Thread-safe document store over one SQLite file (``":memory:"`` works for unit tests)."""
 
@@ -31,15 +35,18 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        # timeout: another process (e.g. `--endpoint local` next to `emulator serve`) may hold
-        # the write lock for a moment
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
-                                     timeout=30)
-        with self._lock:
-            if self.path != ":memory:":
-                self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(SCHEMA)
+        try:
+            # timeout: another process (e.g. `--endpoint local` next to `emulator serve`) may
+            # hold the write lock for a moment
+            self._conn = sqlite3.connect(self.path, check_same_thread=False,
+                                         isolation_level=None, timeout=30)
+            with self._lock:
+                if self.path != ":memory:":
+                    self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                self._conn.executescript(SCHEMA)
+        except sqlite3.Error as exc:  # a directory, a file that is not SQLite, no permission
+            raise StateFileError(f"cannot use {self.path} as the emulator's state: {exc}") from None
 
     def get(self, kind: str, key: str) -> dict | None:
         with self._lock:

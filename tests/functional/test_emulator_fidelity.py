@@ -290,3 +290,20 @@ def test_unknown_api_path_is_path_not_supported(srv):
     with pytest.raises(exc_mod.ClientException) as exc:
         fcc.call_api(params, utils_models.OpenApiRequest(), RuntimeOptions())
     assert (exc.value.status_code, exc.value.code) == (400, "PathNotSupported")
+
+
+def test_control_config_refuses_non_finite_and_huge_values(emulator):
+    import json as _json
+    import urllib.error
+    import urllib.request
+
+    for bad in ({"faultRate": float("nan")}, {"updateDelayS": 1e400}, {"latencyMs": 1e12}):
+        req = urllib.request.Request(emulator.url + "/_fcctl/config", method="PUT",
+                                     data=_json.dumps(bad).encode())
+        try:
+            urllib.request.urlopen(req)
+            raise AssertionError(f"accepted {bad}")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 400
+    with urllib.request.urlopen(emulator.url + "/_fcctl/config") as r:
+        _json.loads(r.read())  # still valid JSON

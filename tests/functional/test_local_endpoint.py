@@ -45,3 +45,13 @@ def test_global_option_and_per_command_option_agree(tmp_path):
     assert fcctl("deploy", "-f", example, "--endpoint", "local", env=env).returncode == 0
     plan = fcctl("--endpoint", "local", "plan", "-f", example, "--detailed-exitcode", env=env)
     assert plan.returncode == 0, plan.stdout + plan.stderr
+
+
+def test_unusable_local_state_is_a_usage_error(tmp_path):
+    env = local_env(tmp_path)
+    (tmp_path / "garbage.db").write_text("not sqlite")
+    for state in (tmp_path, tmp_path / "garbage.db"):
+        env["FCCTL_LOCAL_STATE"] = str(state)
+        run = fcctl("plan", "-f", str(REPO / "fc.yaml.example"), env=env)
+        assert run.returncode == 2, run.stderr
+        assert "FCCTL_LOCAL_STATE" in run.stderr and "Traceback" not in run.stderr

@@ -213,3 +213,10 @@ def test_provisioned_initializer_failure_is_not_retried_until_next_put(be):
     assert len(be.instance_events("fn")["instances"]) == 1
     be.put_provision_config("fn", "LATEST", {"target": 2})
     assert len(be.instance_events("fn")["instances"]) == 2
+
+
+def test_provisioned_target_is_capped(be):
+    be.create_function(body())
+    with pytest.raises(errors.LimitExceededError):
+        be.put_provision_config("fn", "LATEST", {"target": 100_000})
+    assert be.list_instances("fn")["instances"] == []
