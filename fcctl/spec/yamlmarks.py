@@ -193,7 +193,7 @@ def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
                 "(a real fc.yaml is a few KB) — is this the right file?")))
             return None
     except FileNotFoundError:
-        problems.append(problem(Loc(label, 1, 1), "", "file not found; pass the spec with -f PATH"))
+        problems.append(problem(Loc(label, 1, 1), "", "file not found (fcctl reads fc.yaml in the current directory unless -f names another)"))
         return None
     except IsADirectoryError:
         problems.append(problem(Loc(label, 1, 1), "", "this is a directory; pass a YAML file with -f PATH"))
