@@ -62,6 +62,10 @@ def render_deploy(console, results) -> None:
         detail = r.message or ""
         if not detail and r.action != "noop":
             detail = f"lastUpdateStatus={r.last_update_status}" if r.last_update_status else ""
+        if r.triggers and r.outcome == "ok":
+            # create/update/delete/replace → created/updated/deleted/replaced
+            acts = ", ".join(f"{t['triggerName']} {t['action']}d" for t in r.triggers)
+            detail = (detail + "; " if detail else "") + f"triggers: {acts}"
         style = {"ok": None, "failed": "red", "timeout": "yellow"}.get(r.outcome)
         # Text(): user strings are never read as markup
         cells = (r.name, r.action, r.outcome, f"{r.duration_s:.1f}s", detail)

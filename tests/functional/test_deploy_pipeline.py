@@ -142,7 +142,9 @@ def test_triggers_created_updated_deleted(fc, sdk, project):
     timer = ("      - triggerName: tick\n        triggerType: timer\n"
              "        triggerConfig: {cronExpression: \"@every 5m\", enable: true, payload: \"x\"}\n")
     path = str(project(spec(fn_yaml("api", triggers=http + timer))))
-    assert fc("deploy", "-f", path).code == 0
+    first = fc("deploy", "-f", path)
+    assert first.code == 0
+    assert "triggers: web created, tick created" in first.out
     trig = sdk.list_triggers("api", models.ListTriggersRequest()).body.to_map()["triggers"]
     assert sorted(t["triggerName"] for t in trig) == ["tick", "web"]
     web = [t for t in trig if t["triggerName"] == "web"][0]
