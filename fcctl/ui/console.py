@@ -34,7 +34,9 @@ class Console:
         if self._out is None:
             from rich.console import Console as RichConsole
 
-            self._out = RichConsole(file=sys.stdout, highlight=False, soft_wrap=True)
+            # Piped output (CI logs, files) is not folded at 80 columns.
+            width = None if sys.stdout.isatty() else 200
+            self._out = RichConsole(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
         return self._out
 
     @property
