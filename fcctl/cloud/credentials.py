@@ -63,53 +63,74 @@ def static_credential_client(access_key_id: str, access_key_secret: str):
 
 
 def _profile_provider(profile: str):
+    """The provider of a named profile, from ~/.aliyun/config.json or ~/.alibabacloud/credentials.
+
+    The profile's own record is read first so that a profile without keys is refused: the
+    library would otherwise fill it from ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET.
+    """
     from alibabacloud_credentials.provider.cli_profile import CLIProfileCredentialsProvider
     from alibabacloud_credentials.provider.profile import ProfileCredentialsProvider
 
     cli_file = Path.home() / ".aliyun" / "config.json"
     ini_file = Path(os.environ.get("ALIBABA_CLOUD_CREDENTIALS_FILE")
                     or Path.home() / ".alibabacloud" / "credentials")
-    if cli_file.is_file():
-        try:
-            json.loads(cli_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise errors.UsageError(
-                f"cannot read {cli_file}: {exc}",
-                hint="fix or remove the file (`aliyun configure` rewrites it)",
-            ) from None
-    for provider, source in (
-        (CLIProfileCredentialsProvider(profile_name=profile), cli_file),
-        (ProfileCredentialsProvider(profile_name=profile), ini_file),
-    ):
-        try:
-            creds = provider.get_credentials()
-        except Exception:
-            continue
-        _refuse_environment_fallback(profile, creds.get_access_key_id(), source)
-        return provider
-    raise errors.UsageError(
-        f"credentials profile {profile!r} not found",
-        hint="it must exist in ~/.aliyun/config.json (aliyun configure --profile NAME) or as a "
-        "[section] in ~/.alibabacloud/credentials; fcctl does not fall back to another identity",
-    )
-
-
-def _refuse_environment_fallback(profile: str, key_id: str | None, source: Path) -> None:
-    """The library fills a profile without keys from ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET; a named
-    profile must never turn into the environment's identity."""
-    env_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
-    if not env_id or key_id != env_id:
-        return
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError:
-        text = ""
-    if env_id not in text:
+    record, source, kind = _find_profile(profile, cli_file, ini_file)
+    if record is None:
+        raise errors.UsageError(
+            f"credentials profile {profile!r} not found",
+            hint="it must exist in ~/.aliyun/config.json (aliyun configure --profile NAME) or as "
+            "a [section] in ~/.alibabacloud/credentials; fcctl does not fall back to another "
+            "identity",
+        )
+    key_fields = [k for k in record if "access_key_id" in k.lower() or k.lower() == "access_key"]
+    # modes whose keys live in the profile itself (CLI: AK, StsToken, RamRoleArn; ini:
+    # access_key, ram_role_arn); the others (OIDC, EcsRamRole, SSO…) hold no key
+    static_modes = {"", "ak", "access_key", "ststoken", "ramrolearn", "ram_role_arn"}
+    mode = str(record.get("mode") or record.get("type") or "").lower()
+    if mode in static_modes and not any(record.get(k) for k in key_fields):
         raise errors.UsageError(
             f"credentials profile {profile!r} in {source} has no access key of its own",
             hint="the credentials library would use ALIBABA_CLOUD_ACCESS_KEY_ID instead; fcctl "
             "never falls back to another identity — complete the profile or drop --profile",
         )
+    provider = (CLIProfileCredentialsProvider(profile_name=profile) if kind == "cli"
+                else ProfileCredentialsProvider(profile_name=profile))
+    try:
+        provider.get_credentials()
+    except Exception as exc:
+        raise errors.UsageError(
+            f"credentials profile {profile!r} in {source} cannot be used: {_scrub(str(exc))}",
+            hint="check the profile's mode and fields (aliyun configure list)",
+        ) from None
+    return provider
+
+
+def _find_profile(profile: str, cli_file: Path, ini_file: Path):
+    """``(record, file, "cli"|"ini")`` of the named profile, or ``(None, None, None)``.
+    Raises :class:`fcctl.errors.UsageError` when a file exists but cannot be parsed."""
+    import configparser
+
+    if cli_file.is_file():
+        try:
+            doc = json.loads(cli_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise errors.UsageError(f"cannot read {cli_file}: {exc}",
+                                    hint="fix or remove the file (`aliyun configure` rewrites it)"
+                                    ) from None
+        for rec in (doc.get("profiles") or []) if isinstance(doc, dict) else []:
+            if isinstance(rec, dict) and rec.get("name") == profile:
+                return rec, cli_file, "cli"
+    if ini_file.is_file():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(ini_file, encoding="utf-8")
+        except (OSError, configparser.Error) as exc:
+            raise errors.UsageError(f"cannot read {ini_file}: {exc}") from None
+        if parser.has_section(profile):
+            rec = dict(parser.items(profile))
+            rec.setdefault("mode", rec.get("type", ""))
+            return rec, ini_file, "ini"
+    return None, None, None
 
 
 def _scrub(text: str) -> str:

@@ -43,7 +43,17 @@ def resolve_endpoint(raw: str | None, region: str | None) -> Endpoint:
     Raises :class:`fcctl.errors.UsageError` for a URL with a path/query, an unknown scheme, or no
     endpoint and no region.
     """
+    if raw is not None and not raw.strip():
+        # never turn a blank setting into the public cloud
+        raise errors.UsageError(
+            "the endpoint is blank (--endpoint or FCCTL_ENDPOINT)",
+            hint="unset it to use the region's public endpoint, or give local / a URL / a host",
+        )
     value = (raw or "").strip()
+    if value.lower().startswith(LOCAL + ":"):
+        raise errors.UsageError(
+            f"endpoint {value!r}: 'local' takes no port (it picks a free one); for an emulator "
+            "you started yourself use http://127.0.0.1:PORT")
     if not value:
         if not region:
             raise errors.UsageError(
@@ -73,12 +83,14 @@ def resolve_endpoint(raw: str | None, region: str | None) -> Endpoint:
             raise errors.UsageError(
                 f"endpoint {value!r}: give only scheme://host[:port]; FC's API paths are added by the SDK"
             )
-        del port
+        if port == 0:
+            raise errors.UsageError(f"endpoint {value!r}: port 0 is not a port to connect to")
         return Endpoint(host=parts.netloc, protocol=parts.scheme)
     if "/" in value or "@" in value:
         raise errors.UsageError(f"endpoint {value!r}: give a host[:port] or a URL")
     try:
-        urlsplit("//" + value).port
+        if urlsplit("//" + value).port == 0:
+            raise ValueError("port 0 is not a port to connect to")
     except ValueError as exc:
         raise errors.UsageError(f"endpoint {value!r} is not a valid host[:port]: {exc}") from None
     return Endpoint(host=value, protocol="https")

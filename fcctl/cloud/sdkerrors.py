@@ -114,7 +114,8 @@ def _transport_reason(text: str) -> str:
     if m:
         return m.group(1).strip().lower()
     for needle in ("timed out", "Connection reset", "Connection aborted", "RemoteDisconnected",
-                   "Name or service not known"):
+                   "Name or service not known", "Failed to resolve", "NameResolutionError",
+                   "Temporary failure in name resolution", "SSLError", "certificate verify failed"):
         if needle.lower() in text.lower():
             return needle.lower()
     return _short(text)

@@ -199,3 +199,27 @@ def test_values_from_secret_variables_are_masked_wherever_they_land(fc_proc, pro
     bad = str(project(text.replace("memorySize: 512", "memorySize: ${env:DB_PASSWORD}")))
     run = fc_proc("-o", "json", "validate", "-f", bad, env=env)
     assert run.code == 2 and "LEAKCHECK" not in run.out + run.err
+
+
+def test_profile_without_keys_refused_even_when_another_profile_has_the_env_key(
+        fc_proc, project, tmp_path):
+    from tests.functional.conftest import AK_ID
+
+    (tmp_path / ".aliyun").mkdir()
+    (tmp_path / ".aliyun" / "config.json").write_text(
+        '{"current": "default", "profiles": [{"name": "default", "mode": "AK", '
+        '"access_key_id": "%s", "access_key_secret": "x"}, {"name": "ci", "mode": "AK"}]}' % AK_ID)
+    run = fc_proc("--profile", "ci", "plan", "-f", str(project(spec())),
+                  env={"HOME": str(tmp_path)})
+    assert run.code == 2
+    assert "no access key of its own" in run.err
+
+
+def test_profile_without_keys_and_no_env_says_so(fc_proc, project, tmp_path):
+    (tmp_path / ".alibabacloud").mkdir()
+    (tmp_path / ".alibabacloud" / "credentials").write_text("[ci]\ntype = access_key\n")
+    run = fc_proc("--profile", "ci", "plan", "-f", str(project(spec())),
+                  env={"HOME": str(tmp_path), "ALIBABA_CLOUD_ACCESS_KEY_ID": "",
+                       "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ""})
+    assert run.code == 2
+    assert "no access key of its own" in run.err

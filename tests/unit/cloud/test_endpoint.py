@@ -10,7 +10,7 @@ from fcctl.cloud.endpoint import resolve_endpoint
     "raw, region, host, protocol, local",
     [
         (None, "cn-hangzhou", "fcv3.cn-hangzhou.aliyuncs.com", "https", False),
-        ("", "ap-southeast-5\t", "fcv3.ap-southeast-5.aliyuncs.com", "https", False),
+        (None, "ap-southeast-5\t", "fcv3.ap-southeast-5.aliyuncs.com", "https", False),
         ("local", None, "", "http", True),
         ("LOCAL", None, "", "http", True),
         ("http://127.0.0.1:9000", None, "127.0.0.1:9000", "http", False),
@@ -36,7 +36,8 @@ def test_no_endpoint_no_region():
 
 
 @pytest.mark.parametrize("raw", ["http://[::1", "http://127.0.0.1:99999", "http://u:p@127.0.0.1:9",
-                                 "127.0.0.1:99999", "user@host"])
+                                 "127.0.0.1:99999", "user@host", " ", "", "\t",
+                                 "http://127.0.0.1:0", "127.0.0.1:0", "local:9000"])
 def test_malformed_endpoints_are_usage_errors(raw):
     with pytest.raises(errors.UsageError):
         resolve_endpoint(raw, "cn-hangzhou")
