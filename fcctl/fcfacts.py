@@ -72,7 +72,7 @@ ROLLOUT_ENV = "FCCTL_ROLLOUT_ID"
 # Environment variable names containing one of these words have their values masked in output.
 SECRET_NAME_WORDS = (
     "PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE",
-    "AUTH", "SIGNATURE", "DSN", "CONN", "SALT", "COOKIE", "SESSION", "CERT",
+    "AUTH", "SIGNATURE", "DSN", "CONN", "SALT", "COOKIE", "CERT",
 )
 MASK = "***"
 

@@ -20,7 +20,7 @@ ALWAYS_SECRET = ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKE
 # Variables whose names match the words but hold no secret (an access key *id* is an identifier
 # that FC's errors and the console show; the secret is what must never print).
 NOT_SECRET = frozenset({"PWD", "OLDPWD", "SSH_AUTH_SOCK", "XAUTHORITY", "GPG_AGENT_INFO",
-                        "KEYTIMEOUT", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY",
+                        "KEYTIMEOUT", "XDG_SESSION_DESKTOP", "DBUS_SESSION_BUS_ADDRESS", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY",
                         "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_FILE"})
 MIN_LENGTH = 6  # shorter values would mask ordinary words
 
