@@ -41,7 +41,7 @@ def serve(
         help=f"Its secret (default: ${ENV_AK_SECRET}; prefer the variable: arguments show "
         "in `ps`). Never printed.",
     ),
-    latency_ms: float = typer.Option(0, "--latency-ms", min=0, help="Delay added to every API "
+    latency_ms: float = typer.Option(0, "--latency-ms", min=0, max=60_000, help="Delay added to every API "
                                      "call, in milliseconds."),
     fault_rate: float = typer.Option(0.0, "--fault-rate", min=0.0, max=1.0,
                                      help="Share of API calls answered with 429/500/503 or a "
@@ -49,9 +49,9 @@ def serve(
     fault_kinds: str = typer.Option("429,500,503,drop", "--fault-kinds",
                                     help="Comma-separated faults to draw from."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the fault RNG."),
-    update_delay: float = typer.Option(0.0, "--update-delay", min=0.0,
+    update_delay: float = typer.Option(0.0, "--update-delay", min=0.0, max=86_400.0,
                                        help="Seconds an update stays InProgress."),
-    idle_timeout: float = typer.Option(300.0, "--idle-timeout", min=0.0,
+    idle_timeout: float = typer.Option(300.0, "--idle-timeout", min=0.0, max=86_400.0,
                                        help="Seconds before an idle instance is reclaimed."),
     region: str = typer.Option("cn-hangzhou", "--region", help="Region used in ARNs when the "
                                "Host header does not name one."),

@@ -278,8 +278,11 @@ class EmulatorServer:
         if "idleTimeoutS" in changes:
             self.backend.idle_timeout_s = number("idleTimeoutS", 0.0, MAX_DELAY_S)
         if "seed" in changes:
+            seed = changes["seed"]
+            if not isinstance(seed, int) or isinstance(seed, bool):
+                raise errors.InvalidArgument("seed must be an integer")
             with self._rng_lock:
-                self._rng = random.Random(changes["seed"])
+                self._rng = random.Random(seed)
         return self.config()
 
     # --- request log -----------------------------------------------------------------------------
