@@ -23,8 +23,10 @@ The file format
   ``triggerConfig`` as a mapping).
 * ``null`` means unset; in an overlay it removes the key from the files before it.
 * ``${env:NAME}`` / ``${env:NAME:-default}`` expand in string values (whole value or part;
-  ``$$`` is a literal ``$``). A whole plain value takes the YAML type of its text
-  (``memorySize: ${env:MEM}`` is a number). An unset variable without default is an error.
+  ``$$`` is a literal ``$``). A default may hold one more level, ``${env:A:-${env:B:-x}}``
+  (expanded only when A is unset); deeper nesting is an error. A whole plain value takes the
+  YAML type of its text (``memorySize: ${env:MEM}`` is a number). An unset variable without
+  default is an error (and the only problem reported for that value).
 * Overlays (``-f a.yaml -f b.yaml``): later files win; mappings deep-merge; ``functions`` merge
   by ``functionName`` and ``triggers`` by ``triggerName``; other lists are replaced.
 

@@ -83,7 +83,7 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
     failed = False
     for label in files:
         path = Path(label)
-        dirs[label] = path.resolve().parent if path.parent else Path.cwd()
+        dirs[label] = _base_dir(path)
         tree = load_yaml_file(path, label, environ, problems)
         if tree is None:
             failed = True
@@ -128,6 +128,15 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
     _finish(spec, plain, dirs)
     return LoadedSpec(spec=spec, warnings=[p for p in problems if p.severity == "warning"],
                       files=files, plain=plain)
+
+
+def _base_dir(path: Path) -> Path:
+    """The directory relative paths in ``path`` resolve against. Never raises: a symlink loop
+    or an over-long name is reported when the file is read."""
+    try:
+        return Path(os.path.realpath(path)).parent
+    except (OSError, RuntimeError, ValueError):
+        return Path(os.path.abspath(path)).parent
 
 
 def _sorted(problems: list[Problem], files: list[str]) -> list[Problem]:

@@ -10,12 +10,14 @@ import json
 from typing import Any
 
 from fcctl.spec.models import Spec
+from fcctl.spec.yamlmarks import ENV_REF_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ENV_REF = {
     "type": "string",
-    "pattern": r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$",
-    "description": "${env:NAME} or ${env:NAME:-default}: the value comes from the environment.",
+    "pattern": ENV_REF_PATTERN,
+    "description": "${env:NAME}, ${env:NAME:-default} or ${env:NAME:-${env:OTHER}}: the value "
+                   "comes from the environment.",
 }
 
 

@@ -14,6 +14,7 @@ line/column marks). ``to_plain`` turns a tree into plain Python data plus a map
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,8 +98,16 @@ def problem(loc: Loc, path: PathT | str, message: str, severity: str = "error") 
 
 # --- ${env:NAME} / ${env:NAME:-default} ------------------------------------------------------
 
-_ENV_RE = re.compile(r"\$\$|\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_BAD_ENV_RE = re.compile(r"\$\{(?!env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\})[^}]*\}?")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_NOT_REF = r"(?:[^}$]|\$(?!\{))"  # a character of a default that does not start ${
+# ${env:NAME} or ${env:NAME:-default}; a default may itself hold ${env:OTHER} or
+# ${env:OTHER:-literal} (one level of nesting, as in docker compose); deeper nesting is an error.
+_INNER_REF = rf"\$\{{env:{_NAME}(?::-{_NOT_REF}*)?\}}"
+_REF = rf"\$\{{env:({_NAME})(?::-((?:\$\$|{_INNER_REF}|{_NOT_REF})*))?\}}"
+_ENV_RE = re.compile(rf"\$\$|{_REF}")
+_WHOLE_REF_RE = re.compile(_REF)
+# the JSON Schema's spelling of a whole reference (ECMA-262 regex, same grammar)
+ENV_REF_PATTERN = rf"^{_REF}$"
 
 
 def substitute_env(text: str, environ: Mapping[str, str] | None) -> tuple[str, list[str], bool]:
@@ -106,12 +115,11 @@ def substitute_env(text: str, environ: Mapping[str, str] | None) -> tuple[str, l
 
     Returns ``(result, missing_names, used_env)``. ``environ=None`` means the process
     environment. A variable that is unset (and has no default) is reported in ``missing_names``;
-    an empty value counts as set (like docker compose's ``:-`` only for unset).
+    an empty value counts as set (like docker compose's ``:-`` only for unset). A default is
+    expanded only when used, and may hold one more level: ``${env:A:-${env:B:-x}}``.
     """
     if "$" not in text:
         return text, [], False
-    import os
-
     env = os.environ if environ is None else environ
     missing: list[str] = []
     used = False
@@ -125,11 +133,49 @@ def substitute_env(text: str, environ: Mapping[str, str] | None) -> tuple[str, l
         if name in env:
             return env[name]
         if default is not None:
-            return default
+            out, inner_missing, _ = substitute_env(default, env)
+            missing.extend(inner_missing)
+            return out
         missing.append(name)
         return ""
 
     return _ENV_RE.sub(repl, text), missing, used
+
+
+def bad_env_reference(text: str) -> str | None:
+    """Why a ``${…}`` in ``text`` is not a reference fcctl understands (None if all are)."""
+    pos = 0
+    for m in list(_ENV_RE.finditer(text)) + [None]:
+        gap = text[pos:m.start()] if m else text[pos:]
+        i = gap.find("${")
+        if i >= 0:
+            start = pos + i
+            depth = deepest = 0
+            end = len(text)
+            j = start
+            while j < len(text):  # the ${…} as written, braces balanced
+                if text.startswith("${", j):
+                    depth += 1
+                    deepest = max(deepest, depth)
+                    j += 2
+                    continue
+                if text[j] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        end = j + 1
+                        break
+                j += 1
+            frag = text[start:end]
+            if len(frag) > 60:
+                frag = frag[:57] + "..."
+            if deepest > 2 and depth == 0 and text.startswith("${env:", start):
+                return (f"{frag} nests ${{env:…}} defaults more than one level deep; fcctl expands "
+                        "one level, e.g. ${env:A:-${env:B:-value}}")
+            return (f"{frag} is not a variable fcctl understands; write ${{env:NAME}}, "
+                    "${env:NAME:-default} or ${env:NAME:-${env:OTHER}} (write $$ for a literal $)")
+        if m:
+            pos = m.end()
+    return None
 
 
 # --- scalar construction -------------------------------------------------------------------
@@ -181,25 +227,96 @@ def _tab_lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# How long fcctl waits for a pipe, FIFO or terminal to deliver data before giving up:
+# `-f <(cat fc.yaml)` delivers at once; a named FIFO with no writer never does.
+PIPE_WAIT_S = 5.0
+
+
+def _os_error_text(exc: OSError) -> str:
+    import errno
+
+    reason = {
+        errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ENAMETOOLONG: "the file name is too long",
+        errno.ENOTDIR: "a part of the path is not a directory",
+        errno.ENXIO: "it is not a file fcctl can read (a socket?)",
+    }.get(exc.errno, exc.strerror or str(exc))
+    return f"cannot read the file: {reason}"
+
+
+def _read_fd(fd: int, regular: bool) -> bytes | None:
+    """At most MAX_FILE_BYTES + 1 bytes of ``fd``. A non-regular ``fd`` (pipe, FIFO, device;
+    opened non-blocking) is read as data arrives, waiting at most :data:`PIPE_WAIT_S` for each
+    chunk; None if nothing arrives in time."""
+    import select
+
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_FILE_BYTES:
+        if not regular:
+            ready, _, _ = select.select([fd], [], [], PIPE_WAIT_S)
+            if not ready:
+                return None
+        try:
+            chunk = os.read(fd, min(65536, MAX_FILE_BYTES + 1 - size))
+        except BlockingIOError:
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
-    """Read a spec file as UTF-8 under the size cap; append a problem and return None on failure."""
+    """Read a spec file as UTF-8 under the size cap; append a problem and return None on failure.
+
+    Never hangs: the file is opened non-blocking (opening a FIFO for reading would wait for a
+    writer), and a pipe, FIFO or terminal that delivers nothing for :data:`PIPE_WAIT_S` seconds
+    is an error. Path errors (missing, directory, permission, symlink loop, name too long) are
+    problems at ``label:1:1``."""
+    import stat
+
+    at = Loc(label, 1, 1)
+    is_dir = "this is a directory; pass a YAML file with -f PATH"
     try:
-        # read at most one byte past the cap: stat() says nothing about pipes or /dev/zero
-        with path.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            problems.append(problem(Loc(label, 1, 1), "", (
-                f"the file is larger than {MAX_FILE_BYTES / 1048576:g} MB, the most fcctl reads "
-                "(a real fc.yaml is a few KB) — is this the right file?")))
-            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        problems.append(problem(Loc(label, 1, 1), "", "file not found (fcctl reads fc.yaml in the current directory unless -f names another)"))
+        problems.append(problem(at, "", "file not found (fcctl reads fc.yaml in the current directory unless -f names another)"))
         return None
     except IsADirectoryError:
-        problems.append(problem(Loc(label, 1, 1), "", "this is a directory; pass a YAML file with -f PATH"))
+        problems.append(problem(at, "", is_dir))
+        return None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        text = _os_error_text(exc) if isinstance(exc, OSError) else "cannot read the file: the path holds a NUL byte"
+        problems.append(problem(at, "", text))
+        return None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            problems.append(problem(at, "", is_dir))
+            return None
+        # read at most one byte past the cap: stat() says nothing about pipes or /dev/zero
+        data = _read_fd(fd, stat.S_ISREG(mode))
+    except IsADirectoryError:
+        problems.append(problem(at, "", is_dir))
         return None
     except OSError as exc:
-        problems.append(problem(Loc(label, 1, 1), "", f"cannot read the file: {exc.strerror}"))
+        problems.append(problem(at, "", _os_error_text(exc)))
+        return None
+    finally:
+        os.close(fd)
+    if data is None:
+        problems.append(problem(at, "", (
+            f"no data: nothing arrived within {PIPE_WAIT_S:g} seconds (a FIFO with no writer?); "
+            "pass a YAML file with -f PATH, or start the writer first")))
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(problem(at, "", (
+            f"the file is larger than {MAX_FILE_BYTES / 1048576:g} MB, the most fcctl reads "
+            "(a real fc.yaml is a few KB) — is this the right file?")))
         return None
     try:
         return data.decode("utf-8-sig")
@@ -454,13 +571,11 @@ def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack) -> YS
             problems.append(problem(loc, _stack_path(stack), (
                 f"environment variable {name} is not set; export it, or give a default: "
                 f"${{env:{name}:-value}}")))
-        bad = _BAD_ENV_RE.search(value.replace("$$", ""))
+        bad = bad_env_reference(value)
         if bad:
-            problems.append(problem(loc, _stack_path(stack), (
-                f"{bad.group(0)} is not a variable fcctl understands; write ${{env:NAME}} or "
-                "${env:NAME:-default} (write $$ for a literal $)")))
+            problems.append(problem(loc, _stack_path(stack), bad))
         if used:
-            if _ENV_RE.fullmatch(value) is not None and plain and not missing:
+            if _WHOLE_REF_RE.fullmatch(value) is not None and plain and not missing:
                 # `memorySize: ${env:MEM}` gets the type the text would have had in YAML.
                 tag = _resolve_plain(new)
                 value = new

@@ -117,6 +117,12 @@ def test_overlay_null_removes_a_key():
     ("${env:NOPE}", {}, "", ["NOPE"]),
     ("cost $$5 ${env:A}", {"A": "x"}, "cost $5 x", []),
     ("no vars", {}, "no vars", []),
+    # one level of nesting in a default; the default is expanded only when used
+    ("${env:A:-${env:B}}", {"B": "b"}, "b", []),
+    ("${env:A:-${env:B}}", {"A": "a"}, "a", []),
+    ("${env:A:-${env:B}}", {}, "", ["B"]),
+    ("x${env:A:-p-${env:B:-q}-r}y", {}, "xp-q-ry", []),
+    ("${env:A:-$$${env:B:-1}}", {}, "$1", []),
 ])
 def test_substitute_env(text, env, expected, missing):
     out, miss, _ = substitute_env(text, env)
@@ -174,3 +180,19 @@ def test_c_and_python_parsers_give_the_same_locations(monkeypatch):
         return out
 
     assert locate(yaml.CSafeLoader) == locate(yaml.SafeLoader)
+
+
+@pytest.mark.parametrize("text,words", [
+    ("${env:A:-${env:B:-${env:C}}}", "more than one level deep"),
+    ("${env:A:-${env:B}", "not a variable fcctl understands"),
+    ("${B}", "not a variable fcctl understands"),
+])
+def test_bad_env_references(text, words):
+    _, problems = _plain(f"a: 1\nb: {text}\n", environ={})
+    assert any(words in p.message and p.line == 2 for p in problems), problems
+
+
+def test_nested_default_is_not_deployed_literally():
+    plain, problems = _plain("d: ${env:A:-${env:B}}\n", environ={"B": "from-b"})
+    assert not problems
+    assert plain.data == {"d": "from-b"}
