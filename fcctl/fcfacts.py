@@ -13,6 +13,9 @@ API_VERSION = "2023-03-30"
 
 # --- functions (SDK field docs of CreateFunctionInput) -------------------------------------
 FUNCTION_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
+# Environment variable names: letters, digits and _, not starting with a digit. Unverified:
+# FC's console says so; the API docs state no pattern. fcctl's policy (what a shell can export).
+ENV_VAR_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 TIMEOUT_RANGE_S = (1, 86400)
 MEMORY_RANGE_MB = (128, 32768)
 MEMORY_STEP_MB = 64

@@ -30,6 +30,14 @@ The file format
 * Overlays (``-f a.yaml -f b.yaml``): later files win; mappings deep-merge; ``functions`` merge
   by ``functionName`` and ``triggers`` by ``triggerName``; other lists are replaced.
 
+* Numbers are plain decimals (``10``, ``-3``, ``0.5``) and booleans ``true``/``false``: forms
+  YAML 1.1 (PyYAML, fcctl) and YAML 1.2 read differently — ``010``, ``0x10``, ``1_0``, ``1:30``,
+  ``1e2``, ``0o17``, ``yes``/``no``/``on``/``off`` — are errors in number and boolean fields
+  (environment variable and tag values keep the text written, with a warning).
+* Environment variable names (``environmentVariables``, ``juiceFsConfig.envs``) match
+  ``fcfacts.ENV_VAR_NAME_PATTERN``; an unquoted key YAML reads as a number, boolean or null is
+  an error at its line.
+
 Every problem carries file:line:column and the key path; all are reported at once. Limits and
 policies come from :mod:`fcctl.fcfacts` (FC-NOTES.md §1-2); rules live in
 :mod:`fcctl.spec.rules`, FC 2.0 / Serverless Devs keys in :mod:`fcctl.spec.keys`, hostile-input

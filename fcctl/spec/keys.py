@@ -146,3 +146,47 @@ def check_keys(plain: Plain, problems: list[Problem]) -> set:
 
     walk_model(plain.data, models.Spec, ())
     return reported
+
+
+def field_kind(path: PathT) -> str | None:
+    """What the models expect at ``path``: ``"number"``, ``"boolean"``, ``"string"`` or None
+    (free-form, e.g. inside triggerConfig, or not a modelled path)."""
+    annotation: Any = models.Spec
+    for part in path:
+        annotation = _strip(annotation)
+        origin = typing.get_origin(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+            field = annotation.model_fields.get(part)
+            if field is None:
+                return None
+            annotation = field.annotation
+        elif origin in (list, tuple) and isinstance(part, int):
+            annotation = typing.get_args(annotation)[0]
+        elif origin is dict and isinstance(part, str):
+            annotation = typing.get_args(annotation)[1]
+        else:
+            return None
+    annotation = _strip(annotation)
+    if typing.get_origin(annotation) is typing.Literal:
+        values = typing.get_args(annotation)
+        if all(isinstance(v, str) for v in values):
+            return "string"
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            return "number"
+        return None
+    return {int: "number", float: "number", bool: "boolean", str: "string"}.get(annotation)
+
+
+def _strip(annotation: Any) -> Any:
+    """``Optional[Annotated[X, …]]`` -> ``X`` (unions of several types stay as they are)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation

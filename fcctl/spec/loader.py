@@ -24,6 +24,7 @@ from fcctl.spec.yamlmarks import (
     YScalar,
     YSeq,
     deref,
+    format_path,
     load_yaml_file,
     problem,
     to_plain,
@@ -102,6 +103,7 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
     if plain is None:
         raise SpecError(_sorted(problems, files))
 
+    first_check = len(problems)
     covering = check_keys(plain, problems)
     reported, covered_by_rules = rules.check(plain, dirs, problems)
     covering |= covered_by_rules
@@ -116,12 +118,15 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
             if err.get("type") == "extra_forbidden" or path in reported or _covered(path, covering):
                 skipped.append((path, err))  # a check already reported it, in better words
                 continue
-            problems.append(problem(plain.loc(path), path, reword(err, path)))
+            problems.append(problem(plain.loc(path), path, reword(err, path, plain.texts.get(path))))
             reported.add(path)
         if skipped and not any(p.severity == "error" for p in problems):
             path, err = skipped[0]  # never fail without saying why
-            problems.append(problem(plain.loc(path), path, reword(err, path)))
+            problems.append(problem(plain.loc(path), path, reword(err, path, plain.texts.get(path))))
 
+    if plain.unset:  # a value with an unset ${env:…}: its "not set" error is the only problem there
+        unset = {format_path(p) for p in plain.unset}
+        problems[first_check:] = [p for p in problems[first_check:] if p.path not in unset]
     problems = _sorted(problems, files)
     if spec is None or any(p.severity == "error" for p in problems):
         raise SpecError(problems)

@@ -54,14 +54,19 @@ def merge(base: YNode | None, over: YNode | None, path: PathT = ()) -> YNode | N
     if isinstance(o, YScalar) and o.value is None:
         return None
     if isinstance(b, YMap) and isinstance(o, YMap):
-        out = YMap(b.loc, items=dict(b.items))
+        out = YMap(b.loc, items=dict(b.items), key_kinds=dict(b.key_kinds))
         for key, (kloc, value) in o.items.items():
             v = deref(value)
             if isinstance(v, YScalar) and v.value is None:
                 out.items.pop(key, None)
+                out.key_kinds.pop(key, None)
                 continue
             if key in _BY_NAME.values() and _name_of(b, key) == _name_of(o, key):
                 continue  # keep where the name was first written (a function's source file)
+            if key in o.key_kinds:  # the key as the latest file wrote it
+                out.key_kinds[key] = o.key_kinds[key]
+            else:
+                out.key_kinds.pop(key, None)
             if key in out.items:
                 merged = merge(out.items[key][1], value, path + (key,))
                 out.items[key] = (kloc, merged)  # the key as the latest file wrote it

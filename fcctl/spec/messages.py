@@ -117,8 +117,9 @@ _MISSING_HINTS = {
 }
 
 
-def reword(err: dict, path: PathT) -> str:
-    """A person-readable message for one pydantic error at ``path`` (the error's data path)."""
+def reword(err: dict, path: PathT, text: str | None = None) -> str:
+    """A person-readable message for one pydantic error at ``path`` (the error's data path);
+    ``text`` is the scalar as written, when YAML read it as a number or boolean."""
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     value = err.get("input")
@@ -152,6 +153,9 @@ def reword(err: dict, path: PathT) -> str:
         return f"{name} must be {bound} {limit}" + show(value, path)
     if kind in ("string_type", "string_unicode"):
         hint = ""
+        if isinstance(value, (int, float, bool)) and text is not None and may_echo(path):
+            kind = "boolean" if isinstance(value, bool) else "number"
+            return f"{name} must be a string; quote it: \"{text}\" (unquoted, YAML reads it as a {kind})"
         if isinstance(value, (int, float, bool)) and not isinstance(value, bool) and may_echo(path):
             hint = f"; quote it: \"{value}\""
         elif isinstance(value, bool) and may_echo(path):

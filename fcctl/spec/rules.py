@@ -15,7 +15,9 @@ from typing import Any
 
 from fcctl import fcfacts
 from fcctl.errors import Problem
-from fcctl.spec.messages import did_you_mean
+from fcctl.spec.keys import field_kind
+from fcctl.spec.messages import _name as value_name
+from fcctl.spec.messages import did_you_mean, may_echo
 from fcctl.spec.yamlmarks import PathT, Plain, problem
 
 # Handler values people write to mean "no hook" that in fact enable it on custom runtimes and
@@ -29,6 +31,7 @@ PLACEHOLDER_HANDLERS = {
 # ACR hosts: registry[-vpc].<region>.aliyuncs.com (personal edition) and
 # <instance>-registry[-vpc].<region>.cr.aliyuncs.com (enterprise edition).
 _ACR_RE = re.compile(fcfacts.ACR_HOST_PATTERN)
+_ENV_NAME_RE = re.compile(fcfacts.ENV_VAR_NAME_PATTERN)
 
 HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
 # SDK HTTPTriggerConfig docs list function and anonymous; FC 3.0's console also offers jwt.
@@ -78,6 +81,7 @@ class _Checker:
         data = self.plain.data
         if not isinstance(data, dict):
             return
+        self.odd_forms()
         region = data.get("region")
         self.region_known(region, ("region",))
         fns = data.get("functions")
@@ -119,7 +123,29 @@ class _Checker:
         self.tags(fn, path)
         self.triggers(fn, path)
 
+    # -- numbers and booleans YAML 1.1 and 1.2 read differently (010, 0x10, 1_0, 1:30, yes…) --
+    def odd_forms(self) -> None:
+        for path, (text, why, suggestion) in self.plain.odd.items():
+            value = _get(self.plain.data, path)
+            if _is_env_or_tag_value(path):
+                continue  # sent as the text written, with a warning (see secrets/tags)
+            kind = field_kind(path)
+            if kind == "string" or (isinstance(value, str) and kind != "number"):
+                continue  # text where text is wanted; a number there is the model's error
+            name = value_name(path)
+            echo = may_echo(path)
+            if kind == "boolean" or (kind is None and isinstance(value, bool)):
+                also = "" if kind else " (or quote it if it is text)"
+                self.error(path, f"{name}: write true or false{also}" + (f": {why}" if echo else ""))
+            else:
+                eg = f", e.g. {suggestion}" if suggestion and echo else ""
+                also = "" if kind else " (or quote it if it is text)"
+                self.error(path, f"{name}: write a plain decimal number{eg}{also}"
+                                 + (f": {why}" if echo else ""))
+
     def region_known(self, region: Any, rpath: PathT) -> None:
+        if rpath in self.plain.unset:
+            return  # an unset ${env:…}: that error says it all
         if isinstance(region, str) and region not in fcfacts.KNOWN_REGIONS:
             hint = did_you_mean(region, fcfacts.KNOWN_REGIONS)
             self.warn(rpath, (
@@ -199,7 +225,7 @@ class _Checker:
                 self.warn(path + ("customRuntimeConfig",), (
                     f"customRuntimeConfig only applies to custom runtimes ({', '.join(fcfacts.CUSTOM_RUNTIMES)}); "
                     f"runtime {runtime} ignores it"), key=True)
-        if has_image and isinstance(region, str):
+        if has_image and isinstance(region, str) and region:
             host = image.split("/", 1)[0]
             m = _ACR_RE.match(host + "/")
             if m:
@@ -301,7 +327,7 @@ class _Checker:
                 self.warn(hp, (
                     f"{title} sets only timeout: without handler or command the hook does nothing; "
                     "add handler (or command), or remove the hook"))
-            if "timeout" in hook:
+            if "timeout" in hook and hp + ("timeout",) not in self.reported:
                 self.hook_timeout(hook["timeout"], hp + ("timeout",), hook_name)
             if handler_set and custom and handler.strip().lower() in PLACEHOLDER_HANDLERS:
                 route = ("POST " + fcfacts.INITIALIZE_PATH if hook_name == "initializer"
@@ -337,8 +363,33 @@ class _Checker:
             self.error(tpath, f"{what}")
 
     # -- secrets written literally; numbers/booleans where FC wants strings --
+    def env_names(self, mapping: Any, mpath: PathT, what: str) -> None:
+        """Environment variable names: text, letters, digits and _, not starting with a digit."""
+        if not isinstance(mapping, dict):
+            return
+        for name in mapping:
+            kpath = mpath + (name,)
+            kind = self.plain.key_kinds.get(kpath)
+            as_kind = "null" if kind == "null" else f"a {kind}"
+            if kind and _ENV_NAME_RE.match(name) and kind != "number":
+                self.error(kpath, (
+                    f"{what} name {name}: YAML 1.1 reads this key as {as_kind}, not text; quote it "
+                    f"(\"{name}\": …) if that is the name"), key=True)
+            elif kind:
+                self.error(kpath, (
+                    f"{what} name {name}: YAML reads this key as {as_kind}; a name is letters, "
+                    f"digits and _, not starting with a digit, e.g. {_env_name_hint(name)}"), key=True)
+            elif not _ENV_NAME_RE.match(name):
+                self.error(kpath, (
+                    f"{what} name {name!r} is not valid: use letters, digits and _, not starting "
+                    f"with a digit, e.g. {_env_name_hint(name)}"), key=True)
+
     def secrets(self, fn: dict, path: PathT) -> None:
         env = fn.get("environmentVariables")
+        self.env_names(env, path + ("environmentVariables",), "environment variable")
+        juice = fn.get("juiceFsConfig")
+        if isinstance(juice, dict):
+            self.env_names(juice.get("envs"), path + ("juiceFsConfig", "envs"), "juiceFsConfig.envs")
         if isinstance(env, dict):
             for name, value in env.items():
                 vpath = path + ("environmentVariables", name)
@@ -447,7 +498,8 @@ class _Checker:
                         "expression with 6 fields, seconds first (e.g. \"0 0 4 * * *\")"))
                 if "enable" in cfg and not isinstance(cfg["enable"], bool):
                     self.error(cp + ("enable",), "enable must be true or false (without quotes)")
-                if "payload" in cfg and not isinstance(cfg["payload"], str):
+                if ("payload" in cfg and not isinstance(cfg["payload"], str)
+                        and cp + ("payload",) not in self.reported):
                     self.error(cp + ("payload",), (
                         "payload must be a string (FC passes it as the event's payload); quote it, "
                         "or write JSON as a string"))
@@ -466,6 +518,26 @@ def scalar_as_string(plain: Plain, path: PathT, value: Any) -> str | None:
     if isinstance(value, (bool, int, float)) and path in plain.texts:
         return plain.texts[path]
     return None
+
+
+def _get(data: Any, path: PathT) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _is_env_or_tag_value(path: PathT) -> bool:
+    return len(path) == 4 and path[0] == "functions" and path[2] in ("environmentVariables", "tags")
+
+
+def _env_name_hint(name: str) -> str:
+    hint = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if not re.search(r"[A-Za-z0-9]", hint):
+        return "MY_VAR"
+    return hint if not hint[0].isdigit() else "VAR_" + hint
 
 
 def _yaml_kind(value: Any) -> str:

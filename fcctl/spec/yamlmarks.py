@@ -53,12 +53,17 @@ class YScalar(YNode):
     value: Any = None
     from_env: bool = False  # the value came (at least partly) from ${env:…}
     text: str | None = None  # the scalar as written (for numbers/booleans that must be strings)
+    missing: bool = False  # an ${env:…} in it is unset (already reported)
+    odd: tuple | None = None  # (why, suggestion): a number/boolean YAML versions read differently
 
 
 @dataclass(eq=False)
 class YMap(YNode):
     # key -> (key location, value node); insertion order = file order
     items: dict = field(default_factory=dict)
+    # key -> "number" / "boolean" / "null": an unquoted key YAML would read as that type
+    # (fcctl keeps keys as written; names such as environment variables must not be these)
+    key_kinds: dict = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -200,6 +205,70 @@ def _scalar_value(tag: str, text: str, mark) -> Any:
 
 def _resolve_plain(text: str) -> str:
     return _resolver.resolve(yaml.ScalarNode, text, (True, False))
+
+
+# --- numbers and booleans that YAML 1.1 (PyYAML, fcctl) and YAML 1.2 read differently ---------
+
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|[-+]?\.[0-9]+|[-+]?0[0-9]*\.[0-9]*")
+# text for YAML 1.1, a number for YAML 1.2 (exponents without a dot or sign, 0o octal, 08/09)
+_YAML12_NUMBER = re.compile(
+    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+|0o[0-7]+|[-+]?0[0-9]+")
+
+
+def _number_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def odd_form(text: str, value: Any) -> tuple | None:
+    """``(why, suggestion)`` when an unquoted scalar is a number or boolean written in a form
+    YAML versions read differently (``010``, ``0x10``, ``1_000``, ``1:30``, ``1e2``, ``0o17``,
+    ``.inf``, ``yes``/``on``…), else None. ``suggestion`` is the plain spelling of the value
+    fcctl read (None when there is none)."""
+    t = text.strip()
+    if isinstance(value, bool):
+        if t.lower() in ("true", "false"):
+            return None
+        return (f"YAML 1.1 (fcctl) reads {t} as {str(value).lower()}, YAML 1.2 tools as the text "
+                f"\"{t}\"", str(value).lower())
+    if isinstance(value, (int, float)):
+        if _DECIMAL.fullmatch(t):
+            return None
+        plain = _number_text(value)
+        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+            return (f"{t} is not a finite number", None)
+        low = t.lower().lstrip("+-")
+        if "_" in t:
+            return (f"YAML 1.1 (fcctl) reads {t} as {plain} (digits grouped with _), YAML 1.2 tools "
+                    "as text", plain)
+        if ":" in t:
+            return (f"YAML 1.1 (fcctl) reads {t} as base 60, {plain}; YAML 1.2 tools as text", plain)
+        if low.startswith("0x"):
+            return (f"{t} is hexadecimal for {plain}", plain)
+        if low.startswith("0b"):
+            return (f"{t} is binary for {plain}", plain)
+        if isinstance(value, int) and low.startswith("0"):
+            decimal = str(int(t, 10)) if t.lstrip("+-").isdigit() else None
+            also = f", YAML 1.2 tools as {decimal}" if decimal else ""
+            return (f"a leading 0 makes YAML 1.1 (fcctl) read {t} as octal {plain}{also}",
+                    plain + (f" or {decimal}" if decimal and decimal != plain else ""))
+        if "e" in low:
+            return (f"{t} is exponent notation for {plain}", plain)
+        return (f"{t} is not a plain decimal number", plain)
+    if isinstance(value, str) and _YAML12_NUMBER.fullmatch(t):
+        try:
+            if t.lower().startswith("0o"):
+                number = str(int(t[2:], 8))
+                return (f"YAML 1.1 (fcctl) reads {t} as text, YAML 1.2 tools as octal {number}", number)
+            if "e" in t.lower():
+                return (f"YAML 1.1 (fcctl) reads {t} as text, YAML 1.2 tools as exponent notation "
+                        f"for {_number_text(float(t))}", _number_text(float(t)))
+            return (f"YAML 1.1 (fcctl) reads {t} as text (a leading 0 with digits 8 or 9), YAML 1.2 "
+                    f"tools as {int(t, 10)}", str(int(t, 10)))
+        except (ValueError, OverflowError):
+            return None
+    return None
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -392,12 +461,13 @@ def _yaml_error_problem(exc: yaml.YAMLError, text: str, label: str) -> Problem:
 
 
 class _Frame:
-    __slots__ = ("node", "key", "key_loc", "key_merge", "seen", "last_key", "merges")
+    __slots__ = ("node", "key", "key_loc", "key_kind", "key_merge", "seen", "last_key", "merges")
 
     def __init__(self, node: YNode) -> None:
         self.node = node
         self.key = None  # pending key (maps): set after a key scalar, cleared after its value
         self.key_loc = None
+        self.key_kind = None  # the pending key's YAML type if not text (see YMap.key_kinds)
         self.key_merge = False  # the pending key is a plain `<<` (YAML merge key)
         self.seen: dict = {}
         self.last_key = None  # key of the most recent value (for paths of nested nodes)
@@ -448,9 +518,10 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
                     "a mapping key must be a plain name, not a list or mapping")))
             frame.key = "" if node.value is None else str(node.value)
             frame.key_loc = node.loc
+            frame.key_kind = node.odd[0] if node.odd else None
             return
-        key, key_loc = frame.key, frame.key_loc
-        frame.key = frame.key_loc = None
+        key, key_loc, key_kind = frame.key, frame.key_loc, frame.key_kind
+        frame.key = frame.key_loc = frame.key_kind = None
         frame.last_key = key
         if frame.key_merge:
             frame.key_merge = False
@@ -464,6 +535,10 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
         else:
             frame.seen[key] = key_loc
         frame.node.items[key] = (key_loc, node)
+        if key_kind:
+            frame.node.key_kinds[key] = key_kind
+        else:
+            frame.node.key_kinds.pop(key, None)
 
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.DocumentStartEvent):
@@ -493,6 +568,12 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
             if is_key_position():
                 # keys stay as written (`on:` is the name "on", not a boolean)
                 node = YScalar(loc, value=event.value)
+                if event.style in (None, "") and event.tag in (None, "!"):
+                    kind = _resolve_plain(event.value).rsplit(":", 1)[-1]
+                    if kind in ("int", "float"):
+                        node.odd = ("number", None)
+                    elif kind in ("bool", "null"):
+                        node.odd = ("boolean" if kind == "bool" else "null", None)
                 stack[-1].key_merge = event.value == "<<" and event.style in (None, "") and (
                     event.tag in (None, "tag:yaml.org,2002:merge"))
             else:
@@ -547,6 +628,8 @@ def _apply_merge(target: YMap, merges: list, problems, path: PathT) -> None:
             for k, item in src.items.items():
                 if k not in target.items:
                     target.items[k] = item
+                    if k in src.key_kinds:
+                        target.key_kinds[k] = src.key_kinds[k]
 
 
 def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack) -> YScalar:
@@ -586,9 +669,10 @@ def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack) -> YS
                         value = new
             else:
                 value = new
-            return YScalar(loc, value=value, from_env=True, text=new)
+            return YScalar(loc, value=value, from_env=True, text=new, missing=bool(missing),
+                           odd=odd_form(new, value) if plain and not missing else None)
         value = new
-    return YScalar(loc, value=value, text=text)
+    return YScalar(loc, value=value, text=text, odd=odd_form(text, value) if plain and event.tag in (None, "!") else None)
 
 
 # --- tree -> plain data -----------------------------------------------------------------------
@@ -609,6 +693,9 @@ class Plain:
     from_env: set = field(default_factory=set)
     containers: set = field(default_factory=set)
     texts: dict = field(default_factory=dict)  # path -> scalar text, for non-string scalars
+    unset: set = field(default_factory=set)  # paths of values with an unset ${env:…} (reported)
+    odd: dict = field(default_factory=dict)  # path -> (text, why, suggestion), see odd_form
+    key_kinds: dict = field(default_factory=dict)  # path -> YAML type of its unquoted key
 
     def loc(self, path: PathT, *, key: bool = False) -> Loc:
         """The location of ``path``, or of its nearest ancestor that has one.
@@ -655,6 +742,10 @@ def to_plain(root: YNode, problems: list[Problem], budget: int = MAX_NODES) -> P
                 out.from_env.add(path)
             if node.text is not None and not isinstance(node.value, str):
                 out.texts[path] = node.text
+            if node.missing:
+                out.unset.add(path)
+            if node.odd:
+                out.odd[path] = (node.text,) + tuple(node.odd)
             return node.value
         out.containers.add(path)
         if isinstance(node, YSeq):
@@ -664,6 +755,8 @@ def to_plain(root: YNode, problems: list[Problem], budget: int = MAX_NODES) -> P
             if isinstance(deref(v), YScalar) and deref(v).value is None:
                 continue
             out.keys[path + (k,)] = kloc
+            if k in node.key_kinds:
+                out.key_kinds[path + (k,)] = node.key_kinds[k]
             result[k] = walk(v, path + (k,), via_alias)
         return result
 
