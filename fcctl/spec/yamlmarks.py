@@ -221,7 +221,17 @@ def _number_text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+_MAX_INT_BITS = 1024
+
+
 def odd_form(text: str, value: Any) -> tuple | None:
+    try:
+        return _odd_form(text, value)
+    except (ValueError, OverflowError):  # digits beyond Python's int/str conversion limit
+        return (f"{text[:20]}… is not a plain decimal number", None)
+
+
+def _odd_form(text: str, value: Any) -> tuple | None:
     """``(why, suggestion)`` when an unquoted scalar is a number or boolean written in a form
     YAML versions read differently (``010``, ``0x10``, ``1_000``, ``1:30``, ``1e2``, ``0o17``,
     ``.inf``, ``yes``/``on``…), else None. ``suggestion`` is the plain spelling of the value
@@ -648,6 +658,8 @@ def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack) -> YS
         value = _scalar_value(tag, text, event.start_mark)
     except (yaml.YAMLError, ValueError):
         value = text
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        value = text  # an absurd number (0x…, 0…, 1_…: no digit limit) stays text
     if isinstance(value, str) and "$" in value:
         new, missing, used = substitute_env(value, environ)
         for name in missing:
@@ -666,6 +678,8 @@ def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack) -> YS
                     try:
                         value = _scalar_value(tag, new, event.start_mark)
                     except (yaml.YAMLError, ValueError):
+                        value = new
+                    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
                         value = new
             else:
                 value = new

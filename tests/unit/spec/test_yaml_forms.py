@@ -128,3 +128,12 @@ def test_unset_runtime_is_only_the_unset_error(tmp_path, capsys, monkeypatch):
     assert code == 2
     (p,) = problems
     assert "FCCTL_TEST_UNSET_RT is not set" in p["message"]
+
+
+@pytest.mark.parametrize("text", ["0" + "7" * 5000, "0x" + "f" * 5000, "1_" + "1" * 5000,
+                                  "0o" + "7" * 5000, "9" * 5000])
+def test_absurdly_long_numbers_are_errors_not_crashes(tmp_path, capsys, text):
+    code, problems = _validate(tmp_path, capsys, f"    timeout: {text}\n    description: {text}\n")
+    assert code == 2
+    assert [p["line"] for p in problems if p["severity"] == "error"] == [7]
+    assert len(problems[0]["message"]) < 400
