@@ -325,19 +325,25 @@ def _os_error_text(exc: OSError) -> str:
     return f"cannot read the file: {reason}"
 
 
-def _read_fd(fd: int, regular: bool) -> bytes | None:
-    """At most MAX_FILE_BYTES + 1 bytes of ``fd``. A non-regular ``fd`` (pipe, FIFO, device;
-    opened non-blocking) is read as data arrives, waiting at most :data:`PIPE_WAIT_S` for each
-    chunk; None if nothing arrives in time."""
+def _read_fd(fd: int, regular: bool) -> tuple[bytes, bool]:
+    """``(data, complete)``: at most MAX_FILE_BYTES + 1 bytes of ``fd``. A non-regular ``fd``
+    (pipe, FIFO, device; opened non-blocking) is read as data arrives, waiting at most
+    :data:`PIPE_WAIT_S` for each chunk; ``complete`` is False if the wait ran out."""
     import select
 
+    poller = select.poll() if hasattr(select, "poll") else None
+    if poller is not None:
+        poller.register(fd, select.POLLIN)
     chunks: list[bytes] = []
     size = 0
     while size <= MAX_FILE_BYTES:
         if not regular:
-            ready, _, _ = select.select([fd], [], [], PIPE_WAIT_S)
+            if poller is not None:
+                ready = poller.poll(PIPE_WAIT_S * 1000)
+            else:
+                ready = select.select([fd], [], [], PIPE_WAIT_S)[0]
             if not ready:
-                return None
+                return b"".join(chunks), False
         try:
             chunk = os.read(fd, min(65536, MAX_FILE_BYTES + 1 - size))
         except BlockingIOError:
@@ -346,7 +352,7 @@ def _read_fd(fd: int, regular: bool) -> bytes | None:
             break
         chunks.append(chunk)
         size += len(chunk)
-    return b"".join(chunks)
+    return b"".join(chunks), True
 
 
 def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
@@ -360,6 +366,9 @@ def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
 
     at = Loc(label, 1, 1)
     is_dir = "this is a directory; pass a YAML file with -f PATH"
+    if not label.strip():
+        problems.append(problem(at, "", "the file name is empty; pass a YAML file with -f PATH"))
+        return None
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -378,7 +387,7 @@ def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
             problems.append(problem(at, "", is_dir))
             return None
         # read at most one byte past the cap: stat() says nothing about pipes or /dev/zero
-        data = _read_fd(fd, stat.S_ISREG(mode))
+        data, complete = _read_fd(fd, stat.S_ISREG(mode))
     except IsADirectoryError:
         problems.append(problem(at, "", is_dir))
         return None
@@ -387,10 +396,15 @@ def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
         return None
     finally:
         os.close(fd)
-    if data is None:
+    if not complete and not data:
         problems.append(problem(at, "", (
             f"no data: nothing arrived within {PIPE_WAIT_S:g} seconds (a FIFO with no writer?); "
             "pass a YAML file with -f PATH, or start the writer first")))
+        return None
+    if not complete:
+        problems.append(problem(at, "", (
+            f"the data stopped: nothing more arrived for {PIPE_WAIT_S:g} seconds and the writer "
+            "did not close it; pass a YAML file with -f PATH")))
         return None
     if len(data) > MAX_FILE_BYTES:
         problems.append(problem(at, "", (

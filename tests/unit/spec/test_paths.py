@@ -184,3 +184,40 @@ def test_open_errors_become_problems(tmp_path, capsys, monkeypatch, err, words):
     code, problems, _ = _validate(capsys, f)
     assert code == 2
     assert words in _one_error_at_start(problems, f)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+def test_fifo_whose_writer_stalls_is_an_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(yamlmarks, "PIPE_WAIT_S", 0.2)
+    fifo = tmp_path / "p"
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def write():
+        with open(fifo, "w") as fh:
+            fh.write("region: cn-hangzhou\n")
+            fh.flush()
+            done.wait(30)  # keep the FIFO open without writing more
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        code, problems, _ = _validate(capsys, fifo)
+    finally:
+        done.set()
+        writer.join(timeout=30)
+    assert code == 2
+    assert "the data stopped" in _one_error_at_start(problems, fifo)
+
+
+def test_piped_stdin_is_read(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "fcctl", "validate", "-f", "/dev/stdin"],
+                          input=GOOD, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "TERM": "dumb"})
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_empty_file_name(capsys):
+    code, problems, _ = _validate(capsys, "")
+    assert code == 2
+    assert "empty" in _one_error_at_start(problems, "")
