@@ -149,11 +149,14 @@ def check_keys(plain: Plain, problems: list[Problem]) -> set:
 
 
 def field_kind(path: PathT) -> str | None:
-    """What the models expect at ``path``: ``"number"``, ``"boolean"``, ``"string"`` or None
-    (free-form, e.g. inside triggerConfig, or not a modelled path)."""
+    """What the models expect at ``path``: ``"number"``, ``"boolean"``, ``"string"``,
+    ``"free"`` (free-form data, e.g. inside triggerConfig) or None (not a modelled path: an
+    unknown key, an ``x-`` extension, a union)."""
     annotation: Any = models.Spec
     for part in path:
         annotation = _strip(annotation)
+        if annotation is Any:
+            return "free"
         origin = typing.get_origin(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
             field = annotation.model_fields.get(part)
@@ -167,6 +170,8 @@ def field_kind(path: PathT) -> str | None:
         else:
             return None
     annotation = _strip(annotation)
+    if annotation is Any:
+        return "free"
     if typing.get_origin(annotation) is typing.Literal:
         values = typing.get_args(annotation)
         if all(isinstance(v, str) for v in values):

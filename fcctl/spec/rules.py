@@ -130,16 +130,17 @@ class _Checker:
             if _is_env_or_tag_value(path):
                 continue  # sent as the text written, with a warning (see secrets/tags)
             kind = field_kind(path)
-            if kind == "string" or (isinstance(value, str) and kind != "number"):
-                continue  # text where text is wanted; a number there is the model's error
+            if kind is None or kind == "string" or (isinstance(value, str) and kind != "number"):
+                # not a modelled path (unknown key: reported; x-: ignored); text where text is
+                # wanted; a number in a string field is the model's error (quoting the text)
+                continue
             name = value_name(path)
             echo = may_echo(path)
-            if kind == "boolean" or (kind is None and isinstance(value, bool)):
-                also = "" if kind else " (or quote it if it is text)"
+            also = " (or quote it if it is text)" if kind == "free" else ""
+            if kind == "boolean" or (kind == "free" and isinstance(value, bool)):
                 self.error(path, f"{name}: write true or false{also}" + (f": {why}" if echo else ""))
             else:
                 eg = f", e.g. {suggestion}" if suggestion and echo else ""
-                also = "" if kind else " (or quote it if it is text)"
                 self.error(path, f"{name}: write a plain decimal number{eg}{also}"
                                  + (f": {why}" if echo else ""))
 
