@@ -42,6 +42,19 @@ def write_state(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def update_state(path: Path, data: dict) -> bool:
+    """Rewrite the state file (under :func:`locked`) only while it still exists for the same
+    owner — never re-create the file of an instance that stopped meanwhile. True if written."""
+    try:
+        current = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    if current.get("ownerPid") != data.get("ownerPid"):
+        return False
+    write_state(path, data)
+    return True
+
+
 def read_state(path: Path) -> dict | None:
     """The state of a live instance, or None (no file, unreadable, or its owner is gone —
     then the stale file is removed)."""
@@ -53,33 +66,48 @@ def read_state(path: Path) -> dict | None:
     if not isinstance(owner, int) or not isinstance(pid, int) or not (_alive(owner) and _alive(pid)):
         with contextlib.suppress(OSError):
             path.unlink()
+        _drop_lock(path)
         return None
     return data
 
 
+def _drop_lock(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.with_suffix(".lock").unlink()
+
+
 def remove_state(path: Path, owner_pid: int | None = None) -> None:
-    """Remove the file if it belongs to ``owner_pid`` (default: this process)."""
+    """Remove the file and its ``.lock`` if it belongs to ``owner_pid`` (default: this process).
+    When the state file is already gone (dropped as stale by another process while the owner
+    was stopping), the lock file is removed all the same."""
     owner_pid = os.getpid() if owner_pid is None else owner_pid
     try:
         data = json.loads(path.read_text())
+    except FileNotFoundError:
+        _drop_lock(path)
+        return
     except (OSError, ValueError):
         return
     if data.get("ownerPid") == owner_pid:
         with contextlib.suppress(OSError):
             path.unlink()
-        with contextlib.suppress(OSError):
-            path.with_suffix(".lock").unlink()
+        _drop_lock(path)
 
 
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
-    """Exclusive lock for read-modify-write of one state file (a sibling ``.lock`` file)."""
+    """Exclusive lock for read-modify-write of one state file (a sibling ``.lock`` file).
+
+    The lock file is removed on the way out when the state file no longer exists (its instance
+    stopped meanwhile), so no ``.lock`` outlives the instance."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
+            if not path.exists():
+                _drop_lock(path)
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
