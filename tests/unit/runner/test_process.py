@@ -110,3 +110,91 @@ def test_run_with_timeout_reports_exit_code(tmp_path):
 def test_missing_program_raises_oserror(tmp_path):
     with pytest.raises(OSError):
         ManagedProcess(["/nonexistent/program"], cwd=tmp_path, env={}, tag=_tag())
+
+
+def _kill9(pid: int) -> None:
+    try:
+        os.kill(pid, 9)
+    except OSError:
+        pass
+
+
+def _dead(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")
+
+
+# ignore SIGTERM; a grandchild leaves the group (setsid) and drops the tag (fresh environment)
+_ESCAPER = (
+    "import os, signal, sys, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "if os.fork() == 0:\n"
+    "    os.setsid()\n"
+    "    pid = os.fork()\n"
+    "    if pid == 0:\n"
+    "        os.execve(sys.executable, [sys.executable, '-c', 'import time; time.sleep(3600)'],\n"
+    "                  {'PATH': '/usr/bin'})\n"
+    "    open(sys.argv[1] + '.tmp', 'w').write(str(pid))\n"
+    "    os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n"
+    "    os._exit(0)\n"
+    "time.sleep(3600)\n"
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux subreaper")
+def test_stop_kills_descendants_that_left_the_group_and_dropped_the_tag(tmp_path):
+    """Neither killpg nor the tag finds such a descendant; fcctl is a child subreaper, so it
+    re-parents to fcctl and stop kills it, counted as a stray."""
+    stray_file = tmp_path / "stray.pid"
+    tag = _tag()
+    proc = ManagedProcess([PY, "-c", _ESCAPER, str(stray_file)], cwd=tmp_path,
+                          env=dict(os.environ), tag=tag)
+    stray = int(_wait_file(stray_file))
+    try:
+        assert stray not in proc.members()  # invisible to the group and tag searches
+        deadline = time.monotonic() + 10  # its parent exits; it re-parents to us
+        while Path(f"/proc/{stray}/stat").read_text().rsplit(")", 1)[1].split()[1] != \
+                str(os.getpid()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        res = proc.stop(grace=0.3)
+        assert res["left"] == []
+        assert res["strays"] == 1
+        assert _dead(stray)
+    finally:
+        _kill9(stray)
+        proc.stop(grace=0.1)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="Linux /proc")
+def test_kill_leftovers_kills_tagged_processes_of_a_dead_owner_only(tmp_path):
+    """After fcctl was SIGKILLed, its tagged processes are found by the next run through
+    FCCTL_LOCAL_OWNER; processes of a live fcctl are left alone."""
+    import subprocess
+
+    from fcctl.runner.process import OWNER_ENV, TAG_ENV, kill_leftovers, owner_id
+
+    dead_owner = subprocess.Popen([PY, "-c", "pass"])
+    dead_owner.wait()
+    sleeper = [PY, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+               "time.sleep(3600)"]
+    orphan = subprocess.Popen(sleeper, env=dict(os.environ, **{
+        TAG_ENV: _tag(), OWNER_ENV: f"{dead_owner.pid}:1"}))
+    alive = subprocess.Popen(sleeper, env=dict(os.environ, **{
+        TAG_ENV: _tag(), OWNER_ENV: owner_id()}))
+    try:
+        deadline = time.monotonic() + 10  # until the children have exec'd (environ readable)
+        while time.monotonic() < deadline and not all(
+                TAG_ENV.encode() in Path(f"/proc/{p.pid}/environ").read_bytes()
+                for p in (orphan, alive)):
+            time.sleep(0.02)
+        found = kill_leftovers(grace=0.2)
+        assert orphan.pid in found and alive.pid not in found
+        assert orphan.wait(timeout=10) in (-15, -9)  # SIGTERM if it had not yet ignored it
+        assert alive.poll() is None
+    finally:
+        for p in (orphan, alive):
+            p.kill()
+            p.wait()
