@@ -32,7 +32,8 @@ CredsOpt = typer.Option(
     help="Pass ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN from this environment to the "
     "instance (FC's x-fc-access-key-* headers and variables). Off by default; never printed.",
 )
-ReadyOpt = typer.Option(10.0, "--ready-timeout", help="Seconds to wait for the server's port.")
+ReadyOpt = typer.Option(10.0, "--ready-timeout",
+                        help="Seconds to wait for the server's port (a number > 0).")
 PortOpt = typer.Option(
     None, "--port", min=1, max=65535,
     help="Run on this port instead of the spec's (sets FC_SERVER_PORT; for servers that read "
@@ -43,8 +44,45 @@ DataFileOpt = typer.Option(None, "--data-file", help="Read the event body from t
 PathOpt = typer.Option(
     "/invoke", "--path",
     help="Request path of the invocation: /invoke (event function, FC's default) or an HTTP "
-    "path such as / for a web function.",
+    "path such as / for a web function (starts with /, no spaces).",
 )
+
+
+def _check_options(*, command: Optional[str] = None, ready_timeout: Optional[float] = None,
+                   path: Optional[str] = None) -> None:
+    """Usage errors (exit 2) for option values the runner cannot use: ``--command`` empty or
+    not parseable as shell words, ``--ready-timeout`` not a finite number of seconds > 0,
+    ``--path`` not starting with "/" or containing whitespace."""
+    import math
+
+    if command is not None:
+        from fcctl.runner.config import parse_command
+
+        parse_command(command)
+    if ready_timeout is not None and not (math.isfinite(ready_timeout) and ready_timeout > 0):
+        raise errors.UsageError(
+            f"--ready-timeout must be a finite number of seconds greater than 0, not "
+            f"{ready_timeout!r}", hint="e.g. --ready-timeout 10")
+    if path is not None:
+        if not path.startswith("/"):
+            raise errors.UsageError(f"--path must start with '/', not {path!r}",
+                                    hint="e.g. --path /invoke (event function) or --path / "
+                                    "(HTTP function)")
+        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in path):
+            raise errors.UsageError(f"--path must not contain spaces or control characters: "
+                                    f"{path!r}", hint="percent-encode them, e.g. /x%20y")
+
+
+def _kill_leftovers(console) -> None:
+    """Kill tagged processes left by an earlier fcctl local that was killed (SIGKILL) before it
+    could stop its instance; say so on stderr."""
+    from fcctl.runner.process import kill_leftovers
+
+    found = kill_leftovers()
+    if found:
+        console.warn(f"killed {len(found)} leftover process(es) of an earlier `fcctl local` run "
+                     f"that was killed before it could stop its instance (pids "
+                     f"{', '.join(map(str, found))})")
 
 
 def _load(files: List[str], function: Optional[str], command: Optional[str],
@@ -102,7 +140,9 @@ def _data(data: Optional[str], data_file: Optional[str]) -> bytes:
 
 
 def _fmt_seconds(v) -> str:
-    return "-" if v is None else f"{v:.2f}s"
+    from fcctl.runner.hooks import secs
+
+    return secs(v)
 
 
 def _render_steps(console, steps, title: str) -> None:
@@ -116,7 +156,7 @@ def _render_steps(console, steps, title: str) -> None:
     for s in steps:
         table.add_row(Text(s.name), Text(s.status, style=styles.get(s.status, "")),
                       Text(_fmt_seconds(s.duration)),
-                      Text("-" if s.limit is None else f"{s.limit:g}s"),
+                      Text(_fmt_seconds(s.limit)),
                       Text(s.detail))
     console.print(table)
 
@@ -142,6 +182,7 @@ def check(
     """
     merged(ctx, output=output)
     console = get_console()
+    _check_options(command=command, ready_timeout=ready_timeout, path=path)
     cfg, _ = _load(files, function, command, port)
     body = _data(data, data_file)
 
@@ -149,6 +190,7 @@ def check(
     from fcctl.runner.process import install_signal_handlers
 
     install_signal_handlers()
+    _kill_leftovers(console)
     inst = LocalInstance(cfg, pass_credentials=pass_credentials, ready_timeout=ready_timeout)
     console.progress(f"local check of {cfg.function_name} (port {cfg.port})")
     try:
@@ -197,6 +239,7 @@ def start(
     """
     merged(ctx)
     console = get_console()
+    _check_options(command=command, ready_timeout=ready_timeout)
     cfg, spec_dir = _load(files, function, command, port)
 
     import time
@@ -206,6 +249,7 @@ def start(
     from fcctl.runner.process import install_signal_handlers
 
     install_signal_handlers()
+    _kill_leftovers(console)
     spath = state.state_path(spec_dir, cfg.function_name)
     existing = state.read_state(spath)
     if existing is not None:
@@ -217,9 +261,9 @@ def start(
     def show(step) -> None:
         line = f"{step.name}: {step.status}"
         if step.duration is not None:
-            line += f" in {step.duration:.2f}s"
+            line += f" in {_fmt_seconds(step.duration)}"
             if step.limit is not None:
-                line += f" (limit {step.limit:g}s)"
+                line += f" (limit {_fmt_seconds(step.limit)})"
         if step.detail:
             line += f" — {step.detail}"
         (console.error if step.status == "failed" else console.info)(line)
@@ -307,6 +351,7 @@ def invoke(
     gives FC's InitializationError outcome (exit 1). The response body goes to stdout."""
     merged(ctx, output=output)
     console = get_console()
+    _check_options(command=command, ready_timeout=ready_timeout, path=path)
     body = _data(data, data_file)
 
     import dataclasses
@@ -317,12 +362,13 @@ def invoke(
     from fcctl.runner.process import install_signal_handlers
 
     install_signal_handlers()
+    _kill_leftovers(console)
     fn, base_dir, spec_dir = _pick(files, function)
     spath = state.state_path(spec_dir, fn.functionName)
     running = state.read_state(spath)
     # a running instance needs no start command (a container started with --command)
     cfg = instance_config_from_function(
-        fn, spec_dir=base_dir, command_override=command or ("true" if running else None),
+        fn, spec_dir=base_dir, command_override=command if command is not None else ("true" if running else None),
         docker=False if running else None)
     if port is not None and running is None:
         cfg = dataclasses.replace(cfg, port=port)
@@ -342,7 +388,7 @@ def invoke(
                 console.progress(f"initializer: {init.status} — {init.detail}")
                 if init.status == "ok":
                     current["initialized"] = True
-                    state.write_state(spath, current)
+                    state.update_state(spath, current)  # not if the instance stopped meanwhile
                 else:
                     from fcctl.runner.hooks import new_request_id
                     from fcctl.runner.instance import initialization_error

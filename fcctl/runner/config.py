@@ -122,6 +122,23 @@ def hook_from_spec(hook: Any) -> HookConfig | None:
     return None
 
 
+def parse_command(text: str) -> tuple[str, ...]:
+    """Split a ``--command`` value like a POSIX shell (quotes, no expansion). Raises
+    :class:`fcctl.errors.UsageError` naming the option when it is empty or unparseable."""
+    try:
+        argv = tuple(shlex.split(text))
+    except ValueError as exc:  # e.g. "No closing quotation"
+        raise errors.UsageError(f"--command {text!r} cannot be parsed: {exc}",
+                                hint="quote it as a shell would, e.g. --command 'python3 app.py'"
+                                ) from None
+    if not argv:
+        raise errors.UsageError("--command is empty",
+                                hint="give the command that starts the server, e.g. "
+                                "--command 'python3 app.py', or leave --command out to use the "
+                                "spec's")
+    return argv
+
+
 def instance_config_from_function(
     fn: Any,
     *,
@@ -135,7 +152,9 @@ def instance_config_from_function(
     (``code.path``). Custom containers run their image through ``docker run`` when a Docker
     engine answers (``docker``: None = detect), else need ``command_override`` (``--command``).
     Raises :class:`fcctl.errors.UsageError` when no way to run the function exists (built-in
-    runtimes without ``--command``, a container without Docker or ``--command``).
+    runtimes without ``--command``, a container without Docker or ``--command``, code in OSS
+    without ``--command`` — it then runs in ``spec_dir``), or ``--command`` is empty or
+    unparseable.
     """
     name = str(_get(fn, "functionName", "function"))
     runtime = str(_get(fn, "runtime", ""))
@@ -158,10 +177,17 @@ def instance_config_from_function(
     else:
         port = int(_get(crc, "port", fcfacts.DEFAULT_CUSTOM_PORT))
 
-    if command_override:
-        command = tuple(shlex.split(command_override))
-        if not command:
-            raise errors.UsageError("--command is empty")
+    oss = _get(code, "ossBucketName") or _get(code, "ossObjectName")
+    if command_override is not None:
+        command = parse_command(command_override)
+    elif oss and code_path is None and runtime != fcfacts.CONTAINER_RUNTIME:
+        where = f"oss://{_get(code, 'ossBucketName', '?')}/{_get(code, 'ossObjectName', '?')}"
+        raise errors.UsageError(
+            f"function {name!r} has its code in OSS ({where}); fcctl local does not download "
+            "it, so the spec's command cannot run here",
+            hint="unpack the code locally and point code: at that directory, or give --command "
+            f"(it runs in {spec_dir})",
+        )
     elif runtime == fcfacts.CONTAINER_RUNTIME and (
             docker if docker is not None else docker_available()):
         docker_image = str(_get(ccc, "image", ""))
@@ -189,7 +215,7 @@ def instance_config_from_function(
             hint="give the command that starts an HTTP server for it with --command",
         )
 
-    if command_override or runtime != fcfacts.CONTAINER_RUNTIME:
+    if command_override is not None or runtime != fcfacts.CONTAINER_RUNTIME:
         docker_image, entry = "", ()
     hc = _get(ccc if runtime == fcfacts.CONTAINER_RUNTIME else crc, "healthCheckConfig")
     hc_path = str(_get(hc, "httpGetUrl", "") or "")

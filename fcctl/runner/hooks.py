@@ -22,6 +22,22 @@ from fcctl.runner.config import InstanceConfig
 BODY_START = 300  # characters of a body quoted in failure messages
 
 
+def secs(value: float | None) -> str:
+    """A duration or timeout in seconds for people: ``"3s"``, ``"0.67s"``, ``"12.5s"``,
+    ``"600s"``, ``"0.004s"`` — at most 3 significant decimals, never float noise."""
+    if value is None:
+        return "-"
+    v = float(value)
+    if v != v or v in (float("inf"), float("-inf")):
+        return f"{v}s"
+    a = abs(v)
+    places = 0 if a >= 100 else 1 if a >= 10 else 2 if a >= 0.1 else 3
+    text = f"{v:.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return ("0" if text in ("-0", "") else text) + "s"
+
+
 def new_request_id() -> str:
     return str(uuid.uuid4())
 
@@ -91,7 +107,7 @@ class HttpOutcome:
 
     def describe(self) -> str:
         """One line for a person: what happened, against the limit."""
-        took = f"after {self.elapsed:.2f}s (limit {self.timeout:g}s)"
+        took = f"after {secs(self.elapsed)} (limit {secs(self.timeout)})"
         if self.status is None:
             return f"{self.method} {self.path}: {self.error} {took}"
         text = f"{self.method} {self.path} answered {self.status} {took}"
@@ -141,7 +157,7 @@ def http_call(
     except (socket.timeout, TimeoutError):
         got = f" (status {out.status} arrived, body did not finish)" if out.status else ""
         out.status = None
-        out.error = f"no answer within the {timeout:g}s timeout{got}"
+        out.error = f"no answer within the {secs(timeout)} timeout{got}"
     except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
             http.client.IncompleteRead) as exc:
         out.status = None

@@ -10,7 +10,8 @@
   at most one success per instance;
 * **invoke** – ``POST /invoke``; the Initializer runs first if it has not succeeded;
 * **preStop** – ``GET /pre-stop``; its failure never prevents the stop;
-* **stop** – SIGTERM to the group, grace, SIGKILL.
+* **stop** – SIGTERM to the group, grace, SIGKILL; then the same for escaped descendants
+  (re-parented to fcctl, a child subreaper on Linux), reported as strays.
 
 Every step returns a :class:`Step` (status ``ok`` / ``failed`` / ``skipped``, duration and limit
 in seconds); application failures never raise. :func:`run_check` runs the whole lifecycle once.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from typing import Any, Mapping
 
 from fcctl import fcfacts
 from fcctl.runner import hooks, netprobe
+from fcctl.runner.hooks import secs
 from fcctl.runner.config import InstanceConfig
 from fcctl.runner.process import ManagedProcess, run_with_timeout
 
@@ -56,7 +59,7 @@ class Step:
             "step": self.name,
             "status": self.status,
             "durationSeconds": None if self.duration is None else round(self.duration, 3),
-            "limitSeconds": self.limit,
+            "limitSeconds": None if self.limit is None else round(self.limit, 3),
             "detail": self.detail,
         }
 
@@ -134,6 +137,28 @@ def _shell_hint(argv: tuple[str, ...] | list[str], tail: str) -> str:
         return (" — the script looks like it uses bash syntax but runs under /bin/sh "
                 "(dash here, as on Debian); use POSIX sh or run it with bash")
     return ""
+
+
+# A shell's "command not found" line: dash "x.sh: 3: [[: not found", bash "x.sh: line 3: foo:
+# command not found", and "sh: 1: foo: not found" for -c scripts.
+_NOT_FOUND_LINE = re.compile(r"^[^\n:]+: (?:line )?\d+: (?P<what>.+?): (?:command )?not found$",
+                             re.MULTILINE)
+
+
+def _not_found_warning(tail: str) -> str:
+    """'; warning: …' when a command hook that exited 0 had the shell report commands not found
+    (e.g. "[[: not found" — bash syntax under dash, where the test silently counts as false);
+    FC also treats the Initializer as succeeded, so this is a warning, not a failure."""
+    lines = [m.group(0).strip() for m in _NOT_FOUND_LINE.finditer(tail)]
+    if not lines:
+        return ""
+    shown = "; ".join(repr(ln) for ln in lines[:3]) + ("; …" if len(lines) > 3 else "")
+    text = f"; warning: the shell reported {len(lines)} command(s) not found: {shown}"
+    bashisms = ("[[", "declare", "local", "source", "shopt", "function")
+    if any(m.group("what").strip() in bashisms for m in _NOT_FOUND_LINE.finditer(tail)):
+        text += (" — bash syntax under /bin/sh (dash here, as on Debian): use POSIX sh or run "
+                 "the script with bash")
+    return text + " (the exit code 0 counts as success, on FC too)"
 
 
 class LocalInstance:
@@ -288,7 +313,7 @@ class LocalInstance:
                 break
             time.sleep(0.1)
         detail = (f"{listening}, but the health check (healthCheckConfig.httpGetUrl) never "
-                  f"passed within {limit:g}s: {last.describe() if last else 'no answer'}")
+                  f"passed within {secs(limit)}: {last.describe() if last else 'no answer'}")
         return Step("ready", "failed", time.monotonic() - t0, limit,
                     self._mask(detail + self._process_note()))
 
@@ -303,14 +328,14 @@ class LocalInstance:
                     "(and fcctl probes 127.0.0.1)")
         if own:
             where = ", ".join(sorted({f"{ls.address}:{ls.port}" for ls in own}))
-            text = (f"nothing listens on port {port} after {self.ready_timeout:g}s, but the "
+            text = (f"nothing listens on port {port} after {secs(self.ready_timeout)}, but the "
                     f"process listens on {where} — listen on the port FC gives in "
                     f"FC_SERVER_PORT ({port}), or set the function's port to the one the "
                     "server uses")
             if all(ls.loopback_only for ls in own):
                 text += "; and listen on 0.0.0.0, not loopback (FC's health check comes from outside)"
             return text
-        return _with_tail(f"nothing listens on port {port} after {self.ready_timeout:g}s "
+        return _with_tail(f"nothing listens on port {port} after {secs(self.ready_timeout)} "
                           "(the process is running but has opened no listening socket)",
                           self.proc.tail())
 
@@ -350,13 +375,14 @@ class LocalInstance:
         if timed_out:
             self.initializer_failed = True
             return Step("initializer", "failed", elapsed, hook.timeout, _with_tail(
-                f"command {cmd} did not finish within the {hook.timeout:g}s timeout; killed", tail))
+                f"command {cmd} did not finish within the {secs(hook.timeout)} timeout; killed", tail))
         if code != 0:
             self.initializer_failed = True
             return Step("initializer", "failed", elapsed, hook.timeout, _with_tail(
                 f"command {cmd} failed ({_exit_text(code)}){_shell_hint(argv, tail)}", tail))
         self.initialized = True
-        return Step("initializer", "ok", elapsed, hook.timeout, f"command {cmd} exited 0")
+        return Step("initializer", "ok", elapsed, hook.timeout,
+                    f"command {cmd} exited 0" + _not_found_warning(tail))
 
     def invoke(self, data: bytes = b"", *, path: str = fcfacts.INVOKE_PATH) -> tuple[Step, dict]:
         """One invocation, Initializer first. Returns the step and an FC-style result
@@ -414,18 +440,20 @@ class LocalInstance:
             subprocess.run(["docker", "rm", "-f", f"fcctl-{self.cfg.instance_id}"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
         elapsed = time.monotonic() - t0
+        strays = (f"; {res['strays']} stray process(es) killed (descendants that had left the "
+                  "process group and outlived it)" if res.get("strays") else "")
         if res["left"]:
             return Step("stop", "failed", elapsed, self.grace,
-                        f"processes still alive after SIGKILL: {res['left']}")
+                        f"processes still alive after SIGKILL: {res['left']}{strays}")
         if already is not None:
             how = f"the process had already exited ({_exit_text(already)})"
         elif res["killed"]:
-            how = f"no exit within {self.grace:g}s of SIGTERM; killed with SIGKILL"
+            how = f"no exit within {secs(self.grace)} of SIGTERM; killed with SIGKILL"
         else:
             code = res["exitCode"]
             how = ("stopped by SIGTERM" if code == -15
                    else f"exited after SIGTERM ({_exit_text(code)})")
-        return Step("stop", "ok", elapsed, self.grace, how)
+        return Step("stop", "ok", elapsed, self.grace, how + strays)
 
     def close(self) -> None:
         """Stop without reporting (for ``finally`` blocks); drop the output file."""
@@ -518,7 +546,7 @@ def run_check(instance: LocalInstance, data: bytes = b"", *, path: str = fcfacts
 
     def add(step: Step) -> Step:
         report.steps.append(step)
-        say(f"{step.name}: {step.status}" + (f" ({step.duration:.2f}s)" if step.duration else ""))
+        say(f"{step.name}: {step.status}" + (f" ({secs(step.duration)})" if step.duration else ""))
         return step
 
     def skip(name: str, why: str) -> None:

@@ -224,3 +224,150 @@ functions:
     detail = step(doc, "ready")["detail"]
     assert "health check" in detail and "GET /healthz answered 404" in detail
     assert_nothing_left(doc)
+
+
+def _kill9(pid: int) -> None:
+    import os
+
+    try:
+        os.kill(pid, 9)
+    except OSError:
+        pass
+
+
+def _read_pid(path, timeout: float = 15.0) -> int:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().strip():
+            return int(path.read_text())
+        time.sleep(0.02)
+    raise AssertionError(f"{path} never written")
+
+
+def test_descendant_that_left_the_group_and_dropped_the_tag_is_killed(tmp_path):
+    """escaper: ignores SIGTERM; a grandchild setsid()s and execs with a fresh environment, so
+    neither killpg nor the tag finds it. fcctl (a child subreaper) kills it and says so."""
+    from localhelpers import pid_alive
+
+    stray_file = tmp_path / "stray.pid"
+    spec = app_spec("escaper", tmp_path)
+    try:
+        code, doc, err = check_json(spec, env_extra={"APP_STRAY_PID_FILE": str(stray_file)})
+        stray = _read_pid(stray_file)
+        assert code == 0, err
+        stop = step(doc, "stop")
+        assert stop["status"] == "ok"
+        assert "1 stray process(es) killed" in stop["detail"], stop
+        assert not pid_alive(stray), "the escaped descendant survived `local check`"
+        assert_nothing_left(doc)
+    finally:
+        if stray_file.exists():
+            _kill9(int(stray_file.read_text()))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["local", "check", "--command", "'unclosed"], ["--command", "No closing quotation"]),
+    (["local", "check", "--command", ""], ["--command is empty"]),
+    (["local", "check", "--ready-timeout", "-1"], ["--ready-timeout", "greater than 0"]),
+    (["local", "check", "--ready-timeout", "0"], ["--ready-timeout", "greater than 0"]),
+    (["local", "check", "--ready-timeout", "nan"], ["--ready-timeout", "finite"]),
+    (["local", "check", "--path", "nope"], ["--path", "must start with '/'"]),
+    (["local", "check", "--path", "/x y"], ["--path", "spaces"]),
+    (["local", "invoke", "--path", "nope"], ["--path", "must start with '/'"]),
+    (["local", "invoke", "--command", ""], ["--command is empty"]),
+    (["local", "start", "--ready-timeout", "inf"], ["--ready-timeout", "finite"]),
+    (["local", "start", "--command", "a 'b"], ["--command", "No closing quotation"]),
+])
+def test_bad_option_values_are_usage_errors(tmp_path, args, words):
+    spec = app_spec("healthy", tmp_path)
+    res = run_fcctl([*args, "-f", str(spec)], cwd=tmp_path, timeout=30)
+    assert res.returncode == 2, res.stdout + res.stderr
+    for w in words:
+        assert w in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr and "internal error" not in res.stderr
+    assert not (tmp_path / ".fcctl" / "local").exists() or \
+        not list((tmp_path / ".fcctl" / "local").iterdir())  # nothing was started
+
+
+def test_code_in_oss_requires_command(tmp_path):
+    """code: {ossBucketName, ossObjectName} is not downloaded: the spec's command must not run
+    in the spec's directory as if it were the code."""
+    port = free_port()
+    (tmp_path / "fc.yaml").write_text(f"""
+region: cn-hangzhou
+functions:
+  - functionName: ossfn
+    runtime: custom.debian10
+    handler: index.handler
+    code: {{ossBucketName: my-bucket, ossObjectName: code.zip}}
+    customRuntimeConfig: {{command: [python3, {APPS / 'healthy' / 'server.py'}], port: {port}}}
+""")
+    res = run_fcctl(["local", "check", "-f", str(tmp_path / "fc.yaml")], cwd=tmp_path)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "OSS" in res.stderr and "oss://my-bucket/code.zip" in res.stderr
+    assert "--command" in res.stderr and "Traceback" not in res.stderr
+    code, doc, err = check_json(tmp_path / "fc.yaml", "--command",
+                                f"python3 {APPS / 'healthy' / 'server.py'}")
+    assert code == 0, err
+    assert_nothing_left(doc)
+
+
+def test_durations_and_timeouts_are_printed_rounded(tmp_path):
+    """The health check's last attempt gets what is left of --ready-timeout as its timeout; it
+    was printed as e.g. 'within the 0.665539s timeout'."""
+    import re
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "server.py").write_text(
+        "import sys, threading\n"
+        f"sys.path.insert(0, {str(APPS / '_lib')!r})\n"
+        "import fcapp\n"
+        "def hang(req):\n"
+        "    threading.Event().wait(30)\n"
+        "    return 200, 'late'\n"
+        "routes = dict(fcapp.HEALTHY); routes[('GET', '/healthz')] = hang\n"
+        "fcapp.serve(routes)\n")
+    port = free_port()
+    (tmp_path / "fc.yaml").write_text(f"""
+region: cn-hangzhou
+functions:
+  - functionName: hc
+    runtime: custom.debian10
+    handler: index.handler
+    code: ./app
+    customRuntimeConfig:
+      command: [python3, server.py]
+      port: {port}
+      healthCheckConfig: {{httpGetUrl: /healthz, timeoutSeconds: 1}}
+""")
+    code, doc, _ = check_json(tmp_path / "fc.yaml", "--ready-timeout", "1.55")
+    assert code == 1 and doc["failedStep"] == "ready"
+    detail = step(doc, "ready")["detail"]
+    assert "no answer within the" in detail, detail
+    assert not re.search(r"\d\.\d{3,}s", detail), detail
+    res = run_fcctl(["local", "check", "-f", str(tmp_path / "fc.yaml"), "--ready-timeout",
+                     "1.55"], cwd=tmp_path)
+    assert res.returncode == 1
+    assert not re.search(r"\d\.\d{4,}", res.stdout + res.stderr), res.stdout + res.stderr
+    assert "1.55s" in res.stdout
+    assert_nothing_left(doc)
+
+
+@pytest.mark.skipif(not __import__("os").path.realpath("/bin/sh").endswith("dash"),
+                    reason="/bin/sh is not dash here")
+def test_command_initializer_with_not_found_lines_succeeds_with_a_warning(tmp_path):
+    """warmup.sh uses `[[` under /bin/sh: dash prints '[[: not found' and the script exits 0.
+    FC counts that as success; fcctl says so, with a warning."""
+    spec = app_spec("sh-not-found", tmp_path)
+    shutil.copy(APPS / "sh-not-found" / "warmup.sh", tmp_path / "warmup.sh")
+    code, doc, err = check_json(spec, "--command", f"python3 {APPS / 'healthy' / 'server.py'}")
+    assert code == 0, err
+    init = step(doc, "initializer")
+    assert init["status"] == "ok"
+    assert "exited 0" in init["detail"]
+    assert "warning" in init["detail"] and "[[: not found" in init["detail"], init
+    assert "bash syntax" in init["detail"]
+    assert_nothing_left(doc)

@@ -248,3 +248,57 @@ def test_ctrl_c_with_failing_prestop_still_stops_and_exits_1(tmp_path):
     assert "preStop: failed" in err and "stop: ok" in err
     assert not pid_alive(st["pid"])
     assert processes_with_tag(st["instanceId"]) == []
+
+
+def test_start_leaves_no_lock_file_after_it_stops(tmp_path):
+    """`local invoke` takes `.fcctl/local/<fn>.lock`; a clean stop removes it with the state."""
+    spec = app_spec("healthy", tmp_path)
+    proc = _start(spec, "--lazy-init")
+    try:
+        _wait_for(lambda: _state(spec, "healthy"), what="the state file")
+        res = run_fcctl(["local", "invoke", "-f", str(spec), "--data", "x"], cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        assert (tmp_path / ".fcctl" / "local" / "healthy.lock").exists()
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    finally:
+        _finish(proc)
+    assert proc.returncode == 0
+    assert sorted(p.name for p in (tmp_path / ".fcctl" / "local").iterdir()) == []
+
+
+def test_tagged_leftovers_of_a_sigkilled_fcctl_are_killed_by_the_next_run(tmp_path):
+    """fcctl SIGKILLed: the server gets SIGTERM (PDEATHSIG) but ignores it, and a grandchild that
+    left the group orphans to init. Both still carry the instance's tag and the dead fcctl as
+    owner; the next `fcctl local` run kills them and says so."""
+    stray_file = tmp_path / "stray.pid"
+    spec = app_spec("escaper", tmp_path)
+    proc = _start(spec, env_extra={"APP_STRAY_PID_FILE": str(stray_file),
+                                   "APP_STRAY_KEEP_ENV": "1"})
+    stray = server = None
+    try:
+        st = _wait_for(lambda: _state(spec, "escaper"), what="the state file")
+        stray = int(_wait_for(lambda: stray_file.exists() and stray_file.read_text(),
+                              what="the stray's pid"))
+        server = st["pid"]
+        proc.kill()
+        proc.communicate(timeout=10)
+        assert pid_alive(stray) and pid_alive(server)  # nobody cleaned up
+        assert set(processes_with_tag(st["instanceId"])) == {stray, server}
+
+        (tmp_path / "other").mkdir()
+        other = app_spec("healthy", tmp_path / "other")
+        res = run_fcctl(["local", "check", "-f", str(other)], cwd=other.parent)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "leftover process(es)" in res.stderr and str(stray) in res.stderr
+        _wait_for(lambda: not pid_alive(stray) and not pid_alive(server), timeout=10,
+                  what="the leftovers to be gone")
+        assert processes_with_tag(st["instanceId"]) == []
+    finally:
+        _finish(proc)
+        for pid in (stray, server):
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass

@@ -92,3 +92,30 @@ def test_docker_run_argv_is_loopback_only_and_passes_values_by_name(tmp_path):
     assert argv[argv.index("--entrypoint") + 1] == "python3" and argv[i + 1:] == ["app.py"]
     assert "DB_PASSWORD" in argv and "FC_SERVER_PORT" in argv
     assert not any("hunter2" in a for a in argv)
+
+
+@pytest.mark.parametrize("command, words", [
+    ("'unclosed", ["--command", "cannot be parsed", "No closing quotation"]),
+    ("", ["--command is empty"]),
+    ("   ", ["--command is empty"]),
+])
+def test_bad_command_override_is_a_usage_error_naming_the_option(tmp_path, command, words):
+    """`--command "'unclosed"` was an internal ValueError; `--command ""` silently used the
+    spec's command."""
+    with pytest.raises(errors.UsageError) as exc:
+        instance_config_from_function(_fn(), spec_dir=tmp_path, command_override=command)
+    for w in words:
+        assert w in exc.value.message
+
+
+def test_code_in_oss_needs_command(tmp_path):
+    """Code in OSS is not downloaded: the spec's command must not run in the spec directory."""
+    oss = NS(path=None, ossBucketName="bkt", ossObjectName="code.zip")
+    with pytest.raises(errors.UsageError) as exc:
+        instance_config_from_function(_fn(code=oss), spec_dir=tmp_path)
+    assert "OSS" in exc.value.message and "oss://bkt/code.zip" in exc.value.message
+    assert "--command" in exc.value.hint
+    # with --command it runs, in the spec's directory
+    cfg = instance_config_from_function(_fn(code={"ossBucketName": "bkt", "ossObjectName": "c"}),
+                                        spec_dir=tmp_path, command_override="python3 app.py")
+    assert cfg.command == ("python3", "app.py") and cfg.cwd == tmp_path.resolve()

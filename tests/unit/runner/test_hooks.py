@@ -126,3 +126,27 @@ def test_refused_and_closed_connections_are_named():
         assert out.status is None and "closed the connection" in out.error
     finally:
         srv.close()
+
+
+@pytest.mark.parametrize("value, text", [
+    (3, "3s"), (3.0, "3s"), (0.665539, "0.67s"), (0.1, "0.1s"), (0.0042, "0.004s"),
+    (12.3456, "12.3s"), (600.4, "600s"), (1.5, "1.5s"), (0, "0s"), (None, "-"),
+])
+def test_seconds_are_printed_rounded(value, text):
+    from fcctl.runner.hooks import secs
+
+    assert secs(value) == text
+
+
+def test_timeout_message_is_rounded():
+    """The health check's shortened timeout printed as 0.665539s before."""
+    import socket
+
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen()
+        port = srv.getsockname()[1]
+        out = hooks.http_call(port, "GET", "/healthz", headers={}, timeout=0.123456)
+    assert out.status is None
+    assert "within the 0.12s timeout" in out.error
+    assert "0.123456" not in out.describe()
