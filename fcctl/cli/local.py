@@ -300,8 +300,12 @@ def start(
                          f"(instance {cfg.instance_id}); `fcctl local invoke` sends it an event; "
                          "Ctrl-C stops it")
             try:
+                ticks = 0
                 while inst.alive():
                     pump()
+                    ticks += 1
+                    if ticks % 10 == 0 and inst.proc is not None:
+                        inst.proc.reap_strays()  # exited orphans re-parented to fcctl
                     time.sleep(0.2)
                 pump()
                 code = inst.proc.poll() if inst.proc else None

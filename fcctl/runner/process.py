@@ -402,6 +402,14 @@ class ManagedProcess:
         pids.update(tagged_pids(self.tag))
         return sorted(pids)
 
+    def reap_strays(self) -> int:
+        """Reap exited descendants that re-parented to fcctl (the subreaper) while the instance
+        runs, so a long ``local start`` collects no zombies. Returns how many were reaped."""
+        zombies = [pid for pid in stray_children(self.start_ticks, exclude=(self.pid,))
+                   if (_proc_stat(pid) or ("", 0))[0] == "Z"]
+        _reap(zombies)
+        return len(zombies)
+
     # -- stop ---------------------------------------------------------------------------------
     def _signal_all(self, sig: int) -> None:
         try:

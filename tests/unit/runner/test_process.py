@@ -198,3 +198,51 @@ def test_kill_leftovers_kills_tagged_processes_of_a_dead_owner_only(tmp_path):
         for p in (orphan, alive):
             p.kill()
             p.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux subreaper")
+def test_exited_orphans_are_reaped_while_the_instance_runs(tmp_path):
+    """Short-lived double-forked helpers re-parent to fcctl and exit: reap_strays collects the
+    zombies (a long `local start` must not accumulate them)."""
+    done = tmp_path / "done"
+    code = (
+        "import os, sys, time\n"
+        "for _ in range(3):\n"
+        "    if os.fork() == 0:\n"
+        "        if os.fork() == 0:\n"
+        "            time.sleep(0.2)\n"
+        "            os._exit(0)\n"
+        "        os._exit(0)\n"
+        "    os.wait()\n"
+        "open(sys.argv[1], 'w').write('1')\n"
+        "time.sleep(60)\n"
+    )
+    proc = ManagedProcess([PY, "-c", code, str(done)], cwd=tmp_path, env=dict(os.environ),
+                          tag=_tag())
+    try:
+        _wait_file(done)
+        me = str(os.getpid())
+
+        def zombie_children():
+            out = []
+            for e in os.listdir("/proc"):
+                if e.isdigit() and int(e) != proc.pid:
+                    try:
+                        f = Path(f"/proc/{e}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    if f[1] == me and f[0] == "Z":
+                        out.append(int(e))
+            return out
+
+        deadline = time.monotonic() + 10
+        reaped = 0
+        while reaped < 3 and time.monotonic() < deadline:
+            reaped += proc.reap_strays()
+            time.sleep(0.05)
+        assert reaped == 3
+        assert zombie_children() == []
+        assert proc.poll() is None  # the instance itself is untouched
+    finally:
+        res = proc.stop(grace=0.5)
+    assert res["left"] == [] and res["strays"] == 0
