@@ -304,29 +304,26 @@ class Backend:
         has_gpu = isinstance(gpu, dict) and bool(gpu.get("gpuType") or gpu.get("gpuMemorySize"))
         ilc = fn.get("instanceLifecycleConfig") or {}
         if isinstance(ilc, dict):
-            init = ilc.get("initializer")
-            if isinstance(init, dict):
-                if init.get("handler") and init.get("command"):
-                    problems.append("instanceLifecycleConfig.initializer sets both handler and "
-                                    "command; use one Initializer type")
-                if init.get("command") and not has_gpu:
-                    problems.append("instanceLifecycleConfig.initializer.command is only "
-                                    "supported for GPU functions (gpuConfig)")
-                t = init.get("timeout")
-                lo, hi = fcfacts.INITIALIZER_TIMEOUT_RANGE_S
-                if isinstance(t, int) and _hook_set(init) and not lo <= t <= hi:
-                    problems.append(f"instanceLifecycleConfig.initializer.timeout must be "
-                                    f"between {lo} and {hi} seconds (got {t})")
-            stop = ilc.get("preStop")
-            if isinstance(stop, dict):
-                if stop.get("command"):
-                    problems.append("instanceLifecycleConfig.preStop.command is not supported: "
-                                    "PreStop takes a handler only")
-                t = stop.get("timeout")
-                lo, hi = fcfacts.PRESTOP_TIMEOUT_RANGE_S
-                if isinstance(t, int) and _hook_set(stop) and not lo <= t <= hi:
-                    problems.append(f"instanceLifecycleConfig.preStop.timeout must be between "
-                                    f"{lo} and {hi} seconds (got {t})")
+            hooks = (("initializer", fcfacts.INITIALIZER_TIMEOUT_RANGE_S),
+                     ("preStop", fcfacts.PRESTOP_TIMEOUT_RANGE_S))
+            for hook_name, (lo, hi) in hooks:
+                hook = ilc.get(hook_name)
+                if not isinstance(hook, dict):
+                    continue
+                where = f"instanceLifecycleConfig.{hook_name}"
+                if hook_name == "preStop" and hook.get("command"):
+                    problems.append(f"{where}.command is not supported: PreStop takes a "
+                                    "handler only")
+                elif hook.get("handler") and hook.get("command"):
+                    problems.append(f"{where} sets both handler and command; use one "
+                                    "Initializer type")
+                elif hook.get("command") and not has_gpu:
+                    problems.append(f"{where}.command is only supported for GPU functions "
+                                    "(gpuConfig)")
+                t = hook.get("timeout")
+                if isinstance(t, int) and _hook_set(hook) and not lo <= t <= hi:
+                    problems.append(f"{where}.timeout must be between {lo} and {hi} seconds "
+                                    f"(got {t})")
 
     @staticmethod
     def _decode_code(code) -> dict:
