@@ -150,7 +150,7 @@ def main(argv: list[str]) -> int:
             print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
         ok = result["ratio"] <= float(result["goal"].split()[-1])
         if "writes goal" in result:
-            ok = ok and result[f"write calls of a no-op deploy of 40"] <= result["writes goal"]
+            ok = ok and result["write calls of a no-op deploy of 40"] <= result["writes goal"]
         print(f"  meets goal: {'yes' if ok else 'NO'}")
         if not ok:
             missed.append(name)

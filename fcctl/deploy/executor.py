@@ -83,9 +83,8 @@ class Executor:
         self.desired = desired
         self.options = options
         self.progress = progress or (lambda line: None)
-        base = options.clock
         self.deadline = (
-            base.now() + options.timeout_s if options.timeout_s is not None else None
+            options.clock.now() + options.timeout_s if options.timeout_s is not None else None
         )
 
     def run(self, plan: planner.Plan) -> list[FunctionResult]:
@@ -218,11 +217,8 @@ class Executor:
     def _wait(self, client, name: str, container: bool, quiet: bool = False) -> dict:
         if not quiet:
             self.progress(f"{name}: waiting for lastUpdateStatus")
-        try:
-            return wait_for_update(
-                lambda: client.get_function(name),
-                name=name, container=container, deadline=self.deadline,
-                clock=self.options.clock, interval_s=self.options.poll_interval_s,
-            )
-        except UpdateFailed:
-            raise
+        return wait_for_update(
+            lambda: client.get_function(name),
+            name=name, container=container, deadline=self.deadline,
+            clock=self.options.clock, interval_s=self.options.poll_interval_s,
+        )
