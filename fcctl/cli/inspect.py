@@ -24,6 +24,21 @@ def _client(ctx, endpoint, profile, output, region):
     return connect(s.endpoint, s.profile, region)
 
 
+def _printable(value) -> str:
+    """FC values shown as text lose control characters (no terminal escapes, no fake lines)."""
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in str(value))
+
+
+def _guard_secrets(fn: dict) -> None:
+    """The live function's secret-named variable values are scrubbed from everything printed,
+    wherever else they appear (a description, a trigger payload)."""
+    from fcctl import fcfacts
+    from fcctl.ui import redact
+
+    redact.add_secrets(v for k, v in (fn.get("environmentVariables") or {}).items()
+                       if fcfacts.is_secret_name(k) and isinstance(v, str))
+
+
 def check_name(name: str) -> None:
     """A function name FC could hold (FC-NOTES §2), checked before any API call."""
     import re
@@ -50,16 +65,14 @@ def get(
     output: Optional[str] = OutputOpt,
 ) -> None:
     """Show a live function: its lifecycle hooks, state and lastUpdateStatus."""
-    from fcctl.deploy.fields import HOOKS, hook_is_set, mask
+    from fcctl.deploy.fields import HOOKS, hook_is_set, mask_function
 
     check_name(name)
     client = _client(ctx, endpoint, profile, output, region)
     fn = _fetch(client, name)
-    env = {k: mask(f"environmentVariables.{k}", v)
-           for k, v in (fn.get("environmentVariables") or {}).items()}
-    shown = dict(fn)
-    if env:
-        shown["environmentVariables"] = env
+    _guard_secrets(fn)
+    shown = mask_function(fn)
+    env = shown.get("environmentVariables") or {}
 
     def render(console):
         ilc = fn.get("instanceLifecycleConfig") or {}
@@ -92,7 +105,7 @@ def get(
             lines.append((f"env {k}", v))
         width = max(len(k) for k, _ in lines)
         for k, v in lines:
-            console.print(f"{k.ljust(width)}  {'' if v is None else v}")
+            console.print(f"{k.ljust(width)}  {_printable('' if v is None else v)}")
 
     get_console().result({"schemaVersion": 1, "function": shown}, render)
 
@@ -128,21 +141,18 @@ def export(
     for name in names:
         check_name(name)
     client = _client(ctx, endpoint, profile, output, region)
+    secrets = _environment_secrets()
     functions = []
-    for name in names:
+    for name in dict.fromkeys(names):  # a name given twice is exported once
         fn = _fetch(client, name)
         spec_fn = {"functionName": fn.get("functionName", name)}
         spec_fn.update({k: v for k, v in export_fields(fn).items() if k != "functionName"})
-        env = spec_fn.get("environmentVariables") or {}
-        for k in list(env):
-            if fcfacts.is_secret_name(k) and env[k] != "":  # an empty value holds no secret
-                env[k] = "${env:%s}" % k
         if fn.get("runtime") != fcfacts.CONTAINER_RUNTIME and not no_code:
             _export_code(client, name, Path(code_dir), spec_fn)
         triggers = client.list_triggers(name)
         if triggers:
             spec_fn["triggers"] = [_export_trigger(t) for t in triggers]
-        functions.append(spec_fn)
+        functions.append(_as_spec_text(spec_fn, secrets))
     doc = {"region": region or client.region or "cn-hangzhou", "functions": functions}
 
     def render(console):
@@ -172,6 +182,47 @@ def _export_code(client, name: str, code_dir, spec_fn: dict) -> None:
                                 hint="choose another --code-dir") from None
     spec_fn["code"] = target.as_posix() if target.is_absolute() else f"./{target.as_posix()}"
     get_console().progress(f"{name}: code saved to {target} ({len(data)} bytes)")
+
+
+def _environment_secrets() -> dict[str, str]:
+    """``{value: NAME}`` of this machine's secret-named environment variables (longest first)."""
+    from fcctl.ui.redact import secret_values
+
+    import os
+
+    by_value = {}
+    for value in secret_values():
+        for name, v in os.environ.items():
+            if v == value and name.replace("_", "").isalnum():
+                by_value.setdefault(value, name)
+    return by_value
+
+
+def _as_spec_text(value, secrets: dict[str, str], path: str = ""):
+    """A live value as fc.yaml text: ``$`` doubled (so ``${…}`` in FC stays literal), secrets
+    written as ``${env:NAME}`` — never as a mask, never in clear."""
+    from fcctl import fcfacts
+    from fcctl.deploy.fields import is_secret_field
+
+    if isinstance(value, dict):
+        return {k: _as_spec_text(v, secrets, f"{path}.{k}" if path else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_spec_text(v, secrets, path) for v in value]
+    if not isinstance(value, str) or value == "":
+        return value
+    if is_secret_field(path):
+        last = path.rsplit(".", 1)[-1]
+        name = last if path.startswith("environmentVariables.") else \
+            "_".join(p.upper() for p in path.split(".")[-2:])
+        if name.replace("_", "").isalnum() and not name[0].isdigit():
+            get_console().warn(f"{path}: written as ${{env:{name}}}; set {name} before planning")
+            return "${env:%s}" % name
+        get_console().warn(f"{path}: a secret FC holds; fill it in yourself")
+        return fcfacts.MASK
+    text = value.replace("$", "$$")
+    for secret, name in secrets.items():  # longest first
+        text = text.replace(secret.replace("$", "$$"), "${env:%s}" % name)
+    return text
 
 
 def _export_trigger(t: dict) -> dict:

@@ -99,4 +99,12 @@ def _targets(names: list[str], files: Optional[List[str]], region: Optional[str]
     by_name = {f.functionName: f.region for f in loaded.spec.functions}
     if not names:
         return list(by_name.items())
-    return [(n, by_name.get(n, region)) for n in names]
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise errors.UsageError(
+            f"{', '.join(unknown)}: not in the spec",
+            hint="functions in the spec: " + (", ".join(sorted(by_name)) or "none")
+            + "; to roll out a function by name alone, run without -f from a directory "
+            "without fc.yaml",
+        )
+    return [(n, by_name[n]) for n in names]

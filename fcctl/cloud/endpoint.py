@@ -14,6 +14,7 @@ The SDK wants a bare ``host[:port]`` plus ``protocol``, so URLs are split here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from fcctl import errors
 from fcctl.fcfacts import public_endpoint
 
 LOCAL = "local"
+REGION_PATTERN = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,12 @@ def resolve_endpoint(raw: str | None, region: str | None) -> Endpoint:
             f"endpoint {value!r}: 'local' takes no port (it picks a free one); for an emulator "
             "you started yourself use http://127.0.0.1:PORT")
     if not value:
+        if region is not None and not REGION_PATTERN.match(region.strip()):
+            # the region becomes part of a host name: never let it redirect signed requests
+            raise errors.UsageError(
+                f"region {region!r} is not a region id (like cn-hangzhou)",
+                hint="set `region:` in the spec or --region to an FC region id",
+            )
         if not region:
             raise errors.UsageError(
                 "no endpoint and no region: set `region:` in the spec, or pass --endpoint",

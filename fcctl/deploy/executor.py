@@ -194,15 +194,19 @@ class Executor:
         return fn or {}
 
     def _apply_triggers(self, client, action: planner.FunctionAction) -> None:
+        """Deletes first (FC allows one HTTP trigger per qualifier: a renamed one must go before
+        its successor is created), then creates and updates."""
         for t in action.triggers:
-            self.progress(f"{action.name}: trigger {t.name}: {t.action}")
             if t.action in ("delete", "replace"):
+                self.progress(f"{action.name}: trigger {t.name}: delete")
                 try:
                     client.delete_trigger(action.name, t.name)
                 except errors.ApiError as exc:
                     if exc.code != "TriggerNotFound":
                         raise
+        for t in action.triggers:
             if t.action in ("create", "replace"):
+                self.progress(f"{action.name}: trigger {t.name}: create")
                 try:
                     client.create_trigger(action.name, t.body)
                 except errors.ApiError as exc:
@@ -212,6 +216,7 @@ class Executor:
                             if k not in ("triggerName", "triggerType", "sourceArn")}
                     client.update_trigger(action.name, t.name, body)
             elif t.action == "update":
+                self.progress(f"{action.name}: trigger {t.name}: update")
                 client.update_trigger(action.name, t.name, t.body)
 
     def _wait(self, client, name: str, container: bool, quiet: bool = False) -> dict:

@@ -34,7 +34,7 @@ OUTPUT_ONLY = frozenset(
         "lastUpdateStatusReason", "lastUpdateStatusReasonCode", "lockInfo",
         "invocationRestriction", "accelerationInfo", "instanceLifecycleConfig.initializer.size",
         "customContainerConfig.resolvedImageUri", "customContainerConfig.accelerationInfo",
-        "customContainerConfig.accelerationType", "fcVersion", "url",
+        "fcVersion", "url",
     }
 )
 NOT_UPDATABLE = frozenset({"functionName", "tags", "resourceGroupId"})
@@ -188,15 +188,40 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+# API fields that hold credentials (customContainerConfig.registryConfig.authConfig.password,
+# juiceFsConfig.token, …), matched on the last path segment.
+SECRET_FIELD_WORDS = ("password", "token", "secret", "privatekey", "credential")
+
+
+def is_secret_field(path: str) -> bool:
+    """True for an API field that holds a credential, or a secret-named environment variable."""
+    if path.startswith("environmentVariables."):
+        return fcfacts.is_secret_name(path.split(".", 1)[1])
+    last = path.rsplit(".", 1)[-1].lower()
+    return any(word in last for word in SECRET_FIELD_WORDS)
+
+
 def mask(path: str, value: Any) -> Any:
-    """The value to show for ``path`` (secret-looking environment variables masked)."""
+    """The value to show for ``path``: credentials and secret-looking environment variables
+    masked, also inside a mapping shown whole (e.g. a dropped ``registryConfig``)."""
     if value is None:
         return None
-    if path.startswith("environmentVariables."):
-        name = path.split(".", 1)[1]
-        if fcfacts.is_secret_name(name):
-            return fcfacts.MASK
+    if is_secret_field(path):
+        return fcfacts.MASK
+    if isinstance(value, dict):
+        return {k: mask(f"{path}.{k}", v) for k, v in value.items()}
     return value
+
+
+def mask_function(fn: dict) -> dict:
+    """A Function dict (GetFunction's shape) with every credential masked, for display."""
+    out = {}
+    for key, value in fn.items():
+        if key == "environmentVariables" and isinstance(value, dict):
+            out[key] = {k: mask(f"{key}.{k}", v) for k, v in value.items()}
+        else:
+            out[key] = mask(key, value)
+    return out
 
 
 def update_body(desired_body: dict, live: dict, changed_paths: list[str]) -> dict:

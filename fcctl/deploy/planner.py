@@ -17,6 +17,7 @@ Policies:
   every field the spec sets (a rerun retries; it never reports "no changes" over a failure).
 * Triggers are matched by ``triggerName``: missing → create, different → update, on FC but not in
   the spec → delete; a changed ``triggerType`` → delete and create (FC cannot change a type).
+  A changed ``sourceArn`` is a replace too (UpdateTriggerInput has no such field).
   ``triggerConfig`` is compared as a whole: a key on FC that the spec no longer sets is a
   change (it is cleared), except empty/false values, taken as FC's defaults.
 * A nested object that changes is sent whole (FC replaces it), so the plan also lists the live
@@ -162,6 +163,11 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
         send_code = True
         changes.append(FieldChange("code.checksum", live.get("codeChecksum"), want.code_checksum))
     warnings = []
+    live_container = live.get("runtime") == "custom-container"
+    if "runtime" in want.body and container != live_container:
+        warnings.append(
+            "FC cannot switch a function between custom-container and code runtimes in place: "
+            "delete the function, then deploy to create it anew")
     if "tags" in want.body:
         live_tags, want_tags = F.tags_map(live.get("tags")), F.tags_map(want.body.get("tags"))
         if live_tags != want_tags:
@@ -205,10 +211,13 @@ def plan_triggers(desired: tuple[dict, ...], live: tuple[dict, ...]) -> tuple[Tr
         if have is None:
             out.append(TriggerAction(name=name, action="create", body=want))
             continue
-        if want.get("triggerType") and want.get("triggerType") != have.get("triggerType"):
+        # FC cannot change these on UpdateTrigger: delete and create again
+        fixed = [k for k in ("triggerType", "sourceArn")
+                 if want.get(k) and want.get(k) != have.get(k)]
+        if fixed:
             out.append(TriggerAction(
                 name=name, action="replace", body=want,
-                changes=(FieldChange("triggerType", have.get("triggerType"), want.get("triggerType")),),
+                changes=tuple(FieldChange(k, have.get(k), want.get(k)) for k in fixed),
             ))
             continue
         comparable_have = dict(have)

@@ -63,6 +63,7 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
                 hint="functions in the spec: " + (", ".join(sorted(names)) or "none"),
             )
         functions = [f for f in functions if f.functionName in set(only)]
+    _guard_spec_secrets(functions)
     desired, packages = [], {}
     for fn in functions:
         checksum, oss = None, None
@@ -90,6 +91,18 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
         )
     return Prepared(desired=desired, packages=packages, warnings=list(loaded.warnings),
                     files=[str(f) for f in files])
+
+
+def _guard_spec_secrets(functions) -> None:
+    """Values the spec gives secret-named variables are scrubbed from everything printed,
+    wherever else they appear (a description, a trigger payload)."""
+    from fcctl import fcfacts
+    from fcctl.ui import redact
+
+    redact.add_secrets(
+        v for fn in functions for k, v in (fn.environmentVariables or {}).items()
+        if fcfacts.is_secret_name(k)
+    )
 
 
 class Clients:

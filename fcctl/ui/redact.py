@@ -58,6 +58,22 @@ class RedactingWriter:
         return getattr(self._stream, name)
 
 
+def add_secrets(values) -> None:
+    """Scrub these values too (e.g. a spec's or a live function's secret-named variables), in
+    the writers already installed. Values shorter than ``MIN_LENGTH`` are ignored."""
+    extra = [v for v in values if isinstance(v, str) and len(v) >= MIN_LENGTH]
+    if not extra:
+        return
+    install()
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if isinstance(stream, RedactingWriter):
+            merged = set(stream._secrets) | set(extra)
+            stream._secrets = sorted(merged, key=len, reverse=True)
+        else:
+            setattr(sys, name, RedactingWriter(stream, sorted(set(extra), key=len, reverse=True)))
+
+
 def install(environ=None) -> None:
     """Wrap ``sys.stdout`` and ``sys.stderr`` (once) when there is anything to mask."""
     secrets = secret_values(environ)

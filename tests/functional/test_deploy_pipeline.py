@@ -232,3 +232,12 @@ def test_rerun_after_no_wait_waits_for_the_pending_update_and_reports_failure(fc
     assert f["action"] == "noop" and f["outcome"] == "failed"
     assert f["lastUpdateStatus"] == "Failed" and "late failure" in f["error"]["message"]
     assert rerun.json()["summary"]["writeCalls"] == 0
+
+
+def test_renamed_http_trigger_is_deleted_before_its_successor_is_created(fc, project):
+    trig = ("    triggers:\n      - triggerName: {name}\n        triggerType: http\n"
+            "        triggerConfig: {{authType: anonymous, methods: [GET]}}\n")
+    assert fc("deploy", "-f", str(project(spec(fn_yaml("web", triggers=trig.format(name="a")))))).code == 0
+    run = fc("deploy", "-f", str(project(spec(fn_yaml("web", triggers=trig.format(name="b"))))))
+    assert run.code == 0
+    assert run.err.index("trigger a: delete") < run.err.index("trigger b: create")

@@ -79,3 +79,53 @@ def test_export_of_the_example_plans_clean(fc, monkeypatch, tmp_path):
     (tmp_path / "fc.yaml").write_text(run.out)
     plan = fc("plan", "--detailed-exitcode")
     assert plan.code == 0, plan.out + plan.err
+
+
+DOLLAR_SPEC = """\
+region: cn-hangzhou
+functions:
+  - functionName: dollars
+    runtime: custom.debian10
+    handler: index.handler
+    code: ./app
+    description: "costs $$5 and keeps $${env:HOME} literal"
+    environmentVariables:
+      DATABASE_URL: "postgres://u:${env:EXPORT_DB_PASSWORD}@db/app"
+"""
+
+
+def test_export_escapes_dollars_and_writes_secrets_as_variables(fc_proc, project):
+    path = str(project(DOLLAR_SPEC))
+    env = {"EXPORT_DB_PASSWORD": "pw-EXPORTLEAK-123"}
+    assert fc_proc("deploy", "-f", path, env=env).code == 0
+    run = fc_proc("export", "dollars", "--code-dir", str(project.dir / "code"), env=env,
+                  cwd=project.dir)
+    assert run.code == 0, run.err
+    assert "EXPORTLEAK" not in run.out and "***" not in run.out
+    doc = yaml.safe_load(run.out)
+    (fn,) = doc["functions"]
+    assert fn["environmentVariables"]["DATABASE_URL"] == \
+        "postgres://u:${env:EXPORT_DB_PASSWORD}@db/app"
+    assert fn["description"] == "costs $$5 and keeps $${env:HOME} literal"
+    (project.dir / "exported.yaml").write_text(run.out)
+    plan = fc_proc("plan", "-f", "exported.yaml", "--detailed-exitcode", env=env, cwd=project.dir)
+    assert plan.code == 0, plan.out + plan.err
+
+
+def test_registry_password_is_masked_in_get_and_written_as_a_variable_by_export(fc, sdk, project,
+                                                                                monkeypatch):
+    from alibabacloud_fc20230330 import models
+
+    sdk.create_function(models.CreateFunctionRequest(body=models.CreateFunctionInput(
+        function_name="reg", runtime="custom-container", handler="x",
+        custom_container_config=models.CustomContainerConfig(
+            image="registry.cn-hangzhou.aliyuncs.com/ns/app:1", port=9000,
+            registry_config=models.RegistryConfig(auth_config=models.RegistryAuthConfig(
+                user_name="u", password="REGPASS-12345"))))))
+    got = fc("get", "reg", "-o", "json")
+    assert got.code == 0 and "REGPASS" not in got.out
+    monkeypatch.chdir(project.dir)
+    exp = fc("export", "reg")
+    assert exp.code == 0 and "REGPASS" not in exp.out + exp.err
+    cfg = yaml.safe_load(exp.out)["functions"][0]["customContainerConfig"]
+    assert cfg["registryConfig"]["authConfig"]["password"] == "${env:AUTHCONFIG_PASSWORD}"

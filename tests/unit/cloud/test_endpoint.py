@@ -41,3 +41,9 @@ def test_no_endpoint_no_region():
 def test_malformed_endpoints_are_usage_errors(raw):
     with pytest.raises(errors.UsageError):
         resolve_endpoint(raw, "cn-hangzhou")
+
+
+@pytest.mark.parametrize("region", ["", "  ", "CN-HANGZHOU", "evil.com#", "cn-hangzhou/x"])
+def test_region_must_be_a_region_id(region):
+    with pytest.raises(errors.UsageError):
+        resolve_endpoint(None, region)

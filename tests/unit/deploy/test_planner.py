@@ -228,3 +228,41 @@ def test_key_removed_from_trigger_config_is_a_change():
     assert act.action == "update"
     assert [(c.path, c.live, c.desired) for c in act.changes] == [
         ("triggerConfig.authType", "anonymous", None)]
+
+
+def test_changed_source_arn_replaces_the_trigger():
+    desired = ({"triggerName": "o", "triggerType": "oss", "sourceArn": "acs:oss:cn-hangzhou:1:b2",
+                "triggerConfig": {"events": ["oss:ObjectCreated:*"]}},)
+    live = ({"triggerName": "o", "triggerType": "oss", "sourceArn": "acs:oss:cn-hangzhou:1:b1",
+             "triggerConfig": '{"events":["oss:ObjectCreated:*"]}'},)
+    (act,) = plan_triggers(desired, live)
+    assert act.action == "replace"
+    assert [(c.path, c.desired) for c in act.changes] == [("sourceArn", "acs:oss:cn-hangzhou:1:b2")]
+
+
+def test_acceleration_type_is_a_user_field():
+    body = {**BASE, "runtime": "custom-container",
+            "customContainerConfig": {"image": "reg/x:1", "accelerationType": "None"}}
+    live = live_of(body)
+    assert plan_function(want(body), Live(live)).action == "noop"
+    changed = {**body, "customContainerConfig": {"image": "reg/x:1", "accelerationType": "Default"}}
+    act = plan_function(want(changed), Live(live))
+    assert [c.path for c in act.changes] == ["customContainerConfig.accelerationType"]
+
+
+def test_switching_to_a_container_runtime_is_warned():
+    body = {**BASE, "runtime": "custom-container", "customContainerConfig": {"image": "reg/x:1"}}
+    act = plan_function(want(body), Live(live_of(BASE)))
+    assert any("delete the function" in w for w in act.warnings)
+
+
+def test_secrets_inside_a_dropped_object_are_masked():
+    body = {**BASE, "customContainerConfig": {"image": "reg/x:2"}}
+    live = live_of(BASE, customContainerConfig={
+        "image": "reg/x:1", "registryConfig": {"authConfig": {"userName": "u",
+                                                              "password": "REGPASS"}}})
+    act = plan_function(want(body, code_checksum="42"), Live(live))
+    assert "REGPASS" not in repr(act.changes)
+    assert ("customContainerConfig.registryConfig",
+            {"authConfig": {"userName": "u", "password": "***"}}) in [
+        (c.path, c.live) for c in act.changes]
