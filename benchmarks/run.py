@@ -30,7 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-FCCTL = [PY, "-m", "fcctl"]
+# What users run: the console script next to this interpreter (else `python -m fcctl`).
+_SCRIPT = Path(PY).parent / "fcctl"
+FCCTL = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-m", "fcctl"]
 
 
 def median_time(cmd: list[str], runs: int, env=None, cwd=None) -> float:

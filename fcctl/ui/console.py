@@ -11,7 +11,6 @@ rich is imported lazily so that ``fcctl --help`` stays fast.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any, Callable
@@ -58,6 +57,8 @@ class Console:
     def result(self, data: Any, render: Callable[["Console"], None] | None = None) -> None:
         """Print the command result. JSON mode: ``data`` as one JSON document on stdout."""
         if self.json_mode or render is None:
+            import json
+
             sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
             sys.stdout.flush()
         else:
