@@ -163,6 +163,9 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
         send_code = True
         changes.append(FieldChange("code.checksum", live.get("codeChecksum"), want.code_checksum))
     warnings = []
+    ratio_warning = _cpu_memory_warning(want.body, live)
+    if ratio_warning:
+        warnings.append(ratio_warning)
     live_container = live.get("runtime") == "custom-container"
     if "runtime" in want.body and container != live_container:
         warnings.append(
@@ -190,6 +193,24 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
         body=body if (body or send_code) else None, send_code=send_code, triggers=trig,
         warnings=tuple(warnings), container=container, pending=_pending(live, container),
     )
+
+
+def _cpu_memory_warning(body: dict, live: dict) -> str | None:
+    """FC checks vCPU : memory (GB) within 1:1..1:4 (``fcfacts.CPU_MEMORY_RATIO``) against the
+    function's *resulting* config: a new memorySize with the live cpu can fail at deploy."""
+    from fcctl import fcfacts
+
+    if "memorySize" not in body or "cpu" in body or "gpuConfig" in body or live.get("gpuConfig"):
+        return None
+    cpu, mem = live.get("cpu"), body.get("memorySize")
+    if not isinstance(cpu, (int, float)) or not isinstance(mem, (int, float)) or cpu <= 0:
+        return None
+    lo, hi = fcfacts.CPU_MEMORY_RATIO
+    per_cpu = (mem / 1024) / cpu
+    if lo <= per_cpu <= hi:
+        return None
+    return (f"memorySize {mem} MB with FC's current cpu {cpu} vCPU is outside the 1:1-1:4 "
+            "vCPU:GB ratio FC enforces; set cpu in the spec too")
 
 
 def _pending(live: dict, container: bool) -> str | None:

@@ -266,3 +266,12 @@ def test_secrets_inside_a_dropped_object_are_masked():
     assert ("customContainerConfig.registryConfig",
             {"authConfig": {"userName": "u", "password": "***"}}) in [
         (c.path, c.live) for c in act.changes]
+
+
+def test_memory_change_against_live_cpu_ratio_is_warned():
+    live = live_of(BASE, cpu=0.1, memorySize=256)
+    act = plan_function(want({**BASE, "memorySize": 512}, code_checksum="42"), Live(live))
+    assert act.action == "update" and any("set cpu" in w for w in act.warnings)
+    ok = plan_function(want({**BASE, "memorySize": 512}, code_checksum="42"),
+                       Live(live_of(BASE, cpu=0.25, memorySize=256)))
+    assert not any("set cpu" in w for w in ok.warnings)
