@@ -14,19 +14,9 @@ import zipfile
 import pytest
 
 from fcctl.emulator.server import EmulatorServer
+from tests.functional.emuhelpers import FakeClock
 
 AK, SECRET = "AKID-fidelity", "fidelity-secret"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def sdk():

@@ -15,19 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from fcctl.emulator.server import EmulatorServer
+from tests.functional.emuhelpers import FakeClock
 
 AK, SECRET = "AKID-instances", "instances-secret"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def models():
