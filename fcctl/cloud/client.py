@@ -146,7 +146,7 @@ class FcClient:
                 lambda c: c.get_function(name, m.GetFunctionRequest(qualifier=qualifier)),
                 subject=name,
             )
-            return resp.body.to_map() if resp.body else {}
+            return _map(resp)
         try:
             resp = self._call(
                 "GetFunction",
@@ -157,7 +157,7 @@ class FcClient:
             if exc.code == "FunctionNotFound":
                 return None
             raise
-        return resp.body.to_map() if resp.body else {}
+        return _map(resp)
 
     def list_functions(self, prefix: str | None = None) -> list[dict]:
         """ListFunctions, following ``nextToken`` to the end."""
@@ -175,7 +175,7 @@ class FcClient:
         token = None
         while True:
             resp = self._call(action, lambda c: call(c, token), subject=subject)
-            body = resp.body.to_map() if resp.body else {}
+            body = _map(resp)
             out.extend(body.get(key) or [])
             token = body.get("nextToken")
             if not token:
@@ -187,14 +187,14 @@ class FcClient:
         req = m.CreateFunctionRequest(body=m.CreateFunctionInput().from_map(body))
         resp = self._call("CreateFunction", lambda c: c.create_function(req),
                           subject=body.get("functionName"))
-        return resp.body.to_map() if resp.body else {}
+        return _map(resp)
 
     def update_function(self, name: str, body: dict) -> dict:
         """UpdateFunction with a partial UpdateFunctionInput ``body`` (FC keeps omitted fields)."""
         m = self._models()
         req = m.UpdateFunctionRequest(body=m.UpdateFunctionInput().from_map(body))
         resp = self._call("UpdateFunction", lambda c: c.update_function(name, req), subject=name)
-        return resp.body.to_map() if resp.body else {}
+        return _map(resp)
 
     def delete_function(self, name: str) -> None:
         self._call("DeleteFunction", lambda c: c.delete_function(name), subject=name)
@@ -205,7 +205,7 @@ class FcClient:
         req = m.GetFunctionCodeRequest(qualifier=qualifier)
         resp = self._call("GetFunctionCode", lambda c: c.get_function_code(name, req),
                           subject=name)
-        return resp.body.to_map() if resp.body else {}
+        return _map(resp)
 
     def download_code(self, name: str) -> tuple[bytes, str | None]:
         """The function's code zip bytes and FC's checksum (GetFunctionCode, then the URL).
@@ -243,7 +243,7 @@ class FcClient:
         req = m.CreateTriggerRequest(body=m.CreateTriggerInput().from_map(_trigger_wire(body)))
         resp = self._call("CreateTrigger", lambda c: c.create_trigger(function_name, req),
                           subject=function_name)
-        return resp.body.to_map() if resp.body else {}
+        return _map(resp)
 
     def update_trigger(self, function_name: str, trigger_name: str, body: dict) -> dict:
         m = self._models()
@@ -252,7 +252,7 @@ class FcClient:
             "UpdateTrigger", lambda c: c.update_trigger(function_name, trigger_name, req),
             subject=function_name,
         )
-        return resp.body.to_map() if resp.body else {}
+        return _map(resp)
 
     def delete_trigger(self, function_name: str, trigger_name: str) -> None:
         self._call("DeleteTrigger", lambda c: c.delete_trigger(function_name, trigger_name),
@@ -276,7 +276,7 @@ class FcClient:
         req = m.ListInstancesRequest(qualifier=qualifier, with_all_active=with_all_active)
         resp = self._call("ListInstances", lambda c: c.list_instances(function_name, req),
                           subject=function_name)
-        body = resp.body.to_map() if resp.body else {}
+        body = _map(resp)
         return list(body.get("instances") or [])
 
     def invoke_function(self, function_name: str, payload: bytes = b"", *,
@@ -306,7 +306,12 @@ class FcClient:
             qualifier=qualifier, body=m.PutProvisionConfigInput(target=target)
         )
         resp = self._call("PutProvisionConfig", lambda c: c.put_provision_config(function_name, req))
-        return resp.body.to_map() if resp.body else {}
+        return _map(resp)
+
+
+def _map(resp) -> dict:
+    """An SDK response's body as the API's JSON-shaped dict (``{}`` for an empty body)."""
+    return resp.body.to_map() if resp.body else {}
 
 
 def _trigger_wire(body: dict) -> dict:

@@ -453,13 +453,24 @@ class Backend:
             return fn, version
         return self._get_version(fn["functionName"], version)["_config"], version
 
-    def create_function(self, body: dict, region: str | None = None) -> dict:
+    def _check_body(self, body) -> None:
+        """400 InvalidArgument for a body that is not an object or has fields of wrong types."""
         if not isinstance(body, dict):
             raise errors.InvalidArgument("the request body must be a JSON object")
         problems: list[str] = []
         self._check_types(body, problems)
         if problems:
             raise errors.InvalidArgument("; ".join(problems))
+
+    def _raise_for_limits(self, fn: dict) -> None:
+        """400 InvalidArgument naming every limit the resulting function breaks."""
+        problems: list[str] = []
+        self._check_limits(fn, problems)
+        if problems:
+            raise errors.InvalidArgument("; ".join(problems))
+
+    def create_function(self, body: dict, region: str | None = None) -> dict:
+        self._check_body(body)
         fn = {k: json.loads(json.dumps(v)) for k, v in body.items() if k in CREATE_KEYS}
         code = fn.pop("code", None)
         for key, value in FUNCTION_DEFAULTS.items():
@@ -469,9 +480,7 @@ class Backend:
         self._fill_hook_timeouts(fn)
         code_rec = self._decode_code(code) if code is not None else None
         fn["_code"] = code_rec
-        self._check_limits(fn, problems)
-        if problems:
-            raise errors.InvalidArgument("; ".join(problems))
+        self._raise_for_limits(fn)
         if "layers" in fn:
             fn["layers"] = [{"arn": arn, "size": 0} for arn in fn["layers"]]
         with self.lock:
@@ -516,12 +525,7 @@ class Backend:
         kept. Nested objects are replaced as a whole, except ``instanceLifecycleConfig`` whose
         ``initializer`` and ``preStop`` are replaced one by one (policy, see docs/emulator.md).
         Raises 404 FunctionNotFound, 409 ConcurrentUpdateError while InProgress, 400."""
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        problems: list[str] = []
-        self._check_types(body, problems)
-        if problems:
-            raise errors.InvalidArgument("; ".join(problems))
+        self._check_body(body)
         with self.lock:
             fn = self._settle(name)
             if fn["lastUpdateStatus"] == fcfacts.UPDATE_IN_PROGRESS:
@@ -543,9 +547,7 @@ class Backend:
                 merged["layers"] = [{"arn": arn, "size": 0} for arn in changes["layers"]]
             if code is not None:
                 merged["_code"] = self._decode_code(code)
-            self._check_limits(merged, problems)
-            if problems:
-                raise errors.InvalidArgument("; ".join(problems))
+            self._raise_for_limits(merged)
             now = self.clock()
             self._apply_code(merged, merged.get("_code"))
             merged["lastModifiedTime"] = iso(now)
