@@ -148,3 +148,25 @@ KNOWN_REGIONS = (
     "cn-qingdao", "cn-shanghai", "cn-shanghai-finance-1", "cn-shenzhen", "cn-wulanchabu",
     "cn-zhangjiakou", "eu-central-1", "eu-west-1", "me-central-1", "us-east-1", "us-west-1",
 )
+
+
+# ============================================================================================
+# Sections below are grouped by topic; each names its sources (docs/fc-facts.md has the full
+# citation of every fact). Add a fact to the section it belongs to.
+# ============================================================================================
+
+# --- limits from FC's documentation (quotas, instance specifications, env vars) ----------------
+
+# --- code packages ---------------------------------------------------------------------------
+
+# --- secrets and output ----------------------------------------------------------------------
+
+# --- emulator wire and request limits ------------------------------------------------------------
+
+# --- spec validation (names, triggers, handlers, roles) ----------------------------------------
+
+# --- local runner ------------------------------------------------------------------------------
+
+# --- updates: nested objects, removed fields, tags ---------------------------------------------
+
+# --- rollout, instances, errors, provisioning ---------------------------------------------------
