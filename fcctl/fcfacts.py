@@ -225,11 +225,16 @@ def default_cpu(memory_mb: float) -> float:
 DEFAULTED_SUBKEYS = {
     "customRuntimeConfig.port": 9000, "customContainerConfig.port": 9000,
     "customRuntimeConfig.healthCheckConfig": None, "customContainerConfig.healthCheckConfig": None,
-    "customContainerConfig.accelerationType": None, "customContainerConfig.image": None,
+    "customContainerConfig.accelerationType": None,
     "nasConfig.userId": None, "nasConfig.groupId": None,
     "polarFsConfig.userId": None, "polarFsConfig.groupId": None,
     "logConfig.logBeginRule": None, "logConfig.enableInstanceMetrics": None,
     "logConfig.enableRequestMetrics": None, "logConfig.enableLlmMetrics": None,
+    # Terraform alicloud_fcv3_function docs: health check defaults (all Computed)
+    **{f"{cfg}.healthCheckConfig.{k}": v
+       for cfg in ("customRuntimeConfig", "customContainerConfig")
+       for k, v in (("failureThreshold", 3), ("initialDelaySeconds", 0), ("periodSeconds", 3),
+                    ("successThreshold", 1), ("timeoutSeconds", 1))},
 }
 # The fields fcctl manages: every key of UpdateFunctionInput (SDK 4.8.3 models). A key FC returns
 # that is not one of these (resourceGroupId, output-only fields, new fields) is never compared.
