@@ -2,7 +2,9 @@
 
 ``wait_for_update`` polls GetFunction until ``lastUpdateStatus`` leaves ``InProgress`` and, for
 custom-container functions only, ``state`` leaves ``Pending`` (FC-NOTES §2: built-in runtimes may
-stay Pending/null forever, so fcctl never waits for Active there).
+stay Pending/null forever, so fcctl never waits for Active there). ``update_settled`` also judges
+the Create/UpdateFunction answer itself: when it is already settled, deploy makes no GetFunction
+call at all (``executor.needs_wait``).
 """
 
 from __future__ import annotations
