@@ -130,7 +130,8 @@ class Executor:
             cancel.check()
             final = self._write(client, action)
             if self.options.wait and needs_wait(final, action):
-                final = self._wait(client, action.name, action.container)
+                final = self._wait(client, action.name, action.container,
+                                   known_pending=bool(final))
             if final is not None:
                 result.last_update_status = final.get("lastUpdateStatus")
                 result.state = final.get("state")
@@ -255,11 +256,13 @@ class Executor:
                 self.progress(f"{action.name}: trigger {t.name}: update")
                 client.update_trigger(action.name, t.name, t.body)
 
-    def _wait(self, client, name: str, container: bool, quiet: bool = False) -> dict:
+    def _wait(self, client, name: str, container: bool, quiet: bool = False,
+              known_pending: bool = False) -> dict:
         if not quiet:
             self.progress(f"{name}: waiting for lastUpdateStatus")
         return wait_for_update(
             lambda: client.get_function(name),
             name=name, container=container, deadline=self.deadline,
             clock=self.options.clock, interval_s=self.options.poll_interval_s,
+            known_pending=known_pending,
         )

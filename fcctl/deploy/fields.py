@@ -48,8 +48,9 @@ OUTPUT_ONLY = frozenset(
         "fcVersion", "url",
     }
 )
-# Never sent in UpdateFunction (tags converge through TagResources/UntagResources).
-NOT_UPDATABLE = frozenset({"functionName", "tags", "resourceGroupId"})
+# Never changed by deploy (UpdateFunctionInput has neither; tags converge through
+# TagResources/UntagResources instead).
+NOT_UPDATABLE = frozenset({"functionName", "resourceGroupId"})
 HOOKS = ("initializer", "preStop")
 # Compared as whole values by export (not key by key).
 WHOLE_VALUE = frozenset({"environmentVariables", "layers", "tags"})

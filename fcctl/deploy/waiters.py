@@ -65,8 +65,12 @@ def wait_for_update(
     interval_s: float = 0.5,
     max_interval_s: float = 5.0,
     on_poll: Callable[[dict], None] | None = None,
+    known_pending: bool = False,
 ) -> dict:
     """Poll ``get()`` (GetFunction) until the update settles; returns the final Function.
+
+    ``known_pending``: the caller already saw FC answer InProgress (the write's response), so
+    the first poll waits one interval instead of asking again at once.
 
     ``deadline`` is a ``clock.now()`` value (``None`` = no limit). Raises
     :class:`fcctl.errors.WaitTimeout` (exit 4) naming the function and its last status, or
@@ -74,6 +78,10 @@ def wait_for_update(
     """
     clock = clock or Clock()
     delay = interval_s
+    if known_pending:
+        now = clock.now()
+        clock.sleep(delay if deadline is None else max(0.0, min(delay, deadline - now)))
+        delay = min(delay * 1.5, max_interval_s)
     while True:
         fn = get()
         if fn is None:
