@@ -205,7 +205,8 @@ CLEARED_EMPTY = {
 KEPT_WHEN_REMOVED = {
     "timeout": 3, "diskSize": 512, "instanceConcurrency": 1, "internetAccess": True,
     "memorySize": DEFAULT_MEMORY_MB, "cpu": None, "idleTimeout": None,
-    "disableInjectCredentials": None,
+    # SDK docs: "None: Injects STS tokens in all methods" (the behaviour without the field)
+    "disableInjectCredentials": "None",
     "gpuConfig": None, "microSandboxConfig": None,
 }
 

@@ -292,7 +292,7 @@ def _walk(path: str, want: Any, have: Any, out: FieldDiff, removing: bool = Fals
                            else fcfacts.KEPT_WHEN_REMOVED.get(path))
                 if default is None and "." in path:
                     return  # an undocumented sub-key default: FC fills it, nothing to say
-                if default is None or not _same(have, default):
+                if (not is_unset(path, have)) if default is None else not _same(have, default):
                     out.kept.append((path, have))
             return
         if is_unset(path, have):

@@ -384,3 +384,13 @@ def test_fc_filled_defaults_inside_objects_and_list_items_are_not_drift():
     act = plan_function(want(body, code_checksum="42"), Live(live))
     assert act.action == "noop"
     assert act.kept == (("customRuntimeConfig.healthCheckConfig.failureThreshold", 10),)
+
+
+def test_fc_read_back_extras_are_neither_changes_nor_kept_lines():
+    live = live_of(BASE, cpu=0.15, disableInjectCredentials="None", idleTimeout=0,
+                   gpuConfig={"gpuType": "", "gpuMemorySize": 0}, enableLongLiving=False,
+                   sessionAffinityConfig="", customDNS={"nameServers": None},
+                   useSLRAuthentication=True, invocationRestriction={"disable": False})
+    act = plan_function(want(code_checksum="42"), Live(live))
+    assert act.action == "noop", act.changes
+    assert act.kept == (), act.kept
