@@ -156,3 +156,20 @@ def test_one_poll_when_fc_answers_in_progress(fc, project, api_log, emulator):
     # the 0.2 s update
     assert [r["action"] for r in api_log.all()] == ["GetFunction", "UpdateFunction",
                                                     "GetFunction"]
+
+
+def test_write_only_registry_password_is_never_a_diff(fc, sdk, project, monkeypatch):
+    head = HEAD.replace("custom.debian12", "custom-container").replace("    code: ./app\n", "")
+    spec = head + ("    customContainerConfig:\n"
+                   "      image: 'registry.cn-hangzhou.aliyuncs.com/a/b:{tag}'\n"
+                   "      port: 9000\n"
+                   "      registryConfig: {{authConfig: {{userName: u, password: '${{env:REG_PW}}'}}}}\n")
+    monkeypatch.setenv("REG_PW", "first-pass-123")
+    assert fc("deploy", "-f", str(project(spec.format(tag="1")))).code == 0
+    monkeypatch.setenv("REG_PW", "second-pass-456")  # rotated: compare never
+    plan = fc("plan", "-f", str(project(spec.format(tag="1"))), "--detailed-exitcode")
+    assert plan.code == 0, plan.out
+    # sent with its object when something else in customContainerConfig changes
+    assert fc("deploy", "-f", str(project(spec.format(tag="2")))).code == 0
+    cfg = live(sdk)["customContainerConfig"]
+    assert cfg["registryConfig"]["authConfig"]["password"] == "second-pass-456"
