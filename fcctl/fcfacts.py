@@ -168,5 +168,102 @@ KNOWN_REGIONS = (
 # --- local runner ------------------------------------------------------------------------------
 
 # --- updates: nested objects, removed fields, tags ---------------------------------------------
+# FC keeps every field an UpdateFunction body omits, also the sub-keys of a nested object it
+# merges (FC docs 配置实例生命周期: "需要将回调函数的handler参数以及command显示置空，否则后端默认不
+# 更新"; Serverless Devs fc3 commit 929fcb9 and src/default/config.ts FC_RESOURCES_EMPTY_CONFIG,
+# "为了覆盖线上的配置"). To remove a field, fcctl sends its explicit empty. The bodies below are
+# fc3's, plus fcctl's policy for the fields fc3 does not list (marked "policy").
+CLEARED_EMPTY = {
+    "description": "",
+    "role": "",
+    "environmentVariables": {},
+    "layers": [],
+    "vpcConfig": {"securityGroupId": "", "vSwitchIds": [], "vpcId": ""},
+    "nasConfig": {"groupId": 0, "userId": 0, "mountPoints": []},
+    "logConfig": {"enableInstanceMetrics": False, "enableRequestMetrics": False,
+                  "logBeginRule": "None", "logstore": "", "project": ""},
+    "ossMountConfig": {"mountPoints": []},
+    "instanceIsolationMode": "SHARE",
+    "sessionAffinity": "NONE",
+    # fc3 929fcb9: command/args/entrypoint default to [] on update
+    "customRuntimeConfig": {"command": [], "args": []},
+    "customContainerConfig": {"command": [], "entrypoint": []},
+    # policy (fc3 sends tracingConfig {}, which a key-by-key merge ignores)
+    "tracingConfig": {"type": "", "params": {}},
+    "customDNS": {"nameServers": [], "searches": [], "dnsOptions": []},  # policy
+    "polarFsConfig": {"mountPoints": []},  # policy
+    "juiceFsConfig": {"envs": {}, "mountPoints": []},  # policy
+    "sessionAffinityConfig": "",  # policy
+    "disableOndemand": False,  # policy (fc3 plan treats false as FC's read-back default)
+    "enableLongLiving": False,  # policy
+}
+# Scalars FC fills in when a function is created without them (Terraform marks them Computed).
+# A removed one keeps its live value: plan says so. Value: FC's documented default (SDK
+# CreateFunctionInput docs: timeout 3; FC docs: diskSize 512, instanceConcurrency 1,
+# internetAccess true; memorySize: fcctl's policy DEFAULT_MEMORY_MB; cpu: default_cpu()), or None
+# when unknown (then plan always names the kept value).
+KEPT_WHEN_REMOVED = {
+    "timeout": 3, "diskSize": 512, "instanceConcurrency": 1, "internetAccess": True,
+    "memorySize": DEFAULT_MEMORY_MB, "cpu": None, "idleTimeout": None,
+    # SDK docs: "None: Injects STS tokens in all methods" (the behaviour without the field)
+    "disableInjectCredentials": "None",
+    "gpuConfig": None, "microSandboxConfig": None,
+}
+
+
+def default_cpu(memory_mb: float) -> float:
+    """Policy (unverified; the API default is undocumented): the cpu FC picks when a function is
+    created without one, the smallest multiple of 0.05 vCPU within the 1:4 ratio (the emulator's
+    rule). Plan names a kept cpu only when it differs from this."""
+    import math
+
+    want = max(CPU_RANGE_VCPU[0], (memory_mb / 1024) / CPU_MEMORY_RATIO[1])
+    return round(math.ceil(round(want / CPU_STEP_VCPU, 6)) * CPU_STEP_VCPU, 2)
+
+
+# Sub-keys FC fills in inside a nested object (Terraform: Computed). Omitted by the spec they keep
+# their live value; they never make a live object "set". Value: the known default, or None.
+DEFAULTED_SUBKEYS = {
+    "customRuntimeConfig.port": 9000, "customContainerConfig.port": 9000,
+    "customRuntimeConfig.healthCheckConfig": None, "customContainerConfig.healthCheckConfig": None,
+    "customContainerConfig.accelerationType": None,
+    "nasConfig.userId": None, "nasConfig.groupId": None,
+    "polarFsConfig.userId": None, "polarFsConfig.groupId": None,
+    "logConfig.logBeginRule": None, "logConfig.enableInstanceMetrics": None,
+    "logConfig.enableRequestMetrics": None, "logConfig.enableLlmMetrics": None,
+    # Terraform alicloud_fcv3_function docs: health check defaults (all Computed)
+    **{f"{cfg}.healthCheckConfig.{k}": v
+       for cfg in ("customRuntimeConfig", "customContainerConfig")
+       for k, v in (("failureThreshold", 3), ("initialDelaySeconds", 0), ("periodSeconds", 3),
+                    ("successThreshold", 1), ("timeoutSeconds", 1))},
+}
+# The fields fcctl manages: every key of UpdateFunctionInput (SDK 4.8.3 models). A key FC returns
+# that is not one of these (resourceGroupId, output-only fields, new fields) is never compared.
+UPDATABLE_FIELDS = frozenset({
+    "cpu", "customContainerConfig", "customDNS", "customRuntimeConfig", "description",
+    "disableInjectCredentials", "disableOndemand", "diskSize", "enableLongLiving",
+    "environmentVariables", "gpuConfig", "handler", "idleTimeout", "instanceConcurrency",
+    "instanceIsolationMode", "instanceLifecycleConfig", "internetAccess", "juiceFsConfig",
+    "layers", "logConfig", "memorySize", "microSandboxConfig", "nasConfig", "ossMountConfig",
+    "polarFsConfig", "role", "runtime", "sessionAffinity", "sessionAffinityConfig", "timeout",
+    "tracingConfig", "vpcConfig",
+})
+# Maps whose keys are the user's (replaced whole, never merged key by key). fc3 relies on
+# environmentVariables {} removing every variable.
+USER_MAPS = frozenset({"environmentVariables", "tracingConfig.params", "juiceFsConfig.envs"})
+# Write-only fields: FC does not (reliably) return them on GetFunction (the API's RegistryAuthConfig
+# example shows password "abc***"). Policy: never compared; sent on create and whenever anything
+# else in the enclosing top-level object changes (the spec's whole object is sent).
+WRITE_ONLY = frozenset({"customContainerConfig.registryConfig.authConfig",
+                        "microSandboxConfig.registryConfig.authConfig"})
+# Tags: TagResources POST /2023-03-30/tags-v2, UntagResources DELETE /2023-03-30/tags-v2,
+# ListTagResources GET /2023-03-30/tags-v2 (SDK alibabacloud-fc20230330 client.py). fc3 sends
+# ResourceType "function"/"FUNCTION"; the emulator accepts either case.
+TAG_RESOURCE_TYPE = "function"
+MAX_TAGS_PER_RESOURCE = 20  # fc3 checkTags: "The number of tags cannot exceed 20"
+MAX_UNTAG_KEYS = 50  # SDK UntagResourcesRequest.tag_key: "up to 50 tag keys"
+# System tags (Alibaba Cloud tag docs: keys starting with "acs:" or "aliyun" are reserved):
+# never removed by fcctl.
+SYSTEM_TAG_PREFIXES = ("acs:", "aliyun")
 
 # --- rollout, instances, errors, provisioning ---------------------------------------------------

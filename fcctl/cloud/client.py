@@ -23,7 +23,8 @@ from fcctl.cloud.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
 
 WRITE_ACTIONS = frozenset(
     {"CreateFunction", "UpdateFunction", "DeleteFunction", "CreateTrigger", "UpdateTrigger",
-     "DeleteTrigger", "PutProvisionConfig", "DeleteProvisionConfig"}
+     "DeleteTrigger", "PutProvisionConfig", "DeleteProvisionConfig", "TagResources",
+     "UntagResources"}
 )
 
 
@@ -169,7 +170,7 @@ class FcClient:
         )
 
     def _paginate(self, action: str, key: str, call: Callable[[Any, str | None], Any],
-                  subject: str | None = None) -> list:
+                  subject: str | None = None, token_key: str = "nextToken") -> list:
         """Follow ``nextToken`` until FC returns none; concatenates ``body[key]``."""
         out: list[dict] = []
         token = None
@@ -177,7 +178,7 @@ class FcClient:
             resp = self._call(action, lambda c: call(c, token), subject=subject)
             body = _map(resp)
             out.extend(body.get(key) or [])
-            token = body.get("nextToken")
+            token = body.get(token_key)
             if not token:
                 return out
 
@@ -225,6 +226,40 @@ class FcClient:
                                   code="CodeDownloadFailed", action="GetFunctionCode",
                                   hint="the URL is short-lived; run export again") from None
         return data, info.get("checksum")
+
+    # --- tags (TagResources / UntagResources / ListTagResources, /2023-03-30/tags-v2) --------
+    def tag_function(self, arn: str, tags: dict[str, str], *, name: str | None = None) -> None:
+        """TagResources: add or overwrite ``tags`` (a mapping) on the function ``arn``."""
+        from fcctl import fcfacts
+
+        m = self._models()
+        req = m.TagResourcesRequest(body=m.TagResourcesInput(
+            resource_id=[arn], resource_type=fcfacts.TAG_RESOURCE_TYPE,
+            tag=[m.Tag(key=k, value=v) for k, v in tags.items()]))
+        self._call("TagResources", lambda c: c.tag_resources(req), subject=name)
+
+    def untag_function(self, arn: str, keys: list[str], *, name: str | None = None) -> None:
+        """UntagResources: remove the tag ``keys`` from the function ``arn``."""
+        from fcctl import fcfacts
+
+        m = self._models()
+        req = m.UntagResourcesRequest(resource_id=[arn], resource_type=fcfacts.TAG_RESOURCE_TYPE,
+                                      tag_key=list(keys))
+        self._call("UntagResources", lambda c: c.untag_resources(req), subject=name)
+
+    def list_function_tags(self, arn: str, *, name: str | None = None) -> dict[str, str]:
+        """ListTagResources of one function ARN → ``{key: value}``, following NextToken."""
+        from fcctl import fcfacts
+
+        m = self._models()
+        rows = self._paginate(
+            "ListTagResources", "TagResources",
+            lambda c, token: c.list_tag_resources(m.ListTagResourcesRequest(
+                resource_id=[arn], resource_type=fcfacts.TAG_RESOURCE_TYPE, limit=100,
+                next_token=token)),
+            subject=name, token_key="NextToken",
+        )
+        return {r.get("TagKey"): r.get("TagValue") or "" for r in rows if r.get("TagKey")}
 
     # --- triggers -------------------------------------------------------------------------
     def list_triggers(self, function_name: str) -> list[dict]:

@@ -1,8 +1,14 @@
 """The executor: applies a Plan through FcClient, concurrently, and reports each function.
 
 Per function, in order: write the function (create or update, with code when it changed) → its
-triggers → wait until FC says the update finished (``lastUpdateStatus``; see
-:mod:`fcctl.deploy.waiters`). One failed function never hides the others' results.
+tags (UntagResources, TagResources) → its triggers → wait until FC says the update finished
+(``lastUpdateStatus``; see :mod:`fcctl.deploy.waiters`). One failed function never hides the
+others' results.
+
+No poll when the write already answers a settled state: when Create/UpdateFunction's response
+carries ``lastUpdateStatus: Successful`` (and, for a custom container, ``state: Active``), deploy
+does not call GetFunction. A change that writes no function configuration (tags or triggers
+only) polls only when FC was still applying an earlier update.
 
 Convergence rules (a rerun after any failure or a SIGKILL must converge):
 
@@ -21,9 +27,22 @@ from typing import Callable
 
 from fcctl import cancel, errors
 from fcctl.deploy import planner
-from fcctl.deploy.waiters import Clock, UpdateFailed, update_when_free, wait_for_update
+from fcctl.deploy.waiters import (Clock, UpdateFailed, update_settled, update_when_free,
+                                  wait_for_update)
 
 DEFAULT_CONCURRENCY = 8
+
+
+def needs_wait(written: dict | None, action: planner.FunctionAction) -> bool:
+    """Whether deploy must poll GetFunction after the writes of ``action``: not when the
+    Create/UpdateFunction response already says settled (raises UpdateFailed when it says
+    Failed); when nothing about the function was written (``{}``), only if FC was still applying
+    an earlier update (``action.pending``)."""
+    if written is None:
+        return False
+    if not written:
+        return action.pending is not None
+    return not update_settled(written, action.container)
 
 
 @dataclass
@@ -110,8 +129,9 @@ class Executor:
         try:
             cancel.check()
             final = self._write(client, action)
-            if self.options.wait and final is not None:
-                final = self._wait(client, action.name, action.container)
+            if self.options.wait and needs_wait(final, action):
+                final = self._wait(client, action.name, action.container,
+                                   known_pending=bool(final))
             if final is not None:
                 result.last_update_status = final.get("lastUpdateStatus")
                 result.state = final.get("state")
@@ -144,7 +164,8 @@ class Executor:
         return pkg.wire() if hasattr(pkg, "wire") else dict(pkg)
 
     def _write(self, client, action: planner.FunctionAction) -> dict | None:
-        """Create or update the function and its triggers; returns the last Function seen."""
+        """Create or update the function, its tags and its triggers; returns the Function of
+        the write's response (``{}`` when nothing about the function was written)."""
         fn: dict | None = None
         if action.action == "noop":  # unchanged, but FC is still applying an earlier update
             self.progress(f"{action.name}: no changes; FC is still applying the last update "
@@ -164,8 +185,23 @@ class Executor:
                 return self._replan_and_update(client, action)
         elif action.body is not None or action.send_code:
             fn = self._update(client, action)
+        self._apply_tags(client, action, fn)
         self._apply_triggers(client, action)
         return fn if fn is not None else {}
+
+    def _apply_tags(self, client, action: planner.FunctionAction, fn: dict | None) -> None:
+        """UntagResources for removed keys, then TagResources for new or changed values."""
+        if not (action.tags_remove or action.tags_set):
+            return
+        arn = action.arn or (fn or {}).get("functionArn")
+        if not arn:
+            arn = (client.get_function(action.name, missing_ok=False) or {}).get("functionArn")
+        if action.tags_remove:
+            self.progress(f"{action.name}: untag {', '.join(action.tags_remove)}")
+            client.untag_function(arn, list(action.tags_remove), name=action.name)
+        if action.tags_set:
+            self.progress(f"{action.name}: tag {', '.join(k for k, _ in action.tags_set)}")
+            client.tag_function(arn, dict(action.tags_set), name=action.name)
 
     def _update(self, client, action: planner.FunctionAction) -> dict:
         body = dict(action.body or {})
@@ -189,7 +225,8 @@ class Executor:
             return live.function or {}
         if again.action == "create":  # deleted in between: try once more from scratch
             return self._write(client, again)
-        fn = self._update(client, again) if (again.body is not None or again.send_code) else live.function
+        fn = self._update(client, again) if (again.body is not None or again.send_code) else {}
+        self._apply_tags(client, again, live.function)
         self._apply_triggers(client, again)
         return fn or {}
 
@@ -219,11 +256,13 @@ class Executor:
                 self.progress(f"{action.name}: trigger {t.name}: update")
                 client.update_trigger(action.name, t.name, t.body)
 
-    def _wait(self, client, name: str, container: bool, quiet: bool = False) -> dict:
+    def _wait(self, client, name: str, container: bool, quiet: bool = False,
+              known_pending: bool = False) -> dict:
         if not quiet:
             self.progress(f"{name}: waiting for lastUpdateStatus")
         return wait_for_update(
             lambda: client.get_function(name),
             name=name, container=container, deadline=self.deadline,
             clock=self.options.clock, interval_s=self.options.poll_interval_s,
+            known_pending=known_pending,
         )

@@ -1,20 +1,31 @@
 """The one mapping table between spec fields, live (GetFunction) fields and API bodies.
 
-This is where "no noisy diff" is won or lost (FC-NOTES §2). Rules:
+Policy: **the spec is the whole truth** (facts and sources in docs/fc-facts.md, "Updates").
 
+* **Managed fields** are the whole FC input model (``fcfacts.UPDATABLE_FIELDS``). A field the
+  spec does not set is *desired empty*: when FC has it set, ``plan`` shows it ``cleared`` and
+  deploy sends its explicit empty (``fcfacts.CLEARED_EMPTY``: ``""``, ``[]``, fc3's empty
+  objects), because FC keeps every field — and every sub-key of a nested object — that an
+  update omits. A live value equal to those empties counts as unset, so the next plan is clean.
+  So a field set on the console and absent from fc.yaml is cleared too (README says so).
+* **Kept at live value**: scalars FC fills in itself (``fcfacts.KEPT_WHEN_REMOVED``: memorySize,
+  timeout, cpu, diskSize, instanceConcurrency, internetAccess, …) and sub-keys FC defaults
+  (``fcfacts.DEFAULTED_SUBKEYS``: ``customRuntimeConfig.port``, ``nasConfig.userId``, …) are
+  compared only when the spec sets them; a removed one keeps its live value and the plan names
+  it ("kept at live value") unless it equals FC's documented default.
+* **Nested objects** are compared key by key, recursively; lists, scalars and user-keyed maps
+  (``fcfacts.USER_MAPS``: environmentVariables, …) as whole values. An update sends the spec's
+  whole top-level object, with explicit empties for the sub-keys it no longer sets.
+* **Write-only** fields (``fcfacts.WRITE_ONLY``: ``registryConfig.authConfig``) are never compared;
+  they go out on create and with their top-level object whenever something else in it changes.
 * **Output-only** fields (``OUTPUT_ONLY``) never take part in a diff and are never sent.
-* **Compared only when the spec sets them**: every other field. A field the spec omits keeps its
-  live value (FC keeps omitted fields on UpdateFunction), so server defaults never show as drift.
-  Nested objects are compared key by key, again only for keys the spec sets.
-* **Managed even when absent** (``CLEARED_WHEN_ABSENT``): the lifecycle hooks and
-  ``environmentVariables``. Removing a hook from the YAML clears it on FC (sent as
-  ``fcfacts.cleared_hook()``, since FC keeps omitted fields); removing the last variable sends ``{}``.
+* **Hooks**: a hook is *set* iff ``handler`` or ``command`` is non-empty (FC docs: empty means
+  unset); a removed hook is sent as ``fcfacts.cleared_hook()``.
+* **Tags** converge through TagResources/UntagResources (``tag_changes``), not UpdateFunction;
+  they are managed on every function (no ``tags:`` = no tags), except system tags
+  (``fcfacts.SYSTEM_TAG_PREFIXES``). ``functionName`` and ``resourceGroupId`` are never updated.
 * **Shape differences**: ``layers`` input = list of ARNs, output = ``[{arn, size}]``; ``tags`` =
-  ``[{Key, Value}]`` on the wire, a mapping in the spec; ``customContainerConfig.resolvedImageUri``
-  and ``accelerationInfo`` are output-only; a hook is *set* iff ``handler`` is non-empty or
-  ``command`` is non-empty (FC-NOTES §1: empty means unset).
-* **Not updatable** through UpdateFunction: ``functionName``, ``tags``, ``resourceGroupId``
-  (FC-NOTES §3). fcctl sets them at creation and reports differences as warnings, not changes.
+  ``[{Key, Value}]`` on the wire, a mapping in the spec.
 * **The rollout marker** (``fcfacts.ROLLOUT_ENV``) in ``environmentVariables`` is ignored by the
   diff and preserved by deploy.
 * **Secret-looking variables** (``fcfacts.is_secret_name``) are masked in every change shown.
@@ -37,10 +48,11 @@ OUTPUT_ONLY = frozenset(
         "fcVersion", "url",
     }
 )
-NOT_UPDATABLE = frozenset({"functionName", "tags", "resourceGroupId"})
+# Never changed by deploy (UpdateFunctionInput has neither; tags converge through
+# TagResources/UntagResources instead).
+NOT_UPDATABLE = frozenset({"functionName", "resourceGroupId"})
 HOOKS = ("initializer", "preStop")
-CLEARED_WHEN_ABSENT = ("instanceLifecycleConfig", "environmentVariables")
-# Compared as whole values (not key by key): a key removed from the spec is a change.
+# Compared as whole values by export (not key by key).
 WHOLE_VALUE = frozenset({"environmentVariables", "layers", "tags"})
 # Fields that are not part of the function body (handled by their own planner steps).
 NOT_BODY = frozenset({"code", "triggers", "region"})
@@ -126,23 +138,14 @@ def desired_comparable(body: dict) -> dict:
 
 
 def diff(desired: dict, live: dict, path: str = "") -> list[tuple[str, Any, Any]]:
-    """Field-level differences ``(path, live, desired)`` for the keys ``desired`` sets.
-
-    Nested mappings are compared key by key, except ``WHOLE_VALUE`` fields; lists and scalars as
-    whole values. Numbers compare by value (``1 == 1.0``)."""
+    """Field-level differences ``(path, live, desired)`` for the keys ``desired`` sets (used for
+    triggers). Nested mappings are compared key by key, lists and scalars as whole values."""
     changes: list[tuple[str, Any, Any]] = []
     for key, want in desired.items():
         p = f"{path}.{key}" if path else key
         have = live.get(key) if isinstance(live, dict) else None
-        if p in NOT_UPDATABLE:
-            continue
-        if isinstance(want, dict) and p not in WHOLE_VALUE and p != "environmentVariables":
+        if isinstance(want, dict):
             changes.extend(diff(want, have if isinstance(have, dict) else {}, p))
-        elif isinstance(want, dict):  # whole mappings: report per key for readability
-            have = have if isinstance(have, dict) else {}
-            for k in sorted(set(want) | set(have)):
-                if want.get(k) != have.get(k) or (k in want) != (k in have):
-                    changes.append((f"{p}.{k}", have.get(k), want.get(k)))
         elif not _same(want, have):
             changes.append((p, have, want))
     return changes
@@ -166,26 +169,190 @@ def dropped_keys(desired: Any, live: Any, path: str) -> list[tuple[str, Any, Any
     return out
 
 
-def replaced_objects(desired: dict, live: dict, changed_paths: list[str]) -> list[tuple[str, Any, Any]]:
-    """For each top-level object that an update will send whole (because something in it
-    changed), the live keys the replacement drops — so the plan shows all that deploy does."""
-    out: list[tuple[str, Any, Any]] = []
-    tops = {p.split(".", 1)[0] for p in changed_paths if "." in p}
-    for top in sorted(tops):
-        if top in ("instanceLifecycleConfig", "environmentVariables", "tags") or top in NOT_BODY:
-            continue
-        out.extend(dropped_keys(desired.get(top), live.get(top), top))
+# --- the function diff: the spec is the whole truth ----------------------------------------
+_MISSING = object()
+
+
+def _top(path: str) -> str:
+    return path.split(".", 1)[0]
+
+
+def _defaulted(path: str) -> bool:
+    return path in fcfacts.DEFAULTED_SUBKEYS or ("." not in path
+                                                 and path in fcfacts.KEPT_WHEN_REMOVED)
+
+
+def _skipped(path: str) -> bool:
+    """Never compared: output-only and write-only fields."""
+    return path in OUTPUT_ONLY or path in fcfacts.WRITE_ONLY
+
+
+def _empty_leaf(path: str) -> Any:
+    """The explicit empty of ``path`` in ``fcfacts.CLEARED_EMPTY``, or ``_MISSING``."""
+    node: Any = fcfacts.CLEARED_EMPTY
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def is_unset(path: str, value: Any) -> bool:
+    """True when FC's value at ``path`` means "not set": ``None``, ``""``, ``[]``, ``{}``,
+    ``false``, ``0``, the field's explicit empty (``logBeginRule: "None"``, ``"SHARE"``…), or an
+    object whose every non-defaulted, comparable sub-key is unset (FC's read-back of a cleared
+    ``vpcConfig``/``nasConfig``/``logConfig``)."""
+    if value is None or value is False or value in ("", [], {}):
+        return True
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        return True
+    empty = _empty_leaf(path)
+    if empty is not _MISSING and not isinstance(empty, (dict, list)) and _same(value, empty):
+        return True
+    if isinstance(value, dict) and path not in fcfacts.USER_MAPS:
+        return all(is_unset(f"{path}.{k}", v) for k, v in value.items()
+                   if not _skipped(f"{path}.{k}") and f"{path}.{k}" not in fcfacts.DEFAULTED_SUBKEYS)
+    return False
+
+
+def empty_for(path: str, live: Any) -> Any:
+    """The explicit empty that clears ``path`` on FC, given its live value: fc3's empty object
+    (``fcfacts.CLEARED_EMPTY``) plus an empty for every other set sub-key, or the type's empty
+    (``""``, ``[]``, ``{}``, ``false``, ``0``)."""
+    base = _empty_leaf(path)
+    if isinstance(live, dict) and path not in fcfacts.USER_MAPS:
+        out = copy.deepcopy(base) if isinstance(base, dict) else {}
+        for k, v in live.items():
+            p = f"{path}.{k}"
+            if k in out or _skipped(p) or p in fcfacts.DEFAULTED_SUBKEYS or is_unset(p, v):
+                continue
+            out[k] = empty_for(p, v)
+        return out
+    if base is not _MISSING:
+        return copy.deepcopy(base)
+    if isinstance(live, bool):
+        return False
+    if isinstance(live, (int, float)):
+        return 0
+    if isinstance(live, list):
+        return []
+    if isinstance(live, dict):
+        return {}
+    return ""
+
+
+class FieldDiff:
+    """The outcome of comparing a spec's function with FC's: ``changes`` as
+    ``(path, live, desired, cleared)``, ``kept`` as ``(path, live)`` (fields the spec leaves to
+    FC, with a live value that is not FC's default), ``tops`` the top-level fields to send."""
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[str, Any, Any, bool]] = []
+        self.kept: list[tuple[str, Any]] = []
+
+    @property
+    def tops(self) -> set[str]:
+        return {_top(p) for p, *_ in self.changes}
+
+
+def function_diff(desired_body: dict, live: dict) -> FieldDiff:
+    """Compare a spec's API fields (``FunctionSpec.api_fields()``) with GetFunction's answer
+    under the policies of this module's docstring. Tags are left to :func:`tag_changes`."""
+    want = desired_comparable(desired_body)
+    have = live_comparable(live)
+    out = FieldDiff()
+    keys = sorted((set(want) | set(have)) & fcfacts.UPDATABLE_FIELDS)
+    for key in keys:
+        _walk(key, want.get(key, _MISSING), have.get(key), out)
+    mem = have.get("memorySize")
+    if isinstance(mem, (int, float)) and not isinstance(mem, bool) and mem > 0:
+        out.kept = [(p, v) for p, v in out.kept
+                    if not (p == "cpu" and _same(v, fcfacts.default_cpu(mem)))]
     return out
+
+
+def _walk(path: str, want: Any, have: Any, out: FieldDiff, removing: bool = False) -> None:
+    if _skipped(path):
+        return
+    if path.startswith("instanceLifecycleConfig.") and want is _MISSING:
+        return  # hooks are normalised on both sides; an omitted timeout is FC's default
+    if path in fcfacts.USER_MAPS:
+        w = want if isinstance(want, dict) else {}
+        h = have if isinstance(have, dict) else {}
+        for k in sorted(set(w) | set(h)):
+            if k not in w:
+                out.changes.append((f"{path}.{k}", h[k], None, True))
+            elif k not in h or w[k] != h[k]:
+                out.changes.append((f"{path}.{k}", h.get(k), w[k], False))
+        return
+    if want is _MISSING:
+        if _defaulted(path):
+            if not removing and have is not None and have not in ("", [], {}):
+                default = (fcfacts.DEFAULTED_SUBKEYS.get(path) if "." in path
+                           else fcfacts.KEPT_WHEN_REMOVED.get(path))
+                if default is None and "." in path:
+                    return  # an undocumented sub-key default: FC fills it, nothing to say
+                if (not is_unset(path, have)) if default is None else not _same(have, default):
+                    out.kept.append((path, have))
+            return
+        if is_unset(path, have):
+            return
+        if isinstance(have, dict):
+            for k in sorted(have):
+                _walk(f"{path}.{k}", _MISSING, have[k], out, removing=True)
+        else:
+            out.changes.append((path, have, None, True))
+        return
+    if isinstance(want, dict):
+        h = have if isinstance(have, dict) else {}
+        for k in sorted(set(want) | set(h)):
+            _walk(f"{path}.{k}", want.get(k, _MISSING), h.get(k), out, removing)
+        return
+    if not _same(want, have):
+        # an explicit empty in the spec ("" / []) over a set live value is a clear too
+        out.changes.append((path, have, want, want in ("", []) and not is_unset(path, have)))
+
+
+def _fill_clears(path: str, want: dict, have: Any) -> None:
+    """Add to ``want`` (the spec's object at ``path``) the explicit empty of every sub-key FC
+    has set and the spec no longer sets, recursively (FC merges objects key by key)."""
+    if not isinstance(have, dict) or path in fcfacts.USER_MAPS:
+        return
+    for k, v in have.items():
+        p = f"{path}.{k}"
+        if _skipped(p) or p in fcfacts.DEFAULTED_SUBKEYS:
+            continue
+        if k not in want:
+            if not is_unset(p, v):
+                want[k] = empty_for(p, v)
+        elif isinstance(want[k], dict):
+            _fill_clears(p, want[k], v)
 
 
 def _same(a: Any, b: Any) -> bool:
     if a in (None, "", [], {}) and b in (None, "", [], {}):
         return True  # FC answers null for an empty list/map/string
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return all(_same_item(x, y) for x, y in zip(a, b))
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b or a == b and type(a) is type(b)
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return float(a) == float(b)
     return a == b
+
+
+def _same_item(a: Any, b: Any) -> bool:
+    """List items (mount points, DNS options): objects compare key by key, a key one side lacks
+    equal to an empty or false value on the other (FC fills ``enableTLS: false``, …)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in set(a) | set(b):
+            x, y = a.get(k), b.get(k)
+            if (x in (None, "", [], {}) or x is False) and (y in (None, "", [], {}) or y is False):
+                continue
+            if not _same(x, y):
+                return False
+        return True
+    return _same(a, b)
 
 
 # API fields that hold credentials (customContainerConfig.registryConfig.authConfig.password,
@@ -224,16 +391,18 @@ def mask_function(fn: dict) -> dict:
     return out
 
 
-def update_body(desired_body: dict, live: dict, changed_paths: list[str]) -> dict:
-    """The UpdateFunction body for the changed top-level fields.
+def update_body(desired_body: dict, live: dict, tops: set[str] | list[str]) -> dict:
+    """The UpdateFunction body for the top-level fields ``tops``.
 
-    Whole top-level objects are sent (FC replaces a nested object given in the body); hooks go as
-    full objects or as the clearing body; the live rollout marker is kept in the variables.
+    A field the spec sets goes whole, with explicit empties for the sub-keys FC still has and
+    the spec no longer sets; a field the spec does not set goes as its explicit empty
+    (:func:`empty_for`); hooks go as full objects or as the clearing body; the live rollout
+    marker is kept in the variables.
     """
-    tops = {p.split(".", 1)[0] for p in changed_paths}
+    have = live_comparable(live)
     body: dict = {}
-    for top in sorted(tops):
-        if top in NOT_BODY or top in NOT_UPDATABLE:
+    for top in sorted({_top(p) for p in tops}):
+        if top in NOT_BODY or top not in fcfacts.UPDATABLE_FIELDS:
             continue
         if top == "instanceLifecycleConfig":
             ilc = desired_body.get("instanceLifecycleConfig") or {}
@@ -244,8 +413,13 @@ def update_body(desired_body: dict, live: dict, changed_paths: list[str]) -> dic
             if marker is not None:
                 env[fcfacts.ROLLOUT_ENV] = marker
             body[top] = env
+        elif top in desired_body:
+            value = copy.deepcopy(desired_body[top])
+            if isinstance(value, dict):
+                _fill_clears(top, value, have.get(top))
+            body[top] = value
         else:
-            body[top] = copy.deepcopy(desired_body.get(top))
+            body[top] = empty_for(top, have.get(top))
     return body
 
 
@@ -264,6 +438,40 @@ def create_body(desired_body: dict) -> dict:
     return body
 
 
+def is_system_tag(key: str) -> bool:
+    """Tags FC or Alibaba Cloud set themselves (``acs:``/``aliyun`` keys): never removed."""
+    return key.lower().startswith(fcfacts.SYSTEM_TAG_PREFIXES)
+
+
+def tag_changes(desired_body: dict, live: dict) -> tuple[dict[str, str], list[str],
+                                                          list[tuple[str, Any, Any, bool]]]:
+    """``(to_set, to_remove, changes)``: the tags TagResources must set (new or changed values),
+    the keys UntagResources must remove (on FC, not in the spec, not system tags), and the
+    plan's field changes (``tags.KEY``)."""
+    want = tags_map(desired_body.get("tags"))
+    have = tags_map(live.get("tags"))
+    to_set = {k: v for k, v in want.items() if have.get(k) != v}
+    to_remove = sorted(k for k in have if k not in want and not is_system_tag(k))
+    changes = [(f"tags.{k}", have.get(k), v, False) for k, v in sorted(to_set.items())]
+    changes += [(f"tags.{k}", have[k], None, True) for k in to_remove]
+    return to_set, to_remove, sorted(changes, key=lambda c: c[0])
+
+
+def _defaults_only(path: str, value: Any) -> bool:
+    """No defaulted sub-key of ``value`` differs from its documented default."""
+    if not isinstance(value, dict):
+        return True
+    for k, v in value.items():
+        p = f"{path}.{k}"
+        default = fcfacts.DEFAULTED_SUBKEYS.get(p)
+        if p in fcfacts.DEFAULTED_SUBKEYS and default is not None and v is not None \
+                and not _same(v, default):
+            return False
+        if not _defaults_only(p, v):
+            return False
+    return True
+
+
 def export_fields(live: dict) -> dict:
     """A live Function as spec fields (for ``fcctl export``): output-only fields and unset
     hooks dropped, tags as a mapping, layers as ARNs, the rollout marker removed."""
@@ -272,6 +480,9 @@ def export_fields(live: dict) -> dict:
     for key, value in comp.items():
         if value in (None, "", [], {}):
             continue
+        if (key in fcfacts.UPDATABLE_FIELDS and key not in fcfacts.KEPT_WHEN_REMOVED
+                and key not in HOOKS and is_unset(key, value) and _defaults_only(key, value)):
+            continue  # FC's read-back of an unset field (logBeginRule "None", "SHARE", …)
         if key == "instanceLifecycleConfig":
             hooks = {}
             for h in HOOKS:

@@ -20,8 +20,12 @@ Policies:
   A changed ``sourceArn`` is a replace too (UpdateTriggerInput has no such field).
   ``triggerConfig`` is compared as a whole: a key on FC that the spec no longer sets is a
   change (it is cleared), except empty/false values, taken as FC's defaults.
-* A nested object that changes is sent whole (FC replaces it), so the plan also lists the live
-  keys inside it that the spec does not set: deploy drops them.
+* The spec is the whole truth (:mod:`fcctl.deploy.fields`): a field FC has and the spec does not
+  set is ``cleared`` (sent as its explicit empty, since FC keeps omitted fields and merges nested
+  objects key by key); scalars FC defaults keep their live value and the plan says so (``kept``).
+* Tags are managed on every function: TagResources for new or changed values, UntagResources for
+  keys the spec no longer has (system tags excepted). A tags-only change is an ``update`` with no
+  UpdateFunction body.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from fcctl import fcfacts
 from fcctl.deploy import fields as F
 
 
@@ -40,9 +45,11 @@ class FieldChange:
     path: str
     live: Any
     desired: Any
+    cleared: bool = False
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "live": self.live, "desired": self.desired}
+        return {"path": self.path, "live": self.live, "desired": self.desired,
+                "cleared": self.cleared}
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,9 @@ class FunctionAction:
     ``action``: ``create`` | ``update`` | ``noop``. ``body``: the Create/UpdateFunction body
     without ``code`` (``None`` for noop, or for an update that only touches triggers).
     ``send_code``: attach the code package. ``warnings``: differences fcctl will not apply.
+    ``kept``: ``(path, live)`` of fields the spec leaves to FC (FC keeps a removed field).
+    ``tags_set`` / ``tags_remove``: TagResources / UntagResources of an existing function
+    (``arn``).
     """
 
     name: str
@@ -79,6 +89,10 @@ class FunctionAction:
     warnings: tuple[str, ...] = ()
     container: bool = False
     pending: str | None = None
+    kept: tuple[tuple[str, Any], ...] = ()
+    tags_set: tuple[tuple[str, str], ...] = ()
+    tags_remove: tuple[str, ...] = ()
+    arn: str | None = None
 
     @property
     def writes(self) -> bool:
@@ -93,6 +107,7 @@ class FunctionAction:
             "triggers": [t.to_dict() for t in self.triggers],
             "warnings": list(self.warnings),
             "pending": self.pending,
+            "kept": [{"path": p, "live": v} for p, v in self.kept],
         }
 
 
@@ -154,10 +169,12 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
         )
 
     live = have.function
-    want_cmp, live_cmp = F.desired_comparable(want.body), F.live_comparable(live)
-    raw = F.diff(want_cmp, live_cmp)
-    raw += F.replaced_objects(want_cmp, live_cmp, [p for p, _, _ in raw])
-    changes = [FieldChange(p, F.mask(p, a), F.mask(p, b)) for p, a, b in raw]
+    fd = F.function_diff(want.body, live)
+    changes = [FieldChange(p, F.mask(p, a), F.mask(p, b), cleared)
+               for p, a, b, cleared in fd.changes]
+    tops = fd.tops
+    tags_set, tags_remove, tag_raw = F.tag_changes(want.body, live)
+    changes += [FieldChange(p, a, b, cleared) for p, a, b, cleared in tag_raw]
     send_code = False
     if want.code_checksum is not None and str(live.get("codeChecksum") or "") != want.code_checksum:
         send_code = True
@@ -171,27 +188,22 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
         warnings.append(
             "FC cannot switch a function between custom-container and code runtimes in place: "
             "delete the function, then deploy to create it anew")
-    if "tags" in want.body:
-        live_tags, want_tags = F.tags_map(live.get("tags")), F.tags_map(want.body.get("tags"))
-        if live_tags != want_tags:
-            warnings.append(
-                "tags differ from FC's; fcctl sets tags only when it creates a function "
-                "(UpdateFunction cannot change them)"
-            )
-    paths = [p for p, _, _ in raw]
     if live.get("lastUpdateStatus") == "Failed":
         # FC shows the failed configuration as current: re-send every field the spec sets, so a
         # rerun retries the update instead of reporting "no changes" over a Failed function.
         changes.append(FieldChange("lastUpdateStatus", "Failed", "Successful"))
-        paths = sorted(set(paths) | set(F.desired_comparable(want.body)))
-        raw = raw or [("lastUpdateStatus", "Failed", "Successful")]
-    body = F.update_body(want.body, live, paths) if raw else {}
+        tops = tops | (set(want.body) & fcfacts.UPDATABLE_FIELDS) | {"instanceLifecycleConfig",
+                                                                      "environmentVariables"}
+    body = F.update_body(want.body, live, tops) if tops else {}
     trig = plan_triggers(want.triggers, have.triggers) if want.manage_triggers else ()
-    action = "update" if (raw or send_code or trig) else "noop"
+    action = "update" if (body or send_code or trig or tags_set or tags_remove) else "noop"
+    kept = tuple((p, F.mask(p, v)) for p, v in fd.kept)
     return FunctionAction(
         name=want.name, region=want.region, action=action, changes=tuple(changes),
         body=body if (body or send_code) else None, send_code=send_code, triggers=trig,
         warnings=tuple(warnings), container=container, pending=_pending(live, container),
+        kept=kept, tags_set=tuple(sorted(tags_set.items())), tags_remove=tuple(tags_remove),
+        arn=live.get("functionArn"),
     )
 
 

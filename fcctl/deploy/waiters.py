@@ -2,7 +2,9 @@
 
 ``wait_for_update`` polls GetFunction until ``lastUpdateStatus`` leaves ``InProgress`` and, for
 custom-container functions only, ``state`` leaves ``Pending`` (FC-NOTES §2: built-in runtimes may
-stay Pending/null forever, so fcctl never waits for Active there).
+stay Pending/null forever, so fcctl never waits for Active there). ``update_settled`` also judges
+the Create/UpdateFunction answer itself: when it is already settled, deploy makes no GetFunction
+call at all (``executor.needs_wait``).
 """
 
 from __future__ import annotations
@@ -63,8 +65,12 @@ def wait_for_update(
     interval_s: float = 0.5,
     max_interval_s: float = 5.0,
     on_poll: Callable[[dict], None] | None = None,
+    known_pending: bool = False,
 ) -> dict:
     """Poll ``get()`` (GetFunction) until the update settles; returns the final Function.
+
+    ``known_pending``: the caller already saw FC answer InProgress (the write's response), so
+    the first poll waits one interval instead of asking again at once.
 
     ``deadline`` is a ``clock.now()`` value (``None`` = no limit). Raises
     :class:`fcctl.errors.WaitTimeout` (exit 4) naming the function and its last status, or
@@ -72,6 +78,10 @@ def wait_for_update(
     """
     clock = clock or Clock()
     delay = interval_s
+    if known_pending:
+        now = clock.now()
+        clock.sleep(delay if deadline is None else max(0.0, min(delay, deadline - now)))
+        delay = min(delay * 1.5, max_interval_s)
     while True:
         fn = get()
         if fn is None:

@@ -270,4 +270,34 @@ def InvokeFunction(backend: Backend, req: Request) -> Response:
     return resp
 
 
+# --- tags (/tags-v2; list parameters are JSON arrays in the query, as the SDK sends them) -----
+def TagResources(backend: Backend, req: Request) -> Response:
+    backend.tag_resources(req.json())
+    return no_content()
+
+
+def UntagResources(backend: Backend, req: Request) -> Response:
+    backend.untag_resources(_json_list(req.query.get("ResourceId")),
+                            req.query.get("ResourceType"), _json_list(req.query.get("TagKey")),
+                            bool(_bool(req.query.get("All"))))
+    return no_content()
+
+
+def ListTagResources(backend: Backend, req: Request) -> Response:
+    tag_filter = None
+    raw = req.query.get("Tag")
+    if raw:
+        try:
+            tag_filter = json.loads(raw)
+        except ValueError:
+            raise errors.InvalidArgument("Tag must be a JSON list of {Key, Value}") from None
+        if not isinstance(tag_filter, list) or not all(isinstance(t, dict) for t in tag_filter):
+            raise errors.InvalidArgument("Tag must be a JSON list of {Key, Value}")
+    out = backend.list_tag_resources(
+        _json_list(req.query.get("ResourceId")), req.query.get("ResourceType"), tag_filter,
+        req.query.get("Limit"), req.query.get("NextToken"), req.region)
+    out["RequestId"] = req.request_id
+    return json_response(out)
+
+
 API_HANDLERS = {action: globals()[action] for _, _, action in API_ROUTES}

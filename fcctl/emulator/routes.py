@@ -45,6 +45,9 @@ API_ROUTES: list[tuple[str, str, str]] = [
     ("DELETE", "/functions/{functionName}/provision-config", "DeleteProvisionConfig"),
     ("POST", "/functions/{functionName}/invoke/disable", "DisableFunctionInvocation"),
     ("POST", "/functions/{functionName}/invoke/enable", "EnableFunctionInvocation"),
+    ("POST", "/tags-v2", "TagResources"),
+    ("DELETE", "/tags-v2", "UntagResources"),
+    ("GET", "/tags-v2", "ListTagResources"),
 ]
 
 CONTROL_ROUTES: list[tuple[str, str, str]] = [

@@ -31,7 +31,10 @@ def render_plan(console, plan, stream: str = "out") -> None:
                       "for it and reports how it ends", style="yellow", markup=False)
         if fn.action == "update":
             for c in fn.changes:
-                out.print(f"    {c.path}: {_fmt(c.live)} → {_fmt(c.desired)}", markup=False)
+                if c.cleared:
+                    out.print(f"    {c.path}: {_fmt(c.live)} → cleared", markup=False)
+                else:
+                    out.print(f"    {c.path}: {_fmt(c.live)} → {_fmt(c.desired)}", markup=False)
         elif fn.action == "create":
             for c in fn.changes:
                 out.print(f"    {c.path}: {_fmt(c.desired)}", markup=False)
@@ -40,6 +43,10 @@ def render_plan(console, plan, stream: str = "out") -> None:
             out.print(f"    {tsym} trigger {t.name}: {t.action}", style=tstyle, markup=False)
             for c in t.changes:
                 out.print(f"        {c.path}: {_fmt(c.live)} → {_fmt(c.desired)}", markup=False)
+        if fn.kept and fn.action != "create":
+            kept = ", ".join(f"{p} {_fmt(v)}" for p, v in fn.kept)
+            out.print(f"    kept at live value: {kept} (FC keeps a removed field; set it in the "
+                      "spec to manage it)", style="dim", markup=False)
         for w in fn.warnings:
             out.print(f"    ! {w}", style="yellow", markup=False)
     counts = plan.counts()

@@ -103,9 +103,11 @@ def test_update_merges_partial_body_and_keeps_omitted_fields(fcc):
     assert out.timeout == 60
     assert out.memory_size == 256  # omitted: kept
     assert out.environment_variables == {"C": "3"}  # a given map replaces the map
-    # the given initializer replaces the hook (timeout back to the default 3); preStop kept
+    # FC merges nested objects key by key (FC docs 配置实例生命周期: handler and command must be
+    # blanked explicitly, "否则后端默认不更新"; Serverless Devs fc3 929fcb9): the given
+    # initializer's handler changes, its omitted timeout is kept; preStop kept
     assert out.instance_lifecycle_config.initializer.handler == "index.init2"
-    assert out.instance_lifecycle_config.initializer.timeout == 3
+    assert out.instance_lifecycle_config.initializer.timeout == 5
     assert out.instance_lifecycle_config.pre_stop.handler == "index.stop"
     assert out.code_checksum == before.code_checksum
     assert out.function_id == before.function_id

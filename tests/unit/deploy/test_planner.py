@@ -142,20 +142,6 @@ def test_secret_values_are_masked_in_changes():
     assert "hunter2" not in repr(created.changes)
 
 
-def test_fields_the_spec_omits_are_not_compared():
-    body = {k: v for k, v in BASE.items() if k != "memorySize"}
-    live = live_of(BASE, memorySize=4096)
-    assert plan_function(want(body, code_checksum="42"), Live(live)).action == "noop"
-
-
-def test_tags_difference_is_a_warning_not_an_update():
-    body = {**BASE, "tags": {"team": "b"}}
-    live = live_of(BASE, tags=[{"Key": "team", "Value": "a"}])
-    act = plan_function(want(body, code_checksum="42"), Live(live))
-    assert act.action == "noop"
-    assert act.warnings
-
-
 def test_triggers_create_update_replace_delete():
     desired = (
         {"triggerName": "http", "triggerType": "http",
@@ -204,22 +190,6 @@ def test_failed_last_update_is_retried_not_noop():
                              "environmentVariables", "customRuntimeConfig"}
 
 
-def test_replaced_nested_object_lists_the_keys_it_drops():
-    body = {**BASE, "customRuntimeConfig": {"command": ["python3", "app.py"], "port": 9001}}
-    live = live_of(BASE, customRuntimeConfig={"command": ["python3", "app.py"], "port": 9000,
-                                              "args": ["--debug"], "healthCheckConfig": None})
-    act = plan_function(want(body, code_checksum="42"), Live(live))
-    assert [(c.path, c.live, c.desired) for c in act.changes] == [
-        ("customRuntimeConfig.port", 9000, 9001), ("customRuntimeConfig.args", ["--debug"], None)]
-    assert act.body == {"customRuntimeConfig": {"command": ["python3", "app.py"], "port": 9001}}
-
-
-def test_unchanged_nested_object_with_extra_live_keys_is_noop():
-    live = live_of(BASE, customRuntimeConfig={"command": ["python3", "app.py"], "port": 9000,
-                                              "args": ["--debug"]})
-    assert plan_function(want(code_checksum="42"), Live(live)).action == "noop"
-
-
 def test_key_removed_from_trigger_config_is_a_change():
     desired = ({"triggerName": "web", "triggerType": "http", "triggerConfig": {"methods": ["GET"]}},)
     live = ({"triggerName": "web", "triggerType": "http",
@@ -256,18 +226,6 @@ def test_switching_to_a_container_runtime_is_warned():
     assert any("delete the function" in w for w in act.warnings)
 
 
-def test_secrets_inside_a_dropped_object_are_masked():
-    body = {**BASE, "customContainerConfig": {"image": "reg/x:2"}}
-    live = live_of(BASE, customContainerConfig={
-        "image": "reg/x:1", "registryConfig": {"authConfig": {"userName": "u",
-                                                              "password": "REGPASS"}}})
-    act = plan_function(want(body, code_checksum="42"), Live(live))
-    assert "REGPASS" not in repr(act.changes)
-    assert ("customContainerConfig.registryConfig",
-            {"authConfig": {"userName": "u", "password": "***"}}) in [
-        (c.path, c.live) for c in act.changes]
-
-
 def test_memory_change_against_live_cpu_ratio_is_warned():
     live = live_of(BASE, cpu=0.1, memorySize=256)
     act = plan_function(want({**BASE, "memorySize": 512}, code_checksum="42"), Live(live))
@@ -275,3 +233,164 @@ def test_memory_change_against_live_cpu_ratio_is_warned():
     ok = plan_function(want({**BASE, "memorySize": 512}, code_checksum="42"),
                        Live(live_of(BASE, cpu=0.25, memorySize=256)))
     assert not any("set cpu" in w for w in ok.warnings)
+
+
+# --- the spec is the whole truth (fields.py docstring) ----------------------------------------
+def changes_of(act):
+    return [(c.path, c.live, c.desired, c.cleared) for c in act.changes]
+
+
+def test_defaulted_scalar_the_spec_omits_is_kept_and_named():
+    """FC keeps a removed memorySize: no change, but the plan names the kept live value."""
+    body = {k: v for k, v in BASE.items() if k != "memorySize"}
+    act = plan_function(want(body, code_checksum="42"), Live(live_of(BASE, memorySize=4096)))
+    assert act.action == "noop"
+    assert ("memorySize", 4096) in act.kept
+    # a kept value equal to FC's documented default is not worth a line
+    assert "timeout" not in dict(act.kept) and "diskSize" not in dict(act.kept)
+
+
+def test_nested_sub_key_removed_from_the_spec_is_cleared_explicitly():
+    """FC merges nested objects key by key: args must be sent as [] to go away."""
+    body = {**BASE, "customRuntimeConfig": {"command": ["python3", "app.py"], "port": 9001}}
+    live = live_of(BASE, customRuntimeConfig={"command": ["python3", "app.py"], "port": 9000,
+                                              "args": ["--debug"], "healthCheckConfig": None})
+    act = plan_function(want(body, code_checksum="42"), Live(live))
+    assert changes_of(act) == [("customRuntimeConfig.args", ["--debug"], None, True),
+                               ("customRuntimeConfig.port", 9000, 9001, False)]
+    assert act.body == {"customRuntimeConfig": {"command": ["python3", "app.py"], "port": 9001,
+                                                "args": []}}
+
+
+def test_extra_live_sub_key_alone_is_a_cleared_change():
+    live = live_of(BASE, customRuntimeConfig={"command": ["python3", "app.py"], "port": 9000,
+                                              "args": ["--debug"]})
+    act = plan_function(want(code_checksum="42"), Live(live))
+    assert act.action == "update"
+    assert changes_of(act) == [("customRuntimeConfig.args", ["--debug"], None, True)]
+
+
+@pytest.mark.parametrize("field,live_value,empty", [
+    ("vpcConfig", {"vpcId": "vpc-1", "vSwitchIds": ["vsw-1"], "securityGroupId": "sg-1"},
+     {"securityGroupId": "", "vSwitchIds": [], "vpcId": ""}),
+    ("nasConfig", {"userId": 10003, "groupId": 10003, "mountPoints": [
+        {"serverAddr": "x.nas.aliyuncs.com:/", "mountDir": "/mnt/nas"}]},
+     {"groupId": 0, "userId": 0, "mountPoints": []}),
+    ("logConfig", {"project": "p", "logstore": "l", "logBeginRule": "DefaultRegex",
+                   "enableRequestMetrics": True, "enableInstanceMetrics": True},
+     {"enableInstanceMetrics": False, "enableRequestMetrics": False, "logBeginRule": "None",
+      "logstore": "", "project": ""}),
+    ("ossMountConfig", {"mountPoints": [{"bucketName": "b", "mountDir": "/mnt/oss"}]},
+     {"mountPoints": []}),
+    ("layers", [{"arn": "acs:fc:cn-hangzhou:123:layers/x/versions/1", "size": 1}], []),
+    ("description", "made on the console", ""),
+    ("role", "acs:ram::123:role/fc", ""),
+    ("tracingConfig", {"type": "Jaeger", "params": {"endpoint": "http://x"}},
+     {"type": "", "params": {}}),
+    ("customDNS", {"nameServers": ["1.1.1.1"]}, {"nameServers": [], "searches": [],
+                                                 "dnsOptions": []}),
+])
+def test_block_removed_from_the_spec_is_sent_as_fc3s_empty(field, live_value, empty):
+    act = plan_function(want(code_checksum="42"), Live(live_of(BASE, **{field: live_value})))
+    assert act.action == "update"
+    assert act.changes and all(c.cleared and c.path.startswith(field) for c in act.changes)
+    assert act.body == {field: empty}
+    # FC's read-back of the cleared block counts as unset: the next plan is clean
+    read_back = empty if field != "layers" else []
+    again = plan_function(want(code_checksum="42"), Live(live_of(BASE, **{field: read_back})))
+    assert again.action == "noop", again.changes
+
+
+def test_fc_read_back_of_an_unset_log_config_is_unset():
+    live = live_of(BASE, logConfig={"enableInstanceMetrics": False, "enableRequestMetrics": False,
+                                    "logBeginRule": "None", "logstore": "", "project": ""},
+                   nasConfig={"userId": 10003, "groupId": 10003, "mountPoints": []},
+                   vpcConfig={"vpcId": "", "vSwitchIds": None, "securityGroupId": ""},
+                   instanceIsolationMode="SHARE", sessionAffinity="NONE",
+                   disableOndemand=False, tracingConfig={}, resourceGroupId="rg-1")
+    assert plan_function(want(code_checksum="42"), Live(live)).action == "noop"
+
+
+def test_write_only_auth_config_is_never_compared_but_sent_with_its_object():
+    body = {**BASE, "runtime": "custom-container", "customContainerConfig": {
+        "image": "reg/x:2", "registryConfig": {"authConfig": {"userName": "u",
+                                                              "password": "REGPASS"}}}}
+    live = live_of(BASE, runtime="custom-container",
+                   customContainerConfig={"image": "reg/x:2", "port": 9000})
+    same = plan_function(want(body), Live(live))
+    assert same.action == "noop", same.changes  # FC does not return authConfig: no diff
+    live["customContainerConfig"]["image"] = "reg/x:1"
+    act = plan_function(want(body), Live(live))
+    assert [c.path for c in act.changes] == ["customContainerConfig.image"]
+    assert act.body["customContainerConfig"]["registryConfig"]["authConfig"]["password"] == "REGPASS"
+    assert "REGPASS" not in repr(act.changes) and "REGPASS" not in repr(act.to_dict())
+
+
+def test_secrets_of_a_cleared_object_are_masked():
+    live = live_of(BASE, customContainerConfig={
+        "image": "reg/x:1", "registryConfig": {"certConfig": {"rootCaCertBase64": "CERT"},
+                                               "authConfig": {"userName": "u",
+                                                              "password": "REGPASS"}}})
+    act = plan_function(want(code_checksum="42"), Live(live))
+    assert "REGPASS" not in repr(act.changes)
+    assert ("customContainerConfig.registryConfig.certConfig.rootCaCertBase64", "CERT", None,
+            True) in changes_of(act)
+
+
+def test_environment_removed_from_the_spec_is_cleared_per_variable():
+    body = {k: v for k, v in BASE.items() if k != "environmentVariables"}
+    act = plan_function(want(body, code_checksum="42"), Live(live_of(BASE)))
+    assert changes_of(act) == [("environmentVariables.LOG_LEVEL", "info", None, True)]
+    assert act.body == {"environmentVariables": {}}
+
+
+def test_tags_converge_through_tag_apis():
+    body = {**BASE, "tags": {"team": "b", "env": "prod"}}
+    live = live_of(BASE, tags=[{"Key": "team", "Value": "a"}, {"Key": "old", "Value": "x"},
+                               {"Key": "acs:system", "Value": "s"}])
+    act = plan_function(want(body, code_checksum="42"), Live(live))
+    assert act.action == "update" and act.body is None
+    assert dict(act.tags_set) == {"team": "b", "env": "prod"}
+    assert act.tags_remove == ("old",)
+    assert act.arn == live["functionArn"]
+    assert changes_of(act) == [("tags.env", None, "prod", False), ("tags.old", "x", None, True),
+                               ("tags.team", "a", "b", False)]
+    assert not act.warnings
+
+
+def test_no_tags_key_removes_the_live_tags():
+    live = live_of(BASE, tags=[{"Key": "team", "Value": "a"}])
+    act = plan_function(want(code_checksum="42"), Live(live))
+    assert act.tags_remove == ("team",) and act.action == "update"
+
+
+
+def test_fc_filled_defaults_inside_objects_and_list_items_are_not_drift():
+    body = {**BASE, "customRuntimeConfig": {"command": ["python3", "app.py"], "port": 9000,
+                                            "healthCheckConfig": {"httpGetUrl": "/ready"}},
+            "nasConfig": {"mountPoints": [{"serverAddr": "x:/", "mountDir": "/mnt/nas"}]}}
+    live = live_of(body, cpu=0.15, customRuntimeConfig={  # 0.15: FC's pick for 512 MB
+        "command": ["python3", "app.py"], "port": 9000,
+        "healthCheckConfig": {"httpGetUrl": "/ready", "failureThreshold": 3,
+                              "initialDelaySeconds": 0, "periodSeconds": 3,
+                              "successThreshold": 1, "timeoutSeconds": 1}},
+        nasConfig={"userId": 10003, "groupId": 10003, "mountPoints": [
+            {"serverAddr": "x:/", "mountDir": "/mnt/nas", "enableTLS": False}]})
+    act = plan_function(want(body, code_checksum="42"), Live(live))
+    assert act.action == "noop", act.changes
+    assert act.kept == ()
+    # a health check default changed on the console is named, not silently kept
+    live["customRuntimeConfig"]["healthCheckConfig"]["failureThreshold"] = 10
+    act = plan_function(want(body, code_checksum="42"), Live(live))
+    assert act.action == "noop"
+    assert act.kept == (("customRuntimeConfig.healthCheckConfig.failureThreshold", 10),)
+
+
+def test_fc_read_back_extras_are_neither_changes_nor_kept_lines():
+    live = live_of(BASE, cpu=0.15, disableInjectCredentials="None", idleTimeout=0,
+                   gpuConfig={"gpuType": "", "gpuMemorySize": 0}, enableLongLiving=False,
+                   sessionAffinityConfig="", customDNS={"nameServers": None},
+                   useSLRAuthentication=True, invocationRestriction={"disable": False})
+    act = plan_function(want(code_checksum="42"), Live(live))
+    assert act.action == "noop", act.changes
+    assert act.kept == (), act.kept
