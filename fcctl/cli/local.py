@@ -32,8 +32,9 @@ CredsOpt = typer.Option(
     help="Pass ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN from this environment to the "
     "instance (FC's x-fc-access-key-* headers and variables). Off by default; never printed.",
 )
-ReadyOpt = typer.Option(10.0, "--ready-timeout",
-                        help="Seconds to wait for the server's port (a number > 0).")
+ReadyOpt = typer.Option(120.0, "--ready-timeout",
+                        help="Seconds to wait for the server's port (a number > 0; default 120, "
+                        "FC's start-up health-check window).")
 PortOpt = typer.Option(
     None, "--port", min=1, max=65535,
     help="Run on this port instead of the spec's (sets FC_SERVER_PORT; for servers that read "
@@ -128,15 +129,46 @@ def _pick(files: List[str], function: Optional[str]):
 
 
 def _data(data: Optional[str], data_file: Optional[str]) -> bytes:
+    """The event body. ``--data-file`` must be a regular file (checked with stat before it is
+    opened, and again on the opened descriptor: a FIFO or device is never opened for a blocking
+    read) no larger than FC's synchronous payload limit; ``--data`` has the same limit."""
+    import os
+    import stat as stat_mod
+
+    from fcctl import fcfacts
+
+    limit = fcfacts.SYNC_INVOKE_PAYLOAD_MAX_BYTES
+    too_big = (f"FC's synchronous invocation payload limit is {limit // (1024 * 1024)} MB "
+               "(FC docs 配额与使用限制)")
     if data is not None and data_file is not None:
         raise errors.UsageError("give --data or --data-file, not both")
     if data_file is not None:
+        def check(st, where: str) -> None:
+            if not stat_mod.S_ISREG(st.st_mode):
+                kind = ("a FIFO" if stat_mod.S_ISFIFO(st.st_mode) else
+                        "a directory" if stat_mod.S_ISDIR(st.st_mode) else
+                        "a device" if stat_mod.S_ISCHR(st.st_mode) or stat_mod.S_ISBLK(st.st_mode)
+                        else "a socket" if stat_mod.S_ISSOCK(st.st_mode) else "not a regular file")
+                raise errors.UsageError(f"--data-file {data_file} is {kind}{where}; give a regular file",
+                                        hint="e.g. save the event to event.json first")
+            if st.st_size > limit:
+                raise errors.UsageError(f"--data-file {data_file} has {st.st_size} bytes; {too_big}",
+                                        hint="put large inputs in OSS and send a reference")
         try:
-            with open(data_file, "rb") as fh:
-                return fh.read()
+            check(os.stat(data_file), "")
+            fd = os.open(data_file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
         except OSError as exc:
             raise errors.UsageError(f"cannot read --data-file {data_file}: {exc.strerror}") from None
-    return (data or "").encode()
+        with os.fdopen(fd, "rb") as fh:
+            check(os.fstat(fd), " (it changed after it was checked)")
+            body = fh.read(limit + 1)
+        if len(body) > limit:
+            raise errors.UsageError(f"--data-file {data_file} is larger than {limit} bytes; {too_big}")
+        return body
+    body = (data or "").encode()
+    if len(body) > limit:
+        raise errors.UsageError(f"--data has {len(body)} bytes; {too_big}")
+    return body
 
 
 def _fmt_seconds(v) -> str:
@@ -319,6 +351,10 @@ def start(
                 failed = True
             except KeyboardInterrupt:
                 console.info("stopping (PreStop, then SIGTERM)")
+                cur = state.read_state(spath) or {}  # `local invoke` may have run the Initializer
+                inst.initialized = inst.initialized or bool(cur.get("initialized"))
+                if cur.get("initializerFailed") and not inst.initialized:
+                    inst.initializer_failed = True  # then PreStop is skipped, as on FC
                 step = inst.pre_stop()
                 pump()
                 show(step)
@@ -390,10 +426,10 @@ def invoke(
                 # Initializer-first: once per instance, before its first invocation
                 init = inst.initialize()
                 console.progress(f"initializer: {init.status} — {init.detail}")
-                if init.status == "ok":
-                    current["initialized"] = True
-                    state.update_state(spath, current)  # not if the instance stopped meanwhile
-                else:
+                current["initialized"] = init.status == "ok"
+                current["initializerFailed"] = init.status != "ok"
+                state.update_state(spath, current)  # not if the instance stopped meanwhile
+                if init.status != "ok":
                     from fcctl.runner.hooks import new_request_id
                     from fcctl.runner.instance import initialization_error
 

@@ -281,4 +281,4 @@ def invoke_call(
     headers["content-type"] = "application/octet-stream"
     headers["x-fc-invocation-type"] = "Sync"
     return http_call(port, fcfacts.INVOKE_METHOD, path, headers=headers, timeout=cfg.timeout,
-                     body=data)
+                     body=data, max_body=fcfacts.LOCAL_RESPONSE_MAX_BYTES)
