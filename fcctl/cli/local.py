@@ -100,8 +100,10 @@ def _load(files: List[str], function: Optional[str], command: Optional[str],
     return cfg, state_dir
 
 
-def _pick(files: List[str], function: Optional[str]):
-    """Load the spec and pick one function → (function, its base dir, the state-file dir)."""
+def _pick(files: List[str], function: Optional[str], prefer_running: bool = False):
+    """Load the spec and pick one function → (function, its base dir, the state-file dir).
+    ``prefer_running``: without ``--function`` in a spec with several functions, the only one
+    with a running local instance (``local start``) is chosen."""
     from pathlib import Path
 
     from fcctl.spec import load_spec
@@ -112,20 +114,33 @@ def _pick(files: List[str], function: Optional[str]):
     fns = list(loaded.spec.functions)
     if not fns:
         raise errors.UsageError(f"{files[0]} defines no functions")
+    state_dir = Path(files[0]).resolve().parent
     if function is None:
         if len(fns) > 1:
             names = ", ".join(f.functionName for f in fns)
-            raise errors.UsageError(f"the spec has several functions ({names})",
-                                    hint="choose one with --function NAME")
-        fn = fns[0]
+            running = []
+            if prefer_running:
+                from fcctl.runner import state
+
+                running = [f for f in fns
+                           if state.read_state(state.state_path(state_dir, f.functionName))]
+            if len(running) == 1:
+                fn = running[0]
+            else:
+                which = (f"; {len(running)} of them run locally "
+                         f"({', '.join(f.functionName for f in running)})" if running else "")
+                raise errors.UsageError(f"the spec has several functions ({names}){which}",
+                                        hint="choose one with --function NAME")
+        else:
+            fn = fns[0]
     else:
         match = [f for f in fns if f.functionName == function]
         if not match:
             names = ", ".join(f.functionName for f in fns)
             raise errors.UsageError(f"no function named {function!r} in the spec (it has: {names})")
         fn = match[0]
-    spec_dir = Path(getattr(fn, "base_dir", None) or Path(files[0]).resolve().parent)
-    return fn, spec_dir, Path(files[0]).resolve().parent
+    spec_dir = Path(getattr(fn, "base_dir", None) or state_dir)
+    return fn, spec_dir, state_dir
 
 
 def _data(data: Optional[str], data_file: Optional[str]) -> bytes:
@@ -169,6 +184,38 @@ def _data(data: Optional[str], data_file: Optional[str]) -> bytes:
     if len(body) > limit:
         raise errors.UsageError(f"--data has {len(body)} bytes; {too_big}")
     return body
+
+
+_HOP_HEADERS = ("host", "content-length", "transfer-encoding", "connection", "expect", "upgrade")
+
+
+def _request_options(method: Optional[str], headers: Optional[List[str]]):
+    """``--method`` (an HTTP token, upper-cased; default POST) and ``--header 'Name: value'``
+    (not FC's own ``x-fc-*``, not the ones fcctl's HTTP client sets) → (method, {name: value})."""
+    import re
+
+    token = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+    verb = "POST" if method is None else method.strip().upper()
+    if not token.match(verb):
+        raise errors.UsageError(f"--method {method!r} is not an HTTP method",
+                                hint="e.g. --method GET")
+    out: dict = {}
+    for item in headers or []:
+        name, sep, value = item.partition(":")
+        name, value = name.strip(), value.strip()
+        if not sep or not token.match(name):
+            raise errors.UsageError(f"--header {item!r} is not 'Name: value'",
+                                    hint="e.g. --header 'content-type: application/json'")
+        if any(ch in value for ch in "\r\n\0"):
+            raise errors.UsageError(f"--header {name}: the value contains a line break")
+        low = name.lower()
+        if low.startswith("x-fc-"):
+            raise errors.UsageError(f"--header {name}: x-fc-* headers are FC's own; fcctl sets "
+                                    "them as FC does")
+        if low in _HOP_HEADERS:
+            raise errors.UsageError(f"--header {name}: fcctl sets this header itself")
+        out[low] = value
+    return verb, out
 
 
 def _fmt_seconds(v) -> str:
@@ -384,15 +431,23 @@ def invoke(
     ready_timeout: float = ReadyOpt,
     port: Optional[int] = PortOpt,
     pass_credentials: bool = CredsOpt,
+    method: Optional[str] = typer.Option(
+        None, "--method", "-X",
+        help="HTTP method of the request (default POST; e.g. GET with --path / for a web "
+        "function)."),
+    header: Optional[List[str]] = typer.Option(
+        None, "--header", "-H",
+        help="Extra request header 'Name: value' (repeatable); x-fc-* headers are FC's own."),
     output: Optional[str] = OutputOpt,
 ) -> None:
-    """Send one invocation to the running local instance (`fcctl local start`), or start one
-    for the call. Runs the Initializer first if it has not succeeded; a failed Initializer
+    """Send one invocation to the running local instance (`fcctl local start`; without
+    --function, the only one that runs), or start one for the call. Runs the Initializer first if it has not succeeded; a failed Initializer
     gives FC's InitializationError outcome (exit 1). The response body goes to stdout."""
     merged(ctx, output=output)
     console = get_console()
     _check_options(command=command, ready_timeout=ready_timeout, path=path)
     body = _data(data, data_file)
+    verb, extra = _request_options(method, header)
 
     import dataclasses
 
@@ -403,7 +458,7 @@ def invoke(
 
     install_signal_handlers()
     _kill_leftovers(console)
-    fn, base_dir, spec_dir = _pick(files, function)
+    fn, base_dir, spec_dir = _pick(files, function, prefer_running=True)
     spath = state.state_path(spec_dir, fn.functionName)
     running = state.read_state(spath)
     # a running instance needs no start command (a container started with --command)
@@ -435,7 +490,7 @@ def invoke(
 
                     result = initialization_error(new_request_id(), init.detail)
         if result is None:
-            step, result = inst.invoke(body, path=path)
+            step, result = inst.invoke(body, path=path, method=verb, headers=extra)
     else:
         console.progress(f"no running local instance of {cfg.function_name}; starting one for "
                          "this call")
@@ -446,7 +501,7 @@ def invoke(
                 console.progress(f"{s.name}: {s.status}" + (f" — {s.detail}" if s.detail else ""))
                 if s.status == "failed":
                     raise errors.OperationFailed(f"the local instance did not start: {s.detail}")
-            step, result = inst.invoke(body, path=path)
+            step, result = inst.invoke(body, path=path, method=verb, headers=extra)
             s = inst.pre_stop()
             if s.status == "failed":
                 console.warn(f"preStop failed — {s.detail}")

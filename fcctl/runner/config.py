@@ -81,6 +81,11 @@ class InstanceConfig:
             return str(self.cwd) + arg[len(mount):]
         return arg
 
+    def map_env_value(self, value: str) -> str:
+        """:meth:`map_path` for each ``:``-separated element of an environment value (e.g.
+        ``PYTHONPATH=/code/python:/code/lib``, ``LD_LIBRARY_PATH=/code/lib``)."""
+        return ":".join(self.map_path(part) for part in value.split(":"))
+
 
 def docker_available() -> bool:
     """True when a Docker engine answers (``docker info`` succeeds within 10 s)."""

@@ -272,13 +272,19 @@ def invoke_call(
     path: str = fcfacts.INVOKE_PATH,
     credentials=None,
     request_id: str | None = None,
+    method: str = fcfacts.INVOKE_METHOD,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> HttpOutcome:
-    """One event invocation: ``POST /invoke`` (or ``path``), the event as an
-    ``application/octet-stream`` body, within the function's timeout."""
+    """One event invocation: ``POST /invoke`` (or ``method`` ``path``), the event as an
+    ``application/octet-stream`` body, within the function's timeout. ``extra_headers`` (the
+    user's ``--header``; never ``x-fc-*``, checked by the CLI) are added, and may set
+    ``content-type``."""
     control = fcfacts.INVOKE_PATH if path == fcfacts.INVOKE_PATH else "/http-invoke"
     headers = common_headers(cfg, control_path=control, request_id=request_id,
                              credentials=credentials)
     headers["content-type"] = "application/octet-stream"
     headers["x-fc-invocation-type"] = "Sync"
-    return http_call(port, fcfacts.INVOKE_METHOD, path, headers=headers, timeout=cfg.timeout,
+    for name, value in (extra_headers or {}).items():
+        headers[name.lower()] = value
+    return http_call(port, method, path, headers=headers, timeout=cfg.timeout,
                      body=data, max_body=fcfacts.LOCAL_RESPONSE_MAX_BYTES)

@@ -86,7 +86,10 @@ def instance_env(
         k: v for k, v in environ.items()
         if not k.startswith("FC_") and not k.startswith(_CREDENTIAL_PREFIXES)
     }
-    env.update(cfg.env_dict)
+    # paths under FC's code mount point to the local code directory, as in argv (not for a
+    # container run by Docker, whose image has its own layout)
+    env.update({k: (v if cfg.docker_image else cfg.map_env_value(v))
+                for k, v in cfg.env_dict.items()})
     env.update({
         "FC_FUNCTION_NAME": cfg.function_name,
         "FC_REGION": cfg.region,
@@ -128,7 +131,23 @@ def _with_tail(text: str, tail: str) -> str:
     if not tail:
         return text + " (no output)"
     lines = tail.splitlines()[-15:]
-    return text + "; last output:\n" + "\n".join("  | " + ln for ln in lines)
+    return text + _import_hint(tail) + "; last output:\n" + "\n".join("  | " + ln for ln in lines)
+
+
+_IMPORT_ERROR_LINE = re.compile(
+    r"^(?:\w+\.)*(?:ModuleNotFoundError|ImportError): (?P<msg>.*)$", re.MULTILINE)
+
+
+def _import_hint(tail: str) -> str:
+    """' — hint: …' when the output ends in a Python import failure: on FC the instance has
+    only the code directory (and layers), not this machine's site-packages."""
+    found = list(_IMPORT_ERROR_LINE.finditer(tail))
+    if not found:
+        return ""
+    return (f" — Python could not import a module ({found[-1].group('msg').strip()[:120]}): on "
+            "FC only the code directory (/code) and layers are there, so install dependencies "
+            "into it (e.g. pip install -r requirements.txt -t <code dir>/python) and point "
+            "PYTHONPATH at them (e.g. PYTHONPATH=/code/python in environmentVariables)")
 
 
 PRESTOP_AFTER_FAILED_INIT = "FC discards an instance whose Initializer failed"
@@ -413,7 +432,9 @@ class LocalInstance:
         return Step("initializer", "ok", elapsed, hook.timeout,
                     f"command {cmd} exited 0" + _not_found_warning(tail))
 
-    def invoke(self, data: bytes = b"", *, path: str = fcfacts.INVOKE_PATH) -> tuple[Step, dict]:
+    def invoke(self, data: bytes = b"", *, path: str = fcfacts.INVOKE_PATH,
+               method: str = fcfacts.INVOKE_METHOD,
+               headers: Mapping[str, str] | None = None) -> tuple[Step, dict]:
         """One invocation, Initializer first. Returns the step and an FC-style result
         ``{"requestId", "status", "errorType", "errorMessage", "headers", "body"}``."""
         request_id = hooks.new_request_id()
@@ -425,7 +446,8 @@ class LocalInstance:
                 return Step("invoke", "failed", init.duration, self.cfg.timeout,
                             "InitializationError: " + init.detail), result
         out = hooks.invoke_call(self.cfg, self.cfg.port, data, path=path,
-                                credentials=self.credentials, request_id=request_id)
+                                credentials=self.credentials, request_id=request_id,
+                                method=method, extra_headers=headers)
         result = invocation_result(out)
         # an app may echo what it received; fcctl never prints a secret
         for key in ("body", "errorMessage"):

@@ -94,14 +94,14 @@ def test_truncated_invocation_answer_is_reported(tmp_path):
 
 def test_huge_output_is_bounded(tmp_path):
     spec = app_spec("huge-output", tmp_path)
-    before = {n for n in os.listdir("/tmp") if n.startswith("fcctl-local-")}
-    code, doc, err = check_json(spec)
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    code, doc, err = check_json(spec, env_extra={"TMPDIR": str(private_tmp)})
     assert code == 0, (err, doc and doc["steps"])
     from fcctl.runner.process import OUTPUT_KEEP_BYTES
 
     assert len(doc["serverOutput"].encode()) <= OUTPUT_KEEP_BYTES
-    after = {n for n in os.listdir("/tmp") if n.startswith("fcctl-local-")}
-    assert after <= before  # nothing written to disk
+    assert [p for p in private_tmp.iterdir() if p.name.startswith("fcctl")] == []  # no file
     assert_nothing_left(doc)
 
 
