@@ -154,6 +154,11 @@ def test_stop_kills_descendants_that_left_the_group_and_dropped_the_tag(tmp_path
                           env=dict(os.environ), tag=tag)
     stray = int(_wait_file(stray_file))
     try:
+        # the pid is written right after the fork: wait until its execve (fresh environment) is done
+        deadline = time.monotonic() + 10
+        while b"time.sleep(3600)" not in Path(f"/proc/{stray}/cmdline").read_bytes() and \
+                time.monotonic() < deadline:
+            time.sleep(0.02)
         assert stray not in proc.members()  # invisible to the group and tag searches
         deadline = time.monotonic() + 10  # its parent exits; it re-parents to us
         while Path(f"/proc/{stray}/stat").read_text().rsplit(")", 1)[1].split()[1] != \
