@@ -211,7 +211,9 @@ def http_call(
             got += len(chunk)
             if max_body is not None and got > max_body:
                 out.status = None
-                out.error = (f"the response body is larger than {max_body} bytes (FC's limit); "
+                size = (f"{max_body // (1024 * 1024)} MB" if max_body % (1024 * 1024) == 0
+                        else f"{max_body} bytes")
+                out.error = (f"the response body is larger than {size} (FC's payload limit); "
                              "fcctl stopped reading it")
                 return out
             chunks.append(chunk)
@@ -234,7 +236,7 @@ def http_call(
         expected = f" (Content-Length: {declared})" if declared else ""
         out.status = None
         out.error = (f"truncated response: status {status} arrived, then the server closed the "
-                     f"connection after {got} bytes of the body{expected}")
+                     f"connection when {got} bytes of the body had arrived{expected}")
     except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
         out.status = None
         out.error = f"the server closed the connection without a complete answer ({type(exc).__name__})"

@@ -428,6 +428,9 @@ class ManagedProcess:
         many bytes were dropped."""
         offset = getattr(self, "_follow_offset", 0)
         data, start, dropped = self.output.since(offset)
+        if dropped and b"\n" in data:  # the ring's first line is cut: drop it too
+            skip = data.index(b"\n") + 1
+            data, start, dropped = data[skip:], start + skip, dropped + skip
         # only whole lines, so a secret is never split across two reads (unless one line fills
         # the whole buffer)
         cut = data.rfind(b"\n") + 1

@@ -86,7 +86,7 @@ def test_truncated_invocation_answer_is_reported(tmp_path):
     inv = step(doc, "invoke")
     assert inv["status"] == "failed"
     assert "truncated response" in inv["detail"]
-    assert "after 10 bytes of the body (Content-Length: 100)" in inv["detail"]
+    assert "when 10 bytes of the body had arrived (Content-Length: 100)" in inv["detail"]
     assert doc["invocation"]["errorType"] == "UnhandledInvocationError"
     assert step(doc, "preStop")["status"] == "ok"
     assert_nothing_left(doc)

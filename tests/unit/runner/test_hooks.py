@@ -201,7 +201,7 @@ def test_truncated_content_length_body_is_a_failure():
         out = hooks.http_call(srv.port, "POST", "/invoke", headers={}, timeout=5, body=b"e")
         assert not out.ok and out.status is None
         assert "truncated response" in out.error
-        assert "after 10 bytes of the body (Content-Length: 100)" in out.error
+        assert "when 10 bytes of the body had arrived (Content-Length: 100)" in out.error
     finally:
         srv.close()
 

@@ -277,5 +277,6 @@ def test_huge_output_is_kept_bounded_and_followers_hear_of_the_drop(tmp_path, mo
     assert proc.tail().endswith("LAST LINE")
     followed = proc.read_new()
     assert followed.startswith("[… ") and "bytes of output dropped" in followed
+    assert followed.splitlines()[1].startswith("line ")  # whole lines after the drop
     assert followed.rstrip().endswith("LAST LINE")
     assert list(private_tmp.iterdir()) == []  # nothing written to disk
