@@ -346,8 +346,10 @@ class LocalInstance:
         last = None
         while True:
             left = limit - (time.monotonic() - t0)
+            if last is not None and left < 0.1:
+                break  # a last attempt with a sliver of time would tell nothing new
             out = hooks.http_call(self.cfg.port, "GET", path, headers=headers,
-                                  timeout=max(0.05, min(self.cfg.health_check_timeout, left)))
+                                  timeout=max(0.1, min(self.cfg.health_check_timeout, left)))
             if out.ok:
                 self.is_ready = True
                 took = time.monotonic() - t0
