@@ -166,6 +166,47 @@ KNOWN_REGIONS = (
 # --- spec validation (names, triggers, handlers, roles) ----------------------------------------
 
 # --- local runner ------------------------------------------------------------------------------
+# FC's start-up health check: the instance's port must accept a TCP connection within 120 s
+# ("Function instance health check failed on port 9001 in 120 seconds" — FC docs 错误处理
+# (自定义运行时); GPU instance FAQ). The local runner's default readiness budget.
+HEALTH_CHECK_WINDOW_S = 120
+# Policy: a server slower than this to accept connections gets a warning (cold starts add up).
+SLOW_READY_WARNING_S = 10
+# Request payload limits (FC docs 配额与使用限制: 同步调用 32 MB, 异步调用 128 KB — raisable to
+# 256 KB by ticket). `fcctl local invoke --data/--data-file` is a synchronous invocation.
+SYNC_INVOKE_PAYLOAD_MAX_BYTES = 32 * 1024 * 1024
+ASYNC_INVOKE_PAYLOAD_MAX_BYTES = 128 * 1024
+# Policy: the local runner reads at most this much of an instance's answer (FC's response
+# limit is not in the quota table; the synchronous request limit is used).
+LOCAL_RESPONSE_MAX_BYTES = SYNC_INVOKE_PAYLOAD_MAX_BYTES
+# Custom runtime hook answers (FC docs 函数实例生命周期回调（自定义运行时） "回调错误码"):
+# 400/404 from the Initializer: the request is not re-sent (FC keeps retrying the Initializer
+# before later invocations); 400/404 from PreStop: no effect on the stop; 500: FC restarts the
+# instance.
+HOOK_NOT_RESENT_STATUSES = (400, 404)
+HOOK_RESTART_STATUS = 500
+
+
+def hook_is_set(hook) -> bool:
+    """THE rule for "is this lifecycle hook configured" (spec, deploy, emulator, runner).
+
+    A hook (a mapping, or an object with ``handler`` / ``command`` attributes) is set iff its
+    ``handler`` has a non-blank character or its ``command`` is a non-empty list. FC's docs say
+    a non-empty handler enables the hook; policy: a whitespace-only handler counts as NOT set
+    (it names nothing and cannot be meant), and ``fcctl validate`` reports it as an error.
+    """
+    from collections.abc import Mapping
+
+    if hook is None:
+        return False
+    if isinstance(hook, Mapping):
+        handler, command = hook.get("handler"), hook.get("command")
+    else:
+        handler, command = getattr(hook, "handler", None), getattr(hook, "command", None)
+    if isinstance(handler, str) and handler.strip():
+        return True
+    return isinstance(command, (list, tuple)) and len(command) > 0
+
 
 # --- updates: nested objects, removed fields, tags ---------------------------------------------
 # FC keeps every field an UpdateFunction body omits, also the sub-keys of a nested object it

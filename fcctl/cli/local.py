@@ -32,8 +32,9 @@ CredsOpt = typer.Option(
     help="Pass ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN from this environment to the "
     "instance (FC's x-fc-access-key-* headers and variables). Off by default; never printed.",
 )
-ReadyOpt = typer.Option(10.0, "--ready-timeout",
-                        help="Seconds to wait for the server's port (a number > 0).")
+ReadyOpt = typer.Option(120.0, "--ready-timeout",
+                        help="Seconds to wait for the server's port (a number > 0; default 120, "
+                        "FC's start-up health-check window).")
 PortOpt = typer.Option(
     None, "--port", min=1, max=65535,
     help="Run on this port instead of the spec's (sets FC_SERVER_PORT; for servers that read "
@@ -99,8 +100,10 @@ def _load(files: List[str], function: Optional[str], command: Optional[str],
     return cfg, state_dir
 
 
-def _pick(files: List[str], function: Optional[str]):
-    """Load the spec and pick one function → (function, its base dir, the state-file dir)."""
+def _pick(files: List[str], function: Optional[str], prefer_running: bool = False):
+    """Load the spec and pick one function → (function, its base dir, the state-file dir).
+    ``prefer_running``: without ``--function`` in a spec with several functions, the only one
+    with a running local instance (``local start``) is chosen."""
     from pathlib import Path
 
     from fcctl.spec import load_spec
@@ -111,32 +114,108 @@ def _pick(files: List[str], function: Optional[str]):
     fns = list(loaded.spec.functions)
     if not fns:
         raise errors.UsageError(f"{files[0]} defines no functions")
+    state_dir = Path(files[0]).resolve().parent
     if function is None:
         if len(fns) > 1:
             names = ", ".join(f.functionName for f in fns)
-            raise errors.UsageError(f"the spec has several functions ({names})",
-                                    hint="choose one with --function NAME")
-        fn = fns[0]
+            running = []
+            if prefer_running:
+                from fcctl.runner import state
+
+                running = [f for f in fns
+                           if state.read_state(state.state_path(state_dir, f.functionName))]
+            if len(running) == 1:
+                fn = running[0]
+            else:
+                which = (f"; {len(running)} of them run locally "
+                         f"({', '.join(f.functionName for f in running)})" if running else "")
+                raise errors.UsageError(f"the spec has several functions ({names}){which}",
+                                        hint="choose one with --function NAME")
+        else:
+            fn = fns[0]
     else:
         match = [f for f in fns if f.functionName == function]
         if not match:
             names = ", ".join(f.functionName for f in fns)
             raise errors.UsageError(f"no function named {function!r} in the spec (it has: {names})")
         fn = match[0]
-    spec_dir = Path(getattr(fn, "base_dir", None) or Path(files[0]).resolve().parent)
-    return fn, spec_dir, Path(files[0]).resolve().parent
+    spec_dir = Path(getattr(fn, "base_dir", None) or state_dir)
+    return fn, spec_dir, state_dir
 
 
 def _data(data: Optional[str], data_file: Optional[str]) -> bytes:
+    """The event body. ``--data-file`` must be a regular file (checked with stat before it is
+    opened, and again on the opened descriptor: a FIFO or device is never opened for a blocking
+    read) no larger than FC's synchronous payload limit; ``--data`` has the same limit."""
+    import os
+    import stat as stat_mod
+
+    from fcctl import fcfacts
+
+    limit = fcfacts.SYNC_INVOKE_PAYLOAD_MAX_BYTES
+    too_big = (f"FC's synchronous invocation payload limit is {limit // (1024 * 1024)} MB "
+               "(FC docs 配额与使用限制)")
     if data is not None and data_file is not None:
         raise errors.UsageError("give --data or --data-file, not both")
     if data_file is not None:
+        def check(st, where: str) -> None:
+            if not stat_mod.S_ISREG(st.st_mode):
+                kind = ("a FIFO" if stat_mod.S_ISFIFO(st.st_mode) else
+                        "a directory" if stat_mod.S_ISDIR(st.st_mode) else
+                        "a device" if stat_mod.S_ISCHR(st.st_mode) or stat_mod.S_ISBLK(st.st_mode)
+                        else "a socket" if stat_mod.S_ISSOCK(st.st_mode) else "not a regular file")
+                raise errors.UsageError(f"--data-file {data_file} is {kind}{where}; give a regular file",
+                                        hint="e.g. save the event to event.json first")
+            if st.st_size > limit:
+                raise errors.UsageError(f"--data-file {data_file} has {st.st_size} bytes; {too_big}",
+                                        hint="put large inputs in OSS and send a reference")
         try:
-            with open(data_file, "rb") as fh:
-                return fh.read()
+            check(os.stat(data_file), "")
+            fd = os.open(data_file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
         except OSError as exc:
             raise errors.UsageError(f"cannot read --data-file {data_file}: {exc.strerror}") from None
-    return (data or "").encode()
+        with os.fdopen(fd, "rb") as fh:
+            check(os.fstat(fd), " (it changed after it was checked)")
+            body = fh.read(limit + 1)
+        if len(body) > limit:
+            raise errors.UsageError(f"--data-file {data_file} is larger than {limit} bytes; {too_big}")
+        return body
+    body = (data or "").encode()
+    if len(body) > limit:
+        raise errors.UsageError(f"--data has {len(body)} bytes; {too_big}")
+    return body
+
+
+_HOP_HEADERS = ("host", "content-length", "transfer-encoding", "connection", "expect", "upgrade")
+
+
+def _request_options(method: Optional[str], headers: Optional[List[str]]):
+    """``--method`` (an HTTP token, upper-cased; default POST) and ``--header 'Name: value'``
+    (not FC's own ``x-fc-*``, not the ones fcctl's HTTP client sets) → (method, {name: value})."""
+    import re
+
+    token = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+    verb = "POST" if method is None else method.strip().upper()
+    if not token.match(verb):
+        raise errors.UsageError(f"--method {method!r} is not an HTTP method",
+                                hint="e.g. --method GET")
+    out: dict = {}
+    for item in headers or []:
+        name, sep, value = item.partition(":")
+        name, value = name.strip(), value.strip()
+        if not sep or not token.match(name):
+            raise errors.UsageError(f"--header {item!r} is not 'Name: value'",
+                                    hint="e.g. --header 'content-type: application/json'")
+        if any(ch in value for ch in "\r\n\0"):
+            raise errors.UsageError(f"--header {name}: the value contains a line break")
+        low = name.lower()
+        if low.startswith("x-fc-"):
+            raise errors.UsageError(f"--header {name}: x-fc-* headers are FC's own; fcctl sets "
+                                    "them as FC does")
+        if low in _HOP_HEADERS:
+            raise errors.UsageError(f"--header {name}: fcctl sets this header itself")
+        out[low] = value
+    return verb, out
 
 
 def _fmt_seconds(v) -> str:
@@ -319,6 +398,10 @@ def start(
                 failed = True
             except KeyboardInterrupt:
                 console.info("stopping (PreStop, then SIGTERM)")
+                cur = state.read_state(spath) or {}  # `local invoke` may have run the Initializer
+                inst.initialized = inst.initialized or bool(cur.get("initialized"))
+                if cur.get("initializerFailed") and not inst.initialized:
+                    inst.initializer_failed = True  # then PreStop is skipped, as on FC
                 step = inst.pre_stop()
                 pump()
                 show(step)
@@ -348,15 +431,23 @@ def invoke(
     ready_timeout: float = ReadyOpt,
     port: Optional[int] = PortOpt,
     pass_credentials: bool = CredsOpt,
+    method: Optional[str] = typer.Option(
+        None, "--method", "-X",
+        help="HTTP method of the request (default POST; e.g. GET with --path / for a web "
+        "function)."),
+    header: Optional[List[str]] = typer.Option(
+        None, "--header", "-H",
+        help="Extra request header 'Name: value' (repeatable); x-fc-* headers are FC's own."),
     output: Optional[str] = OutputOpt,
 ) -> None:
-    """Send one invocation to the running local instance (`fcctl local start`), or start one
-    for the call. Runs the Initializer first if it has not succeeded; a failed Initializer
+    """Send one invocation to the running local instance (`fcctl local start`; without
+    --function, the only one that runs), or start one for the call. Runs the Initializer first if it has not succeeded; a failed Initializer
     gives FC's InitializationError outcome (exit 1). The response body goes to stdout."""
     merged(ctx, output=output)
     console = get_console()
     _check_options(command=command, ready_timeout=ready_timeout, path=path)
     body = _data(data, data_file)
+    verb, extra = _request_options(method, header)
 
     import dataclasses
 
@@ -367,7 +458,7 @@ def invoke(
 
     install_signal_handlers()
     _kill_leftovers(console)
-    fn, base_dir, spec_dir = _pick(files, function)
+    fn, base_dir, spec_dir = _pick(files, function, prefer_running=True)
     spath = state.state_path(spec_dir, fn.functionName)
     running = state.read_state(spath)
     # a running instance needs no start command (a container started with --command)
@@ -390,16 +481,16 @@ def invoke(
                 # Initializer-first: once per instance, before its first invocation
                 init = inst.initialize()
                 console.progress(f"initializer: {init.status} — {init.detail}")
-                if init.status == "ok":
-                    current["initialized"] = True
-                    state.update_state(spath, current)  # not if the instance stopped meanwhile
-                else:
+                current["initialized"] = init.status == "ok"
+                current["initializerFailed"] = init.status != "ok"
+                state.update_state(spath, current)  # not if the instance stopped meanwhile
+                if init.status != "ok":
                     from fcctl.runner.hooks import new_request_id
                     from fcctl.runner.instance import initialization_error
 
                     result = initialization_error(new_request_id(), init.detail)
         if result is None:
-            step, result = inst.invoke(body, path=path)
+            step, result = inst.invoke(body, path=path, method=verb, headers=extra)
     else:
         console.progress(f"no running local instance of {cfg.function_name}; starting one for "
                          "this call")
@@ -410,7 +501,7 @@ def invoke(
                 console.progress(f"{s.name}: {s.status}" + (f" — {s.detail}" if s.detail else ""))
                 if s.status == "failed":
                     raise errors.OperationFailed(f"the local instance did not start: {s.detail}")
-            step, result = inst.invoke(body, path=path)
+            step, result = inst.invoke(body, path=path, method=verb, headers=extra)
             s = inst.pre_stop()
             if s.status == "failed":
                 console.warn(f"preStop failed — {s.detail}")

@@ -59,8 +59,8 @@ NOT_BODY = frozenset({"code", "triggers", "region"})
 
 
 def hook_is_set(hook: dict | None) -> bool:
-    """FC-NOTES §1: a hook is set iff ``handler`` is non-empty or ``command`` is non-empty."""
-    return bool(hook) and bool(hook.get("handler") or hook.get("command"))
+    """The one shared rule: :func:`fcctl.fcfacts.hook_is_set`."""
+    return fcfacts.hook_is_set(hook)
 
 
 def normal_hook(hook: dict | None, *, with_timeout: bool) -> dict:

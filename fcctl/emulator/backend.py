@@ -151,10 +151,8 @@ def merge_update(stored: dict, patch: dict, path: str = "") -> dict:
 
 
 def _hook_set(hook: dict | None) -> bool:
-    """FC-NOTES §1: ``handler: ""`` and ``command: []`` both mean "not set"."""
-    if not isinstance(hook, dict):
-        return False
-    return bool(hook.get("handler")) or bool(hook.get("command"))
+    """The one shared rule: :func:`fcctl.fcfacts.hook_is_set`."""
+    return isinstance(hook, dict) and fcfacts.hook_is_set(hook)
 
 
 class Backend:

@@ -81,6 +81,11 @@ class InstanceConfig:
             return str(self.cwd) + arg[len(mount):]
         return arg
 
+    def map_env_value(self, value: str) -> str:
+        """:meth:`map_path` for each ``:``-separated element of an environment value (e.g.
+        ``PYTHONPATH=/code/python:/code/lib``, ``LD_LIBRARY_PATH=/code/lib``)."""
+        return ":".join(self.map_path(part) for part in value.split(":"))
+
 
 def docker_available() -> bool:
     """True when a Docker engine answers (``docker info`` succeeds within 10 s)."""
@@ -108,9 +113,10 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
 
 
 def hook_from_spec(hook: Any) -> HookConfig | None:
-    """A hook is enabled iff its handler is non-empty (code type) or its command is non-empty
-    (command type). Empty means unset (FC-NOTES §1). Timeout defaults to 3 s (unverified)."""
-    if hook is None:
+    """A hook is enabled by the shared rule :func:`fcctl.fcfacts.hook_is_set` (a non-blank
+    handler: code type; a non-empty command: command type). Timeout defaults to 3 s
+    (unverified)."""
+    if not fcfacts.hook_is_set(hook):
         return None
     handler = _get(hook, "handler", "") or ""
     command = tuple(str(c) for c in (_get(hook, "command", []) or []))

@@ -116,6 +116,61 @@ class HttpOutcome:
         return text
 
 
+class _Deadline(Exception):
+    """The exchange's deadline passed (raised by :class:`_DeadlineSocket`)."""
+
+
+class _DeadlineSocket(socket.socket):
+    """A connected socket whose every send and receive gets the time left before one monotonic
+    deadline as its timeout — so a server trickling one byte at a time cannot stretch the
+    exchange past the deadline (a plain socket timeout applies per operation)."""
+
+    deadline: float = 0.0
+
+    def _arm(self) -> None:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise _Deadline()
+        self.settimeout(left)
+
+    def recv_into(self, *args, **kwargs):  # used by http.client's buffered reader
+        self._arm()
+        return super().recv_into(*args, **kwargs)
+
+    def recv(self, *args, **kwargs):
+        self._arm()
+        return super().recv(*args, **kwargs)
+
+    def sendall(self, data, *args, **kwargs):
+        view = memoryview(data).cast("B")
+        while view:  # in pieces, so a server that does not read cannot hold us past the deadline
+            self._arm()
+            sent = super().send(view[:65536], *args, **kwargs)
+            view = view[sent:]
+
+    def send(self, *args, **kwargs):
+        self._arm()
+        return super().send(*args, **kwargs)
+
+
+class _DeadlineConnection(http.client.HTTPConnection):
+    """``http.client`` (request writing and response parsing) over a :class:`_DeadlineSocket`."""
+
+    def __init__(self, host: str, port: int, deadline: float) -> None:
+        super().__init__(host, port, timeout=max(0.001, deadline - time.monotonic()))
+        self.deadline = deadline
+
+    def connect(self) -> None:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise _Deadline()
+        raw = socket.create_connection((self.host, self.port), timeout=left)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock = _DeadlineSocket(raw.family, raw.type, raw.proto, fileno=raw.detach())
+        sock.deadline = self.deadline
+        self.sock = sock
+
+
 def http_call(
     port: int,
     method: str,
@@ -125,41 +180,64 @@ def http_call(
     timeout: float,
     body: bytes | None = None,
     host: str = "127.0.0.1",
+    max_body: int | None = None,
 ) -> HttpOutcome:
-    """One request to ``host:port`` with an overall deadline of ``timeout`` seconds."""
+    """One request to ``host:port`` within ONE deadline of ``timeout`` seconds for the whole
+    exchange: connect, send, status line, headers and every read of the body until the full
+    response (each socket operation's timeout is what is left of it).
+
+    A response cut short (``Content-Length`` not reached, a chunked stream cut) is a failure
+    ("the server closed the connection after N bytes of the body"). ``max_body``: read at most
+    that many body bytes; a longer body is a failure (FC's payload limit).
+    """
     request_id = headers.get("x-fc-request-id", "")
     start = time.monotonic()
+    deadline = start + timeout
     out = HttpOutcome(method, path, 0.0, timeout, request_id)
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    conn = _DeadlineConnection(host, port, deadline)
+    got = 0
+    declared = None
     try:
         conn.request(method, path, body=body, headers=dict(headers))
-        # the socket timeout applies per read; shrink it to what is left of the deadline
-        if conn.sock is not None:
-            conn.sock.settimeout(max(0.01, timeout - (time.monotonic() - start)))
         resp = conn.getresponse()
         out.status = resp.status
         out.headers = {k.lower(): v for k, v in resp.getheaders()}
+        declared = resp.length  # Content-Length, None when chunked or read to the close
         chunks = []
         while True:
-            left = timeout - (time.monotonic() - start)
-            if left <= 0:
-                raise socket.timeout()
-            if conn.sock is not None:
-                conn.sock.settimeout(left)
-            chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
+            chunk = resp.read1(65536)
             if not chunk:
                 break
+            got += len(chunk)
+            if max_body is not None and got > max_body:
+                out.status = None
+                size = (f"{max_body // (1024 * 1024)} MB" if max_body % (1024 * 1024) == 0
+                        else f"{max_body} bytes")
+                out.error = (f"the response body is larger than {size} (FC's payload limit); "
+                             "fcctl stopped reading it")
+                return out
             chunks.append(chunk)
+        if resp.length:  # http.client returns b"" when the peer closes before Content-Length
+            raise http.client.IncompleteRead(b"", resp.length)
         out.body = b"".join(chunks)
     except ConnectionRefusedError:
         out.status = None
-        out.error = f"connection refused on 127.0.0.1:{port} (nothing listens there)"
-    except (socket.timeout, TimeoutError):
-        got = f" (status {out.status} arrived, body did not finish)" if out.status else ""
+        out.error = f"connection refused on {host}:{port} (nothing listens there)"
+    except (socket.timeout, TimeoutError, _Deadline):
+        if out.status:
+            what = f"status {out.status} arrived, the body did not finish ({got} bytes read)"
+        else:
+            what = "no complete status line and headers"
         out.status = None
-        out.error = f"no answer within the {secs(timeout)} timeout{got}"
-    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
-            http.client.IncompleteRead) as exc:
+        out.error = (f"no answer within the {secs(timeout)} timeout ({what}); fcctl closed "
+                     "the connection")
+    except http.client.IncompleteRead as exc:
+        status = out.status
+        expected = f" (Content-Length: {declared})" if declared else ""
+        out.status = None
+        out.error = (f"truncated response: status {status} arrived, then the server closed the "
+                     f"connection when {got} bytes of the body had arrived{expected}")
+    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
         out.status = None
         out.error = f"the server closed the connection without a complete answer ({type(exc).__name__})"
     except (OSError, http.client.HTTPException) as exc:
@@ -196,13 +274,19 @@ def invoke_call(
     path: str = fcfacts.INVOKE_PATH,
     credentials=None,
     request_id: str | None = None,
+    method: str = fcfacts.INVOKE_METHOD,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> HttpOutcome:
-    """One event invocation: ``POST /invoke`` (or ``path``), the event as an
-    ``application/octet-stream`` body, within the function's timeout."""
+    """One event invocation: ``POST /invoke`` (or ``method`` ``path``), the event as an
+    ``application/octet-stream`` body, within the function's timeout. ``extra_headers`` (the
+    user's ``--header``; never ``x-fc-*``, checked by the CLI) are added, and may set
+    ``content-type``."""
     control = fcfacts.INVOKE_PATH if path == fcfacts.INVOKE_PATH else "/http-invoke"
     headers = common_headers(cfg, control_path=control, request_id=request_id,
                              credentials=credentials)
     headers["content-type"] = "application/octet-stream"
     headers["x-fc-invocation-type"] = "Sync"
-    return http_call(port, fcfacts.INVOKE_METHOD, path, headers=headers, timeout=cfg.timeout,
-                     body=data)
+    for name, value in (extra_headers or {}).items():
+        headers[name.lower()] = value
+    return http_call(port, method, path, headers=headers, timeout=cfg.timeout,
+                     body=data, max_body=fcfacts.LOCAL_RESPONSE_MAX_BYTES)

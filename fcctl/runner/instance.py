@@ -33,7 +33,8 @@ from fcctl.runner.hooks import secs
 from fcctl.runner.config import InstanceConfig
 from fcctl.runner.process import ManagedProcess, run_with_timeout
 
-DEFAULT_READY_TIMEOUT_S = 10.0  # policy: FC's own start-up health-check budget is unverified
+# FC's start-up health check window (fcfacts.HEALTH_CHECK_WINDOW_S, 120 s).
+DEFAULT_READY_TIMEOUT_S = float(fcfacts.HEALTH_CHECK_WINDOW_S)
 DEFAULT_GRACE_S = 3.0
 STEP_NAMES = ("start", "ready", "initializer", "invoke", "preStop", "stop")
 # Variable prefixes removed from the inherited environment unless credentials are passed on.
@@ -85,7 +86,10 @@ def instance_env(
         k: v for k, v in environ.items()
         if not k.startswith("FC_") and not k.startswith(_CREDENTIAL_PREFIXES)
     }
-    env.update(cfg.env_dict)
+    # paths under FC's code mount point to the local code directory, as in argv (not for a
+    # container run by Docker, whose image has its own layout)
+    env.update({k: (v if cfg.docker_image else cfg.map_env_value(v))
+                for k, v in cfg.env_dict.items()})
     env.update({
         "FC_FUNCTION_NAME": cfg.function_name,
         "FC_REGION": cfg.region,
@@ -127,7 +131,48 @@ def _with_tail(text: str, tail: str) -> str:
     if not tail:
         return text + " (no output)"
     lines = tail.splitlines()[-15:]
-    return text + "; last output:\n" + "\n".join("  | " + ln for ln in lines)
+    return text + _import_hint(tail) + "; last output:\n" + "\n".join("  | " + ln for ln in lines)
+
+
+_IMPORT_ERROR_LINE = re.compile(
+    r"^(?:\w+\.)*(?:ModuleNotFoundError|ImportError): (?P<msg>.*)$", re.MULTILINE)
+
+
+def _import_hint(tail: str) -> str:
+    """' — hint: …' when the output ends in a Python import failure: on FC the instance has
+    only the code directory (and layers), not this machine's site-packages."""
+    found = list(_IMPORT_ERROR_LINE.finditer(tail))
+    if not found:
+        return ""
+    return (f" — Python could not import a module ({found[-1].group('msg').strip()[:120]}): on "
+            "FC only the code directory (/code) and layers are there, so install dependencies "
+            "into it (e.g. pip install -r requirements.txt -t <code dir>/python) and point "
+            "PYTHONPATH at them (e.g. PYTHONPATH=/code/python in environmentVariables)")
+
+
+PRESTOP_AFTER_FAILED_INIT = "FC discards an instance whose Initializer failed"
+
+
+def _slow_ready_warning(took: float) -> str:
+    """'; warning: …' when the server took longer than fcfacts.SLOW_READY_WARNING_S."""
+    if took <= fcfacts.SLOW_READY_WARNING_S:
+        return ""
+    return (f"; warning: ready only after {secs(took)} (more than "
+            f"{secs(fcfacts.SLOW_READY_WARNING_S)}): every cold start on FC waits this long, and "
+            f"FC fails the instance after {secs(fcfacts.HEALTH_CHECK_WINDOW_S)}")
+
+
+def _hook_status_note(hook: str, status: int | None) -> str:
+    """What FC does with this hook answer (FC docs 回调错误码 of custom runtimes)."""
+    if status in fcfacts.HOOK_NOT_RESENT_STATUSES:
+        if hook == "initializer":
+            return (f" — on FC a {status} from the Initializer is not re-sent on this request; "
+                    "the invocation fails with InitializationError and FC retries the "
+                    "Initializer before later invocations")
+        return f" — on FC a {status} from PreStop does not affect the instance's stop"
+    if status == fcfacts.HOOK_RESTART_STATUS:
+        return f" — FC would restart this instance ({status} from a hook: FC restarts the instance)"
+    return ""
 
 
 def _shell_hint(argv: tuple[str, ...] | list[str], tail: str) -> str:
@@ -295,17 +340,22 @@ class LocalInstance:
         path = self.cfg.health_check_path
         if not path:
             self.is_ready = True
-            return Step("ready", "ok", time.monotonic() - t0, limit, listening)
+            took = time.monotonic() - t0
+            return Step("ready", "ok", took, limit, listening + _slow_ready_warning(took))
         headers = hooks.common_headers(self.cfg, control_path=path)
         last = None
         while True:
             left = limit - (time.monotonic() - t0)
+            if last is not None and left < 0.1:
+                break  # a last attempt with a sliver of time would tell nothing new
             out = hooks.http_call(self.cfg.port, "GET", path, headers=headers,
-                                  timeout=max(0.05, min(self.cfg.health_check_timeout, left)))
+                                  timeout=max(0.1, min(self.cfg.health_check_timeout, left)))
             if out.ok:
                 self.is_ready = True
-                return Step("ready", "ok", time.monotonic() - t0, limit,
-                            f"{listening}; health check GET {path} → {out.status}")
+                took = time.monotonic() - t0
+                return Step("ready", "ok", took, limit,
+                            f"{listening}; health check GET {path} → {out.status}"
+                            + _slow_ready_warning(took))
             last = out
             if self.proc is not None and self.proc.poll() is not None:
                 break
@@ -355,7 +405,7 @@ class LocalInstance:
                 return Step("initializer", "ok", out.elapsed, hook.timeout,
                             f"POST /initialize → {out.status}")
             self.initializer_failed = True
-            detail = out.describe()
+            detail = out.describe() + _hook_status_note("initializer", out.status)
             if out.status in (404, 405):
                 detail += (" — the server has no /initialize route, but a non-empty Initializer "
                            "handler enables the hook (custom runtimes ignore the handler "
@@ -384,7 +434,9 @@ class LocalInstance:
         return Step("initializer", "ok", elapsed, hook.timeout,
                     f"command {cmd} exited 0" + _not_found_warning(tail))
 
-    def invoke(self, data: bytes = b"", *, path: str = fcfacts.INVOKE_PATH) -> tuple[Step, dict]:
+    def invoke(self, data: bytes = b"", *, path: str = fcfacts.INVOKE_PATH,
+               method: str = fcfacts.INVOKE_METHOD,
+               headers: Mapping[str, str] | None = None) -> tuple[Step, dict]:
         """One invocation, Initializer first. Returns the step and an FC-style result
         ``{"requestId", "status", "errorType", "errorMessage", "headers", "body"}``."""
         request_id = hooks.new_request_id()
@@ -396,7 +448,8 @@ class LocalInstance:
                 return Step("invoke", "failed", init.duration, self.cfg.timeout,
                             "InitializationError: " + init.detail), result
         out = hooks.invoke_call(self.cfg, self.cfg.port, data, path=path,
-                                credentials=self.credentials, request_id=request_id)
+                                credentials=self.credentials, request_id=request_id,
+                                method=method, extra_headers=headers)
         result = invocation_result(out)
         # an app may echo what it received; fcctl never prints a secret
         for key in ("body", "errorMessage"):
@@ -415,6 +468,8 @@ class LocalInstance:
         hook = self.cfg.pre_stop
         if hook is None:
             return Step("preStop", "skipped", None, None, "no PreStop configured")
+        if self.initializer_failed and not self.initialized:
+            return Step("preStop", "skipped", None, hook.timeout, PRESTOP_AFTER_FAILED_INIT)
         if not self.alive():
             return Step("preStop", "skipped", None, hook.timeout,
                         "the instance process is not running")
@@ -425,7 +480,8 @@ class LocalInstance:
         if out.status is None and self.proc is not None:
             self.proc.wait(timeout=0.3)
         return Step("preStop", "failed", out.elapsed, hook.timeout,
-                    self._mask(out.describe() + self._process_note()))
+                    self._mask(out.describe() + _hook_status_note("preStop", out.status)
+                               + self._process_note()))
 
     def stop(self) -> Step:
         """SIGTERM to the process group, ``grace`` seconds, SIGKILL; verifies nothing is left."""
@@ -570,7 +626,7 @@ def run_check(instance: LocalInstance, data: bytes = b"", *, path: str = fcfacts
                          "invocation with HTTP 200 and x-fc-error-type: InitializationError")
                     report.invocation = initialization_error(hooks.new_request_id(),
                                                              init.detail)
-                    skip("preStop", "FC discards an instance whose Initializer failed")
+                    skip("preStop", PRESTOP_AFTER_FAILED_INIT)
                 else:
                     step, result = instance.invoke(data, path=path)
                     add(step)

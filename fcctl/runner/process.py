@@ -1,7 +1,9 @@
 """Processes the local runner starts: own process group, captured output, guaranteed stop.
 
 Every process is started with ``start_new_session=True`` (its own session and process group),
-its stdout+stderr go to a temporary file (``tail()`` reads the end for error messages), and it is
+its stdout+stderr go through a pipe into a bounded in-memory ring buffer (the last
+:data:`OUTPUT_KEEP_BYTES`; ``tail()`` reads its end for error messages — no file on disk, so
+nothing is left behind even when fcctl is SIGKILLed), and it is
 registered so that an ``atexit`` handler stops whatever is still running when fcctl exits by any
 path. Stopping is SIGTERM to the group, a grace period, then SIGKILL; only groups fcctl started
 are signalled. On Linux, processes that left the group (``setsid``) are found through the
@@ -24,7 +26,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -36,6 +37,50 @@ TAG_ENV = "FCCTL_LOCAL_TAG"
 # a later run can tell leftovers of a dead fcctl from processes of a live one.
 OWNER_ENV = "FCCTL_LOCAL_OWNER"
 PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
+# Policy: how much of a process's output fcctl keeps (in memory) for diagnosis and following.
+OUTPUT_KEEP_BYTES = 256 * 1024
+
+
+class OutputRing:
+    """The last ``limit`` bytes written, plus the running total (offsets for followers)."""
+
+    def __init__(self, limit: int = OUTPUT_KEEP_BYTES) -> None:
+        self.limit = limit
+        self.buf = bytearray()
+        self.total = 0
+        self.lock = threading.Lock()
+
+    def write(self, data: bytes) -> None:
+        with self.lock:
+            self.buf += data
+            self.total += len(data)
+            if len(self.buf) > self.limit:
+                del self.buf[:len(self.buf) - self.limit]
+
+    def tail(self, n: int) -> tuple[bytes, bool]:
+        """The last ``n`` bytes, and whether earlier output exists (the start may be cut)."""
+        with self.lock:
+            return bytes(self.buf[-n:]) if n > 0 else b"", self.total > n
+
+    def since(self, offset: int) -> tuple[bytes, int, int]:
+        """``(bytes written after offset, start offset of them, bytes dropped before them)``."""
+        with self.lock:
+            first = self.total - len(self.buf)
+            dropped = max(0, first - offset)
+            offset = max(offset, first)
+            return bytes(self.buf[offset - first:]), offset, dropped
+
+
+def _pump(fd: int, ring: OutputRing) -> None:
+    """Copy a pipe into ``ring`` until EOF (every writer closed it)."""
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            return
+        if not data:
+            return
+        ring.write(data)
 
 _registry: set["ManagedProcess"] = set()
 _registry_lock = threading.Lock()
@@ -319,28 +364,25 @@ class ManagedProcess:
         self.sweep_strays = sweep_strays
         self.tag = tag
         self.redact = [r for r in redact if r and len(r) >= 4]
-        self._out = tempfile.NamedTemporaryFile(prefix="fcctl-local-", suffix=".log", delete=False)
-        self.log_path = Path(self._out.name)
+        self.output = OutputRing()
         full_env = dict(env)
         full_env[TAG_ENV] = tag
         full_env[OWNER_ENV] = owner_id()
         become_subreaper()  # before the start: orphans of this instance re-parent to fcctl
         self.started = time.monotonic()
-        try:
-            self.popen = subprocess.Popen(
-                self.argv,
-                cwd=str(cwd),
-                env=full_env,
-                stdin=subprocess.DEVNULL if stdin_devnull else None,
-                stdout=self._out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_parent_death_signal if sys.platform.startswith("linux") else None,
-            )
-        except OSError:
-            self._out.close()
-            self.log_path.unlink(missing_ok=True)
-            raise
+        self.popen = subprocess.Popen(
+            self.argv,
+            cwd=str(cwd),
+            env=full_env,
+            stdin=subprocess.DEVNULL if stdin_devnull else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_parent_death_signal if sys.platform.startswith("linux") else None,
+        )
+        self._reader = threading.Thread(target=_pump, args=(self.popen.stdout.fileno(), self.output),
+                                        name=f"fcctl-output-{tag}", daemon=True)
+        self._reader.start()
         self.pid = self.popen.pid
         self.pgid = self.pid
         # every descendant starts at or after the leader (clock ticks since boot; None off Linux)
@@ -365,35 +407,40 @@ class ManagedProcess:
         except subprocess.TimeoutExpired:
             return None
 
-    def tail(self, limit: int = 2000) -> str:
-        """The last ``limit`` bytes of the output, decoded, with secrets masked."""
-        try:
-            with open(self.log_path, "rb") as fh:
-                fh.seek(0, os.SEEK_END)
-                size = fh.tell()
-                fh.seek(max(0, size - limit))
-                data = fh.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-        for secret in self.redact:
-            data = data.replace(secret, "***")
-        return data.strip()
-
-    def read_new(self) -> str:
-        """Output written since the last call (decoded, secrets masked) — for following it."""
-        offset = getattr(self, "_follow_offset", 0)
-        try:
-            with open(self.log_path, "rb") as fh:
-                fh.seek(offset)
-                data = fh.read()
-        except OSError:
-            return ""
-        # only whole lines, so a secret is never split across two reads
-        cut = data.rfind(b"\n") + 1
-        self._follow_offset = offset + cut
-        text = data[:cut].decode("utf-8", "replace")
+    def _masked(self, data: bytes) -> str:
+        text = data.decode("utf-8", "replace")
         for secret in self.redact:
             text = text.replace(secret, "***")
+        return text
+
+    def tail(self, limit: int = 2000) -> str:
+        """The last ``limit`` bytes of the output (at most :data:`OUTPUT_KEEP_BYTES`), decoded,
+        with secrets masked; a first line cut by the limit is dropped (it could hold the end of
+        a secret)."""
+        data, cut = self.output.tail(limit)
+        if cut and b"\n" in data:
+            data = data[data.index(b"\n") + 1:]
+        return self._masked(data).strip()
+
+    def read_new(self) -> str:
+        """Output written since the last call (decoded, secrets masked) — for following it.
+        Output that left the ring buffer before it was read is replaced by one line saying how
+        many bytes were dropped."""
+        offset = getattr(self, "_follow_offset", 0)
+        data, start, dropped = self.output.since(offset)
+        if dropped and b"\n" in data:  # the ring's first line is cut: drop it too
+            skip = data.index(b"\n") + 1
+            data, start, dropped = data[skip:], start + skip, dropped + skip
+        # only whole lines, so a secret is never split across two reads (unless one line fills
+        # the whole buffer)
+        cut = data.rfind(b"\n") + 1
+        if cut == 0 and len(data) >= self.output.limit // 2:
+            cut = len(data)
+        self._follow_offset = start + cut
+        text = self._masked(data[:cut])
+        if dropped:
+            text = f"[… {dropped} bytes of output dropped (fcctl keeps the last " \
+                   f"{OUTPUT_KEEP_BYTES // 1024} KB) …]\n" + text
         return text
 
     def members(self) -> list[int]:
@@ -456,16 +503,18 @@ class ManagedProcess:
         if self.sweep_strays:
             count, left_strays = kill_strays(self.start_ticks, grace, exclude=(self.pid,))
             self.strays_killed += count
-        try:
-            self._out.close()
-        except OSError:
-            pass
+        self._reader.join(timeout=1.0)  # the rest of the output (EOF once every writer is gone)
         return {"exitCode": self.popen.returncode, "killed": killed,
                 "strays": self.strays_killed,
                 "left": sorted(set(self.members()) | set(left_strays))}
 
     def cleanup_log(self) -> None:
-        self.log_path.unlink(missing_ok=True)
+        """Close the output pipe once its reader is done (no file exists to remove)."""
+        if not self._reader.is_alive() and self.popen.stdout is not None:
+            try:
+                self.popen.stdout.close()
+            except OSError:
+                pass
 
 
 def run_with_timeout(

@@ -1,7 +1,8 @@
 """The state file of a running ``fcctl local start``: how ``fcctl local invoke`` finds it.
 
 ``<spec dir>/.fcctl/local/<functionName>.json`` holds ``{"pid", "ownerPid", "port",
-"instanceId", "initialized", "functionName", "startedAt"}`` (no secrets). It is written by the
+"instanceId", "initialized", "functionName", "startedAt"}`` and, once ``local invoke`` ran
+the Initializer, ``"initializerFailed"`` (then the owner skips PreStop at the stop) — no secrets. It is written by the
 process that owns the instance, removed when that process stops, and updated under an exclusive
 ``flock`` when another process runs the Initializer (Initializer-first rule of ``local invoke``).
 """

@@ -289,7 +289,11 @@ class _Checker:
                 continue
             handler = hook.get("handler")
             command = hook.get("command")
-            handler_set = isinstance(handler, str) and handler != ""
+            handler_set = isinstance(handler, str) and fcfacts.hook_is_set({"handler": handler})
+            if isinstance(handler, str) and handler and not handler_set:
+                self.error(hp + ("handler",), (
+                    f"{title} handler is only whitespace: write the handler (e.g. \"true\") to "
+                    "enable the hook, or \"\" to disable it"))
             command_set = False
             if "command" in hook:
                 if isinstance(command, str) and hook_name == "preStop":

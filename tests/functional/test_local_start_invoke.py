@@ -152,6 +152,7 @@ def test_invoke_with_failing_initializer_reports_initialization_error(tmp_path):
     assert doc["headers"]["x-fc-error-type"] == "InitializationError"
     assert "404" in json.loads(doc["body"])["errorMessage"]
     assert "POST /invoke" not in _calls(calls)  # the invocation never reached the server
+    assert "GET /pre-stop" not in _calls(calls)  # FC discards an instance whose Initializer failed
 
 
 def test_invoke_running_instance_whose_initializer_fails_keeps_trying(tmp_path):
@@ -168,10 +169,13 @@ def test_invoke_running_instance_whose_initializer_fails_keeps_trying(tmp_path):
         assert _calls(calls) == ["POST /initialize", "POST /initialize"]
         assert _state(spec, "no-init-route")["initialized"] is False
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=20)
+        _out, err = proc.communicate(timeout=20)
     finally:
         _finish(proc)
     assert processes_with_tag(st["instanceId"]) == []
+    # no PreStop after a failed Initializer, even when `local invoke` ran it in another process
+    assert _calls(calls) == ["POST /initialize", "POST /initialize"]
+    assert "preStop: skipped" in err and "Initializer failed" in err
 
 
 def test_start_reports_a_server_that_never_comes_up(tmp_path):

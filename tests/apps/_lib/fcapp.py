@@ -37,7 +37,11 @@ def serve(routes: dict, *, host: str = "0.0.0.0", port: int | None = None) -> No
             if fn is None:
                 status, body = 404, b"no route"
             else:
-                status, body = fn(self)
+                answer = fn(self)
+                if answer is None:  # the route wrote (or deliberately broke) the answer itself
+                    self.close_connection = True
+                    return
+                status, body = answer
             if isinstance(body, str):
                 body = body.encode()
             self.send_response(status)

@@ -150,3 +150,93 @@ def test_timeout_message_is_rounded():
     assert out.status is None
     assert "within the 0.12s timeout" in out.error
     assert "0.123456" not in out.describe()
+
+
+def _trickler(text: bytes, every: float, seen: dict):
+    """A handler writing ``text`` one byte every ``every`` seconds; ``seen`` records whether it
+    finished or saw the connection closed first."""
+    def b(h):
+        try:
+            for i in range(len(text)):
+                h.wfile.write(text[i:i + 1])
+                h.wfile.flush()
+                time.sleep(every)
+            seen["finished"] = True
+        except OSError:
+            seen["closed_at"] = i
+        finally:
+            seen["done"].set()
+            h.close_connection = True
+    return b
+
+
+def test_trickled_status_and_headers_cannot_stretch_the_deadline():
+    """Each byte of the status line and headers comes "fast" (0.1 s): per-read timeouts never
+    fire, the whole exchange's deadline does — and the connection is cut before the server is
+    done trickling."""
+    answer = b"HTTP/1.1 200 OK\r\n" + b"x-pad: " + b"p" * 60 + b"\r\ncontent-length: 2\r\n\r\nok"
+    seen = {"done": threading.Event()}
+    srv = _Server(_trickler(answer, 0.1, seen))
+    try:
+        out = hooks.http_call(srv.port, "POST", "/initialize", headers={}, timeout=1)
+        assert out.status is None and "no answer within the 1s timeout" in out.error
+        assert "no complete status line and headers" in out.error
+        assert seen["done"].wait(30)
+        assert "finished" not in seen and seen["closed_at"] < len(answer) - 1
+    finally:
+        srv.close()
+
+
+def test_truncated_content_length_body_is_a_failure():
+    def cut(h):
+        h.send_response(200)
+        h.send_header("content-length", "100")
+        h.end_headers()
+        h.wfile.write(b"0123456789")
+        h.wfile.flush()
+        h.close_connection = True
+
+    srv = _Server(cut)
+    try:
+        out = hooks.http_call(srv.port, "POST", "/invoke", headers={}, timeout=5, body=b"e")
+        assert not out.ok and out.status is None
+        assert "truncated response" in out.error
+        assert "when 10 bytes of the body had arrived (Content-Length: 100)" in out.error
+    finally:
+        srv.close()
+
+
+def test_cut_chunked_stream_is_a_failure():
+    def cut(h):
+        h.protocol_version = "HTTP/1.1"
+        h.wfile.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n20\r\nabc")
+        h.wfile.flush()
+        h.close_connection = True
+
+    srv = _Server(cut)
+    try:
+        out = hooks.http_call(srv.port, "GET", "/pre-stop", headers={}, timeout=5)
+        assert out.status is None and "truncated response" in out.error
+    finally:
+        srv.close()
+
+
+def test_a_server_that_never_reads_cannot_hold_the_send_past_the_deadline():
+    """A large body to a server that accepts but never reads: the send blocks once the socket
+    buffers are full, and the deadline still ends it."""
+    with socket.socket() as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen()
+        port = lst.getsockname()[1]
+        out = hooks.http_call(port, "POST", "/invoke", headers={}, timeout=0.5,
+                              body=b"x" * (64 * 1024 * 1024))
+    assert out.status is None and "no answer within the 0.5s timeout" in out.error
+
+
+def test_body_over_the_limit_is_refused():
+    srv = _Server(_reply(200, b"y" * 5000))
+    try:
+        out = hooks.http_call(srv.port, "POST", "/invoke", headers={}, timeout=5, max_body=1000)
+        assert out.status is None and "larger than 1000 bytes" in out.error
+    finally:
+        srv.close()

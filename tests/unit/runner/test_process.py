@@ -154,6 +154,11 @@ def test_stop_kills_descendants_that_left_the_group_and_dropped_the_tag(tmp_path
                           env=dict(os.environ), tag=tag)
     stray = int(_wait_file(stray_file))
     try:
+        # the pid is written right after the fork: wait until its execve (fresh environment) is done
+        deadline = time.monotonic() + 10
+        while b"time.sleep(3600)" not in Path(f"/proc/{stray}/cmdline").read_bytes() and \
+                time.monotonic() < deadline:
+            time.sleep(0.02)
         assert stray not in proc.members()  # invisible to the group and tag searches
         deadline = time.monotonic() + 10  # its parent exits; it re-parents to us
         while Path(f"/proc/{stray}/stat").read_text().rsplit(")", 1)[1].split()[1] != \
@@ -246,3 +251,32 @@ def test_exited_orphans_are_reaped_while_the_instance_runs(tmp_path):
     finally:
         res = proc.stop(grace=0.5)
     assert res["left"] == [] and res["strays"] == 0
+
+
+def test_huge_output_is_kept_bounded_and_followers_hear_of_the_drop(tmp_path, monkeypatch):
+    """A process writing ~20 MB: fcctl keeps only the last OUTPUT_KEEP_BYTES (in memory, no file
+    in the temp directory), the tail ends with the last line, and a follower that fell behind is
+    told how much it missed."""
+    import tempfile
+
+    from fcctl.runner import process
+
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    proc = ManagedProcess([PY, "-c", "import sys\n"
+                           "for i in range(200000): sys.stdout.write('line %07d %s\\n' % (i, 'x' * 90))\n"
+                           "print('LAST LINE', flush=True)"],
+                          cwd=tmp_path, env=dict(os.environ), tag=_tag())
+    try:
+        assert proc.wait(timeout=50) == 0
+    finally:
+        proc.stop(grace=1)
+    assert proc.output.total > 20 * process.OUTPUT_KEEP_BYTES
+    assert len(proc.output.buf) <= process.OUTPUT_KEEP_BYTES
+    assert proc.tail().endswith("LAST LINE")
+    followed = proc.read_new()
+    assert followed.startswith("[… ") and "bytes of output dropped" in followed
+    assert followed.splitlines()[1].startswith("line ")  # whole lines after the drop
+    assert followed.rstrip().endswith("LAST LINE")
+    assert list(private_tmp.iterdir()) == []  # nothing written to disk
