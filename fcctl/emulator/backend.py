@@ -46,6 +46,9 @@ KNOB_PRESTOP_MS = "FCCTL_EMULATOR_PRESTOP_MS"  # simulated PreStop duration, ms 
 KNOB_PRESTOP_HANG = "FCCTL_EMULATOR_PRESTOP_HANG"  # PreStop hangs until its timeout (failed)
 KNOB_FAIL_PRESTOP = "FCCTL_EMULATOR_FAIL_PRESTOP"  # PreStop answers an error (failed)
 INVOKE_MS_HEADER = "x-fcctl-invoke-ms"  # per-request invocation duration, ms
+# an instance keeps its session this many seconds after its last invocation: an update does not
+# replace it before then (the "session-affinity" policy of fcfacts.OLD_INSTANCE_POLICIES)
+KNOB_SESSION_S = "FCCTL_EMULATOR_SESSION_AFFINITY_S"
 
 LATEST = "LATEST"
 # SDK InstanceInfo.version_id: "under the LATEST alias ... the returned version number is 0"
@@ -770,6 +773,7 @@ class Backend:
                 "prestopHang": knob_on(env, KNOB_PRESTOP_HANG),
                 "failPrestop": knob_on(env, KNOB_FAIL_PRESTOP),
                 "invokeMs": knob_number(env, KNOB_INVOKE_MS),
+                "sessionS": knob_number(env, KNOB_SESSION_S),
             },
         }
         self._event(inst, "created", now, resourceType=resource_type)
@@ -866,8 +870,16 @@ class Backend:
             if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None and \
                     not inst.get("_inflight"):
                 candidates = []
-                if inst.get("_gen") is not None and inst["_gen"] < gen:
-                    candidates.append((max(fn["_genAt"], inst["_lastUsedAt"]), "update"))
+                # old-instance policies (fcfacts.OLD_INSTANCE_POLICIES): "in-flight" — not while
+                # a request runs (the check above); "session-affinity" — not before the session
+                # ends; "rotation" — provisioned instances go in _settle_provisioned, once their
+                # successors are healthy
+                if inst.get("_gen") is not None and inst["_gen"] < gen and \
+                        inst["resourceType"] != RESOURCE_PROVISIONED:
+                    session_end = inst["_lastUsedAt"] + \
+                        (inst.get("_knobs") or {}).get("sessionS", 0) if inst.get(
+                            "invocations") else inst["_lastUsedAt"]
+                    candidates.append((max(fn["_genAt"], session_end), "update"))
                 if inst["resourceType"] == RESOURCE_ON_DEMAND:
                     candidates.append((inst["_lastUsedAt"] + self.idle_timeout_s, "idle"))
                 due = [c for c in candidates if c[0] <= now]
@@ -908,6 +920,20 @@ class Backend:
                         prov["_failedGen"] = gen
                         prov["currentError"] = "the Initializer of a provisioned instance failed"
                         break
+            # "rotation" policy: an update replaces provisioned instances of LATEST only once
+            # their successors are healthy (FunArt: "新实例健康检查通过后销毁旧实例"); when the new
+            # instances fail to start, the old ones stay (rotation stalls)
+            healthy = len([1 for _, i in self._instances(name)
+                           if i["resourceType"] == RESOURCE_PROVISIONED
+                           and i["qualifier"] == label and self._serves(i, fn, version)])
+            stale = [(k, i) for k, i in self._instances(name)
+                     if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == label
+                     and i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
+                     and i.get("_gen") is not None and i["_gen"] < (gen or 1)
+                     and not i.get("_inflight")]
+            keep = max(0, target - healthy) if config is not None else 0
+            for key, inst in stale[keep:]:
+                self._stop_now(key, inst, max(now, fn.get("_genAt", now)), "update")
             prov["current"] = len([1 for _, i in self._instances(name)
                                    if i["resourceType"] == RESOURCE_PROVISIONED
                                    and i["qualifier"] == label and self._serves(i, fn, version)])
