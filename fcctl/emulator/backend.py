@@ -14,7 +14,7 @@ noticed, so events read the same whenever they are observed.
 Test knobs read from a function's ``environmentVariables`` (documented in ``docs/emulator.md``):
 :data:`KNOB_FAIL_UPDATE`, :data:`KNOB_UPDATE_DELAY`, :data:`KNOB_FAIL_INITIALIZER`,
 :data:`KNOB_INVOKE_MS`, :data:`KNOB_PRESTOP_MS`, :data:`KNOB_PRESTOP_HANG`,
-:data:`KNOB_FAIL_PRESTOP`.
+:data:`KNOB_FAIL_PRESTOP`, :data:`KNOB_SESSION_S`, :data:`KNOB_ACCELERATION_S`.
 """
 
 from __future__ import annotations
@@ -49,11 +49,14 @@ INVOKE_MS_HEADER = "x-fcctl-invoke-ms"  # per-request invocation duration, ms
 # an instance keeps its session this many seconds after its last invocation: an update does not
 # replace it before then (the "session-affinity" policy of fcfacts.OLD_INSTANCE_POLICIES)
 KNOB_SESSION_S = "FCCTL_EMULATOR_SESSION_AFFINITY_S"
+# a container's image acceleration stays Preparing this many seconds after state is Active
+KNOB_ACCELERATION_S = "FCCTL_EMULATOR_ACCELERATION_S"
 
 LATEST = "LATEST"
 # SDK InstanceInfo.version_id: "under the LATEST alias ... the returned version number is 0"
 LATEST_VERSION_ID = "0"
-# Policy (unverified): instance status and resource type names.
+# Policy (unverified): instance status and resource type names. Stopping is internal (PreStop
+# running); ListInstances renders it Running (FC's instance-event states have no Stopping).
 INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
 RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"
 DEFAULT_IDLE_TIMEOUT_S = 300.0
@@ -728,6 +731,18 @@ class Backend:
         if fn.get("state") == fcfacts.STATE_PENDING and now >= fn.get("_stateReadyAt", 0):
             fn["state"] = fcfacts.STATE_ACTIVE
             changed = True
+        if fn.get("runtime") == fcfacts.CONTAINER_RUNTIME and \
+                isinstance(fn.get("customContainerConfig"), dict):
+            # customContainerConfig.accelerationInfo.status: Preparing until the image (set at
+            # _stateReadyAt's update) is accelerated, then Ready
+            env = fn.get("environmentVariables") or {}
+            ready_at = fn.get("_stateReadyAt", 0) + knob_number(env, KNOB_ACCELERATION_S)
+            status = fcfacts.ACCELERATION_READY if now >= ready_at and \
+                fn.get("state") != fcfacts.STATE_PENDING else fcfacts.ACCELERATION_PREPARING
+            ccc = fn["customContainerConfig"]
+            if (ccc.get("accelerationInfo") or {}).get("status") != status:
+                ccc["accelerationInfo"] = {"status": status}
+                changed = True
         if changed:
             self.store.put("function", name, fn)
         self._settle_instances(fn, now)

@@ -156,3 +156,68 @@ def test_list_instances_by_qualifier(fcc):
     assert listed("LATEST") == [(on_latest, "0", "")]
     assert listed("prod") == [(on_prod, "1", "prod")]
     assert listed("1") == [(on_prod, "1", "prod")]
+
+
+def test_container_update_settles_only_when_image_acceleration_is_ready(tmp_path):
+    # customContainerConfig.accelerationInfo.status: Preparing | Ready (FC SDK AccelerationInfo);
+    # fcctl's waiter treats Preparing as not settled (policy)
+    from alibabacloud_fc20230330.client import Client
+    from alibabacloud_tea_openapi.utils_models import Config
+
+    from fcctl.deploy.waiters import update_settled
+    from tests.functional.emuhelpers import FakeClock
+
+    m, _ = sdk()
+    clock = FakeClock()
+    with EmulatorServer(tmp_path / "s.db", {AK: SECRET}, log=None, update_delay_s=5,
+                        clock=clock) as server:
+        fcc = Client(Config(access_key_id=AK, access_key_secret=SECRET,
+                            endpoint=f"127.0.0.1:{server.port}", protocol="http"))
+        create(fcc, "box", runtime="custom-container",
+               custom_container_config=m.CustomContainerConfig(image="reg.example/app:1"),
+               environment_variables={"FCCTL_EMULATOR_ACCELERATION_S": "10"})
+
+        def got():
+            return fcc.get_function("box", m.GetFunctionRequest()).body.to_map()
+
+        first = got()
+        assert first["state"] == "Pending"
+        assert first["customContainerConfig"]["accelerationInfo"]["status"] == "Preparing"
+        clock.advance(5)
+        active = got()
+        assert active["state"] == "Active" and active["lastUpdateStatus"] == "Successful"
+        assert active["customContainerConfig"]["accelerationInfo"]["status"] == "Preparing"
+        assert not update_settled(active, container=True)
+        clock.advance(10)
+        ready = got()
+        assert ready["customContainerConfig"]["accelerationInfo"]["status"] == "Ready"
+        assert update_settled(ready, container=True)
+
+
+def test_invoke_read_timeout_follows_the_function_timeout(srv, fcc):
+    # the client's own read timeout (here 300 ms, the SDK default is 60 s) must not cut a sync
+    # invocation short: FcClient sizes RuntimeOptions.read_timeout from the function's timeout
+    from alibabacloud_tea_openapi.utils_models import Config
+    from darabonba.runtime import RuntimeOptions
+
+    from fcctl.cloud.client import FcClient
+
+    m, _ = sdk()
+    create(fcc, timeout=20, environment_variables={"FCCTL_EMULATOR_INVOKE_MS": "1200"})
+
+    def config():
+        return Config(access_key_id=AK, access_key_secret=SECRET,
+                      endpoint=f"127.0.0.1:{srv.port}", protocol="http", read_timeout=300,
+                      connect_timeout=5000)
+
+    # control: with the client's read timeout the same invocation does not come back in time
+    from alibabacloud_fc20230330.client import Client
+
+    with pytest.raises(Exception):
+        Client(config()).invoke_function_with_options(
+            "fn", m.InvokeFunctionRequest(body=io.BytesIO(b"")), m.InvokeFunctionHeaders(),
+            RuntimeOptions())
+    client = FcClient(config, endpoint_label="emulator", region="cn-hangzhou")
+    result = client.invoke_function("fn", b"")
+    assert result.status == 200 and json.loads(result.body)["functionName"] == "fn"
+    assert FcClient.invoke_read_timeout_ms(20) == 50_000
