@@ -1,4 +1,5 @@
-"""Retry policy for FC API calls (FC-NOTES §3), built on tenacity.
+"""Retry policy for FC API calls (docs/fc-facts.md "Rollout, instances, errors,
+provisioning"), built on tenacity.
 
 Retried: throttling (HTTP 429; any code starting ``Throttling`` — the API gateway's
 ``Throttling.User``, the SDK's ``ThrottlingException`` —, ``Rejected.Throttling``,

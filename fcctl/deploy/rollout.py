@@ -1,7 +1,8 @@
 """``fcctl rollout``: make FC replace a function's running instances without a code change.
 
 FC runs PreStop (``GET /pre-stop``) before it destroys an instance, and the documented way to make
-that happen now is to update the function's configuration (FC-NOTES §1). A rollout therefore:
+that happen now is to update the function's configuration (fc-docs custom runtime / container
+hook pages: "如需快速触发PreStop回调，可更新函数配置或者函数代码"). A rollout therefore:
 
 1. **record** — ListInstances, one call per qualifier that serves traffic (LATEST, then each alias
    of ListAliases), each with an explicit ``limit`` (the output has no continuation token: a full
