@@ -221,3 +221,30 @@ def test_invoke_read_timeout_follows_the_function_timeout(srv, fcc):
     result = client.invoke_function("fn", b"")
     assert result.status == 200 and json.loads(result.body)["functionName"] == "fn"
     assert FcClient.invoke_read_timeout_ms(20) == 50_000
+
+
+def test_fcclient_provisions_with_default_target_and_lists_with_a_limit(srv, fcc):
+    from alibabacloud_tea_openapi.utils_models import Config
+
+    from fcctl import errors
+    from fcctl.cloud.client import FcClient
+
+    m, _ = sdk()
+    create(fcc)
+    client = FcClient(lambda: Config(access_key_id=AK, access_key_secret=SECRET,
+                                     endpoint=f"127.0.0.1:{srv.port}", protocol="http"),
+                      endpoint_label="emulator", region="cn-hangzhou")
+    out = client.put_provision_config("fn", 2)
+    assert out["defaultTarget"] == 2 and out["current"] == 2
+    assert out["functionArn"].endswith(":functions/fn/LATEST")
+    assert len(client.list_instances("fn", qualifier="LATEST", limit=1)) == 1
+    assert len(client.list_instances("fn", qualifier="LATEST", limit=100)) == 2
+    fcc.publish_function_version("fn", m.PublishFunctionVersionRequest(
+        body=m.PublishVersionInput()))
+    with pytest.raises(errors.ApiError) as exc:
+        client.put_provision_config("fn", 1, qualifier="1")
+    assert exc.value.code == "InvalidArgument" and exc.value.status == 400
+    # FC's order: the provision config first, then the function
+    with pytest.raises(errors.ApiError) as exc:
+        client.delete_function("fn")
+    assert exc.value.code == "ProvisionConfigExist" and "provision" in exc.value.hint

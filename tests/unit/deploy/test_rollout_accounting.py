@@ -124,3 +124,51 @@ def test_update_busy_policy_treats_409_and_412_alike():
         assert exc.code == "AccessDenied"
     else:
         raise AssertionError("AccessDenied must not be waited out")
+
+
+class FakeFc:
+    """FcClient-shaped, for rollout_function: one alias, FC-shaped instances; the old LATEST
+    instance reports a status fcctl does not know and never goes."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.list_calls: list[tuple] = []
+        self.updates: list[dict] = []
+
+    def get_function(self, name, qualifier=None, *, missing_ok=True):
+        return {"functionName": name, "runtime": "python3.10", "timeout": 3,
+                "lastUpdateStatus": "Successful", "state": None, "environmentVariables": {}}
+
+    def list_aliases(self, name):
+        return [{"aliasName": "prod", "versionId": "2", "additionalVersionWeight": {}}]
+
+    def list_instances(self, name, qualifier=None, with_all_active=True, limit=None):
+        self.list_calls.append((qualifier, limit))
+        if qualifier == "LATEST":
+            return [{"instanceId": "old-1", "versionId": "0", "qualifier": "",
+                     "status": "Stopping"},
+                    {"instanceId": "gone-1", "versionId": "0", "status": "Destroyed",
+                     "destroyedTimeMs": 1}]
+        return [{"instanceId": "v2-1", "versionId": "2", "qualifier": "prod",
+                 "status": "Running"}]
+
+    def update_function(self, name, body):
+        self.updates.append(body)
+        return self.get_function(name)
+
+
+def test_rollout_lists_each_serving_qualifier_and_names_unknown_states_at_timeout():
+    clock = FakeClock()
+    fc = FakeFc(clock)
+    result = rollout.rollout_function(fc, "fn", rollout_id="r1", deadline=5.0,
+                                      clock=Clock(clock.now, clock.sleep))
+    assert ("LATEST", 100) in fc.list_calls and ("prod", 100) in fc.list_calls
+    assert result.instances_before == ["old-1"]
+    assert result.not_restarted == [{"instanceId": "v2-1", "qualifier": "prod",
+                                     "versionId": "2"}]
+    assert result.outcome == "timeout" and result.still_active == ["old-1"]
+    assert result.unknown_statuses == {"old-1": "Stopping"}
+    assert "old-1 (Stopping)" in result.message
+    doc = result.to_dict()
+    assert doc["stillActiveStatus"] == {"old-1": "Stopping"} and doc["warnings"] == []
+    assert fc.updates[0]["environmentVariables"] == {"FCCTL_ROLLOUT_ID": "r1"}
