@@ -73,3 +73,30 @@ def test_gateway_spellings_of_signature_and_key_errors_get_hints():
     assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in key.hint
     assert sdkerrors.hint_for("invalidaccesskeyid") == sdkerrors.hint_for("InvalidAccessKeyID")
     assert sdkerrors.hint_for("Throttling.User") and sdkerrors.hint_for(None) is None
+
+
+def test_retry_classification_properties():
+    from hypothesis import given, strategies as st
+
+    from fcctl.cloud.retry import is_retryable
+
+    suffix = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.", max_size=12)
+
+    @given(st.integers(400, 499), suffix)
+    def throttling_prefix_always_retried(status, tail):
+        assert is_retryable(status, "Throttling" + tail, False)
+
+    @given(st.integers(500, 599), st.one_of(st.none(), suffix))
+    def server_errors_always_retried(status, code):
+        assert is_retryable(status, code, False)
+
+    @given(st.sampled_from([400, 403, 404, 409, 412]),
+           st.sampled_from(["InvalidArgument", "AccessDenied", "FunctionNotFound",
+                            "ConcurrentUpdateError", "PreconditionFailed", "FunctionNotEmpty",
+                            "SignatureDoesNotMatch", "InvalidAccessKeyId.NotFound"]))
+    def client_errors_never_retried(status, code):
+        assert not is_retryable(status, code, False)
+
+    throttling_prefix_always_retried()
+    server_errors_always_retried()
+    client_errors_never_retried()
