@@ -23,9 +23,10 @@ hook pages: "如需快速触发PreStop回调，可更新函数配置或者函数
 5. **probe** (``--probe``) — one InvokeFunction; a response with ``X-Fc-Error-Type:
    InitializationError`` means the new instances fail their Initializer: the rollout failed.
 
-Scope: the update targets the function's LATEST configuration. Instances serving a published
-version or an alias that points at one (qualifier other than LATEST) are not replaced by it; they
-are reported as ``notRestarted`` and not waited for.
+Scope: the update targets the function's LATEST configuration. Instances serving an alias (it
+points at a published version) are not replaced by it; they are listed alias by alias, reported
+as ``notRestarted`` and not waited for. Instances of a version invoked by number alone serve no
+alias and are not listed (FC has no "every qualifier" ListInstances).
 """
 
 from __future__ import annotations
