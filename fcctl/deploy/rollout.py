@@ -26,7 +26,7 @@ hook pages: "如需快速触发PreStop回调，可更新函数配置或者函数
 Scope: the update targets the function's LATEST configuration. Instances serving an alias (it
 points at a published version) are not replaced by it; they are listed alias by alias, reported
 as ``notRestarted`` and not waited for. Instances of a version invoked by number alone serve no
-alias and are not listed (FC has no "every qualifier" ListInstances).
+alias and are not listed (what an unqualified ListInstances answers is undocumented).
 """
 
 from __future__ import annotations
