@@ -308,3 +308,57 @@ MAX_UNTAG_KEYS = 50  # SDK UntagResourcesRequest.tag_key: "up to 50 tag keys"
 SYSTEM_TAG_PREFIXES = ("acs:", "aliyun")
 
 # --- rollout, instances, errors, provisioning ---------------------------------------------------
+# ListInstances (SDK alibabacloud-fc20230330 models/_instance_info.py): "If the instance is under
+# the LATEST alias… the returned version number is 0"; the older EN API example shows "LATEST".
+LATEST_QUALIFIER = "LATEST"
+LATEST_VERSION_IDS = ("0", "LATEST")
+# Instance states of FC's instance-event page (fc-docs 131.实例级别事件.md): Creating, Running,
+# Destroyed, Error ("即将被销毁"). ListInstances documents no enum: policy — only Destroyed (or a
+# destroyedTimeMs) means gone; any other spelling counts as still active and is named in output.
+INSTANCE_CREATING, INSTANCE_RUNNING, INSTANCE_DESTROYED, INSTANCE_ERROR = (
+    "Creating", "Running", "Destroyed", "Error")
+INSTANCE_KNOWN_STATES = (INSTANCE_CREATING, INSTANCE_RUNNING, INSTANCE_DESTROYED, INSTANCE_ERROR)
+INSTANCE_GONE_STATES = (INSTANCE_DESTROYED,)
+# ListInstances has `limit` but its output no continuation token (SDK _list_instances_output.py);
+# the default and the maximum are undocumented. Policy: ask for 100 (the maximum of FC 3.0's other
+# list calls, e.g. ListFunctionsRequest.limit "Maximum value: 100") and warn when the answer is
+# that full.
+LIST_INSTANCES_LIMIT = 100
+# Retry classification. Terraform's alicloud NeedRetry retries any code matching ^Throttling.*,
+# Rejected.Throttling and ServiceUnavailable whatever the HTTP status; FC's own codes
+# ResourceExhausted (429) / ResourceThrottled (503) (FC 2.0 error list, fc-docs 048.GPU实例FAQ.md).
+RETRYABLE_CODE_PREFIXES = ("Throttling",)
+RETRYABLE_CODES = ("Rejected.Throttling", "ServiceUnavailable", "ResourceExhausted",
+                   "ResourceThrottled", "InternalServerError", "RequestTimeout")
+# Policy (unverified): which answer FC gives to an UpdateFunction while the last one is
+# InProgress is undocumented. 409 ConcurrentUpdateError ("请您不要同时更新同一个服务") and 412
+# PreconditionFailed ("the resource being modified has been changed") both exist (FC 3.0 error
+# codes); fcctl treats either as "busy: wait for lastUpdateStatus, then send again".
+UPDATE_BUSY_CODES = ("ConcurrentUpdateError", "PreconditionFailed")
+# The SDK's default read timeout is 10 s connect / 60 s read (darabonba RuntimeOptions); a sync
+# invocation may run for the function's `timeout` (up to 86400 s). Read timeout for InvokeFunction:
+# the function's timeout plus this margin, in seconds.
+INVOKE_READ_TIMEOUT_MARGIN_S = 30
+# Policy (status unverified): DeleteFunction is refused while triggers exist — FunctionNotEmpty
+# "function '%s' has active triggers" (FC 3.0 error codes, status listed as 0) — and while a
+# provision config exists — ProvisionConfigExist (Serverless Devs fc3 remove retries it). fcctl
+# and the emulator use 409 for both (a state conflict, like ConcurrentUpdateError).
+FUNCTION_NOT_EMPTY_STATUS, FUNCTION_NOT_EMPTY_CODE = 409, "FunctionNotEmpty"
+PROVISION_CONFIG_EXIST_STATUS, PROVISION_CONFIG_EXIST_CODE = 409, "ProvisionConfigExist"
+# Provisioning only on LATEST or an alias (fc-docs 045.配置最小实例数弹性策略.md:
+# "仅支持为函数别名或LATEST版本设置最小实例数弹性策略"); a version number → 400 InvalidArgument.
+# Policy: invoking through an alias whose version was deleted (fc-docs 024.版本管理.md: "如果调用指向
+# 当前版本的别名会提示错误") answers 404 VersionNotFound.
+ALIAS_TO_DELETED_VERSION_CODE = "VersionNotFound"
+# Image acceleration (customContainerConfig.accelerationInfo.status): "Preparing" or "Ready"
+# (FC open-api 2021-04-06 SDK AccelerationInfo doc: "镜像加速状态，取值 Preparing 或 Ready"; the FC3
+# SDK's example is "Ready"). Policy: a container update is settled only when it is not Preparing.
+ACCELERATION_PREPARING, ACCELERATION_READY = "Preparing", "Ready"
+# Old instances may outlive an update (named policies, the emulator models each; docs/emulator.md):
+# - in-flight: a request running on the old configuration finishes first (fc-docs 002.HTTP触发器概述.md
+#   "已经在执行中的请求仍然使用原来的配置运行直到执行结束");
+# - rotation: provisioned (minimum) instances are destroyed only after their successors are healthy
+#   (fc-docs FunArt 04.为ComfyUI项目发布线上服务.md "新实例健康检查通过后销毁旧实例");
+# - session affinity: an instance bound to a session keeps serving it until the session ends
+#   (the emulator models it as a test knob; FC's exact behaviour is undocumented).
+OLD_INSTANCE_POLICIES = ("in-flight", "rotation", "session-affinity")

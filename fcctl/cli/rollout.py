@@ -1,4 +1,5 @@
-"""``fcctl rollout``: replace running instances (each old one runs PreStop) and report."""
+"""``fcctl rollout``: make FC replace running instances (FC runs PreStop on each old one) and
+report what is gone and what is still alive."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ def rollout(
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
 ) -> None:
-    """Make FC replace a function's instances without a code change: every old instance runs
-    its PreStop hook, new ones run their Initializer. Acts on the LATEST configuration."""
+    """Make FC replace a function's instances without a code change: FC runs each old
+    instance's PreStop hook before destroying it, new ones run their Initializer. Acts on the
+    LATEST configuration; instances still alive at --timeout are named (exit 4)."""
     from fcctl import cancel
     from fcctl.deploy import rollout as ro
     from fcctl.deploy.service import Clients, Target

@@ -305,28 +305,46 @@ class FcClient:
 
     # --- instances, invocation, provisioning ------------------------------------------------
     def list_instances(self, function_name: str, qualifier: str | None = None,
-                       with_all_active: bool = True) -> list[dict]:
-        """ListInstances → ``[{instanceId, versionId, qualifier, status, ...}]``."""
+                       with_all_active: bool = True, limit: int | None = None) -> list[dict]:
+        """ListInstances → ``[{instanceId, versionId, qualifier, status, ...}]``. The output has
+        no continuation token, so callers pass an explicit ``limit`` and treat a full answer as
+        possibly truncated (``fcfacts.LIST_INSTANCES_LIMIT``)."""
         m = self._models()
-        req = m.ListInstancesRequest(qualifier=qualifier, with_all_active=with_all_active)
+        req = m.ListInstancesRequest(qualifier=qualifier, with_all_active=with_all_active,
+                                     limit=str(limit) if limit is not None else None)
         resp = self._call("ListInstances", lambda c: c.list_instances(function_name, req),
                           subject=function_name)
         body = _map(resp)
         return list(body.get("instances") or [])
 
     def invoke_function(self, function_name: str, payload: bytes = b"", *,
-                        qualifier: str | None = None, invocation_type: str = "Sync") -> InvokeResult:
-        """InvokeFunction (sync by default). Not retried: an invocation is not idempotent."""
+                        qualifier: str | None = None, invocation_type: str = "Sync",
+                        function_timeout_s: float | None = None) -> InvokeResult:
+        """InvokeFunction (sync by default). Not retried: an invocation is not idempotent.
+
+        The read timeout is sized from the function's ``timeout`` (``function_timeout_s``, read
+        with GetFunction when not given) plus ``fcfacts.INVOKE_READ_TIMEOUT_MARGIN_S``: a sync
+        invocation may legitimately run that long, and the client's default read timeout would
+        turn it into "cannot reach the endpoint". It is passed as the SDK's ``RuntimeOptions``
+        ``read_timeout`` (milliseconds) of ``invoke_function_with_options``."""
         import io
 
+        from fcctl import fcfacts
+
         m = self._models()
+        if function_timeout_s is None and invocation_type == "Sync":
+            fn = self.get_function(function_name, qualifier, missing_ok=False) or {}
+            function_timeout_s = fn.get("timeout") or fcfacts.DEFAULT_FUNCTION_TIMEOUT_S
+        read_timeout_ms = (self.invoke_read_timeout_ms(function_timeout_s)
+                           if function_timeout_s is not None else None)
         req = m.InvokeFunctionRequest(body=io.BytesIO(payload), qualifier=qualifier)
         headers = m.InvokeFunctionHeaders(x_fc_invocation_type=invocation_type)
 
         def run(c):
             from darabonba.runtime import RuntimeOptions
 
-            return c.invoke_function_with_options(function_name, req, headers, RuntimeOptions())
+            return c.invoke_function_with_options(function_name, req, headers,
+                                                  RuntimeOptions(read_timeout=read_timeout_ms))
 
         resp = self._call("InvokeFunction", run, retry=False, subject=function_name)
         raw = resp.body.read() if hasattr(resp.body, "read") else (resp.body or b"")
@@ -335,10 +353,20 @@ class FcClient:
         hdrs = {str(k).lower(): str(v) for k, v in (resp.headers or {}).items()}
         return InvokeResult(status=int(resp.status_code or 0), headers=hdrs, body=raw)
 
+    @staticmethod
+    def invoke_read_timeout_ms(function_timeout_s: float) -> int:
+        """The read timeout (ms) fcctl gives a sync InvokeFunction of a function with this
+        ``timeout``."""
+        from fcctl import fcfacts
+
+        return int((float(function_timeout_s) + fcfacts.INVOKE_READ_TIMEOUT_MARGIN_S) * 1000)
+
     def put_provision_config(self, function_name: str, target: int, qualifier: str = "LATEST") -> dict:
+        """PutProvisionConfig on LATEST or an alias (FC refuses a version number). Sends
+        ``defaultTarget``: the SDK marks ``target`` "no longer recommended"."""
         m = self._models()
         req = m.PutProvisionConfigRequest(
-            qualifier=qualifier, body=m.PutProvisionConfigInput(target=target)
+            qualifier=qualifier, body=m.PutProvisionConfigInput(default_target=target)
         )
         resp = self._call("PutProvisionConfig", lambda c: c.put_provision_config(function_name, req))
         return _map(resp)

@@ -1,11 +1,16 @@
-"""Retry policy for FC API calls (FC-NOTES §3), built on tenacity.
+"""Retry policy for FC API calls (docs/fc-facts.md "Rollout, instances, errors,
+provisioning"), built on tenacity.
 
-Retried: throttling (HTTP 429, ``ThrottlingException``, ``ResourceExhausted``,
-``ResourceThrottled``), 5xx, and connection errors — with exponential backoff and full jitter,
-honouring ``x-acs-retry-after`` when FC sends it, bounded by ``max_attempts`` and
-``max_total_s``. Never retried: other 4xx (400/403/404/412). 409 ``ConcurrentUpdateError`` is
-not retried here: the executor waits for the running update to finish and then retries (see
-:mod:`fcctl.deploy.executor`).
+Retried: throttling (HTTP 429; any code starting ``Throttling`` — the API gateway's
+``Throttling.User``, the SDK's ``ThrottlingException`` —, ``Rejected.Throttling``,
+``ServiceUnavailable``, FC's ``ResourceExhausted`` and ``ResourceThrottled``, whatever the status),
+5xx, and connection errors — with exponential backoff and full jitter, honouring
+``x-acs-retry-after`` when FC sends it, bounded by ``max_attempts`` and ``max_total_s``. The
+codes are ``fcfacts.RETRYABLE_CODES`` / ``RETRYABLE_CODE_PREFIXES`` (Terraform's ``NeedRetry``).
+Never retried: other 4xx (400/403/404/412). The "update busy" answers
+(``fcfacts.UPDATE_BUSY_CODES``: 409 ``ConcurrentUpdateError``, 412 ``PreconditionFailed``) are not
+retried here: :func:`fcctl.deploy.waiters.update_when_free` waits for the running update to
+finish and then sends again.
 
 Retrying a write is safe here because FC (and the emulator) reject a faulty call before it
 changes anything; for the one ambiguous case — a connection dropped after a create was
@@ -16,10 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RETRYABLE_CODES = frozenset(
-    {"ResourceExhausted", "ResourceThrottled", "Throttling", "ThrottlingException",
-     "InternalServerError", "ServiceUnavailable", "RequestTimeout"}
-)
+from fcctl import fcfacts
+
+RETRYABLE_CODES = frozenset(fcfacts.RETRYABLE_CODES)
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,9 @@ def is_retryable(status: int | None, code: str | None, connection_error: bool) -
         return True
     if status is not None and (status == 429 or status >= 500):
         return True
-    return code in RETRYABLE_CODES
+    if not code:
+        return False
+    return code in RETRYABLE_CODES or code.startswith(fcfacts.RETRYABLE_CODE_PREFIXES)
 
 
 def call_with_retry(fn, *, policy: RetryPolicy, classify, on_retry=None, sleep=None):

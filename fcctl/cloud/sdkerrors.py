@@ -1,4 +1,5 @@
-"""SDK exceptions → :class:`fcctl.errors.ApiError`, with what to do next (FC-NOTES §3).
+"""SDK exceptions → :class:`fcctl.errors.ApiError`, with what to do next (FC 3.0 error codes;
+docs/fc-facts.md).
 
 Every message keeps FC's error code and request id. Nothing here prints or keeps credentials:
 SDK exception text can embed the request, so we build messages from code/message fields only.
@@ -13,6 +14,11 @@ HINTS = {
     "this access key id, and that this machine's clock is right (signatures carry the time)",
     "InvalidAccessKeyID": "the access key id is unknown to this endpoint: check "
     "ALIBABA_CLOUD_ACCESS_KEY_ID / --profile, and that the key is enabled",
+    # the POP gateway's spellings for FC 3.0 (V3 signature): same causes
+    "SignatureDoesNotMatch": "the request signature did not match: check the access key secret "
+    "for this access key id, and that this machine's clock is right (signatures carry the time)",
+    "InvalidAccessKeyId": "the access key id is unknown to this endpoint: check "
+    "ALIBABA_CLOUD_ACCESS_KEY_ID / --profile, and that the key is enabled",
     "InvalidTimeStamp": "the request time is too far from the server's: fix this machine's clock "
     "(NTP); FC rejects requests more than 15 minutes off",
     "RequestTimeTooSkewed": "the request time is too far from the server's: fix this machine's clock",
@@ -23,6 +29,15 @@ HINTS = {
     "FunctionAlreadyExists": "a function with this name exists; run `fcctl plan` to adopt it",
     "ConcurrentUpdateError": "another update of this function is still InProgress; fcctl waits "
     "and retries, so rerunning will converge",
+    "PreconditionFailed": "FC refused the change because the function changed meanwhile (or an "
+    "update is still InProgress); rerun once `fcctl plan` shows it settled",
+    "FunctionNotEmpty": "FC deletes a function only after its triggers: delete the triggers "
+    "first",
+    "ProvisionConfigExist": "FC deletes a function only after its provision configs: delete "
+    "them (DeleteProvisionConfig per qualifier) first",
+    "Throttling": "throttled by the API gateway; lower --concurrency or retry later",
+    "Rejected": "throttled by the API gateway; lower --concurrency or retry later",
+    "ServiceUnavailable": "FC is temporarily unavailable; retry later (fcctl already retried)",
     "InvalidArgument": "FC rejected a field value; run `fcctl validate` and compare with FC's limits",
     "ResourceExhausted": "throttled by FC; lower --concurrency or retry later",
     "ResourceThrottled": "FC is throttling this account; retry later",
@@ -52,8 +67,7 @@ def to_api_error(exc: BaseException, action: str, endpoint: str) -> errors.ApiEr
             hint="check the endpoint and the network; for the emulator, is `fcctl emulator serve` "
             "running, or use --endpoint local",
         )
-    # FC codes may carry a detail suffix ("InvalidTimeStamp.Expired")
-    hint = HINTS.get(code or "") or HINTS.get((code or "").split(".", 1)[0])
+    hint = hint_for(code)
     if hint is None and status is not None and status >= 500:
         hint = "FC had a server-side fault; retry later (fcctl already retried with backoff)"
     return errors.ApiError(
@@ -64,6 +78,19 @@ def to_api_error(exc: BaseException, action: str, endpoint: str) -> errors.ApiEr
         action=action,
         hint=hint,
     )
+
+
+_HINTS_FOLDED = {k.lower(): v for k, v in HINTS.items()}
+
+
+def hint_for(code: str | None) -> str | None:
+    """The hint for an error code, matched without regard to letter case (FC says
+    ``InvalidAccessKeyID``, the gateway ``InvalidAccessKeyId.NotFound``); a code with a detail
+    suffix (``InvalidTimeStamp.Expired``) falls back to its base."""
+    folded = (code or "").lower()
+    if not folded:
+        return None
+    return _HINTS_FOLDED.get(folded) or _HINTS_FOLDED.get(folded.split(".", 1)[0])
 
 
 def _fields(exc: BaseException):

@@ -1,21 +1,32 @@
 """``fcctl rollout``: make FC replace a function's running instances without a code change.
 
 FC runs PreStop (``GET /pre-stop``) before it destroys an instance, and the documented way to make
-that happen now is to update the function's configuration (FC-NOTES §1). A rollout therefore:
+that happen now is to update the function's configuration (fc-docs custom runtime / container
+hook pages: "如需快速触发PreStop回调，可更新函数配置或者函数代码"). A rollout therefore:
 
-1. **record** — ListInstances: the active instances of the function (on-demand and provisioned);
+1. **record** — ListInstances, one call per qualifier that serves traffic (LATEST, then each alias
+   of ListAliases), each with an explicit ``limit`` (the output has no continuation token: a full
+   answer is reported as a warning). LATEST instances are recognised by FC's documented marker,
+   ``versionId`` "0" ("LATEST" in older examples), before ``qualifier``;
 2. **restart** — UpdateFunction that changes only the rollout marker, the environment variable
    ``fcfacts.ROLLOUT_ENV`` set to a new rollout id (kubectl's ``restartedAt`` annotation is the
    analogue). ``plan`` ignores the marker and ``deploy`` preserves it, so a rollout never shows as
    drift and a later deploy does not undo it;
 3. **accepted** — wait until ``lastUpdateStatus`` is Successful (``--detach`` stops here);
-4. **drained** — wait until none of the recorded instances is still active (each ran PreStop);
+4. **drained** — wait until none of the recorded instances is still active. FC destroys each
+   old instance after its PreStop; ListInstances does not say whether PreStop succeeded, timed
+   out or failed, so the rollout never claims it "ran" (the function's logs hold the outcome).
+   Old instances may legitimately outlive the update — in-flight requests finish on the old
+   configuration, a session may stay bound to its instance, minimum (provisioned) instances are
+   destroyed only after their successors are healthy (``fcfacts.OLD_INSTANCE_POLICIES``) — so
+   what is still alive at ``--timeout`` is named, with its status (exit 4);
 5. **probe** (``--probe``) — one InvokeFunction; a response with ``X-Fc-Error-Type:
    InitializationError`` means the new instances fail their Initializer: the rollout failed.
 
-Scope: the update targets the function's LATEST configuration. Instances serving a published
-version or an alias that points at one (qualifier other than LATEST) are not replaced by it; they
-are reported as ``notRestarted`` and not waited for.
+Scope: the update targets the function's LATEST configuration. Instances serving an alias (it
+points at a published version) are not replaced by it; they are listed alias by alias, reported
+as ``notRestarted`` and not waited for. Instances of a version invoked by number alone serve no
+alias and are not listed (what an unqualified ListInstances answers is undocumented).
 """
 
 from __future__ import annotations
@@ -29,23 +40,48 @@ from typing import Callable
 from fcctl import errors, fcfacts
 from fcctl.deploy.waiters import Clock, update_when_free, wait_for_update
 
-# Instance statuses that mean "gone" (FC's ListInstances `status`; unverified spellings: the
-# policy is to treat these, and any instance with destroyedTimeMs set, as no longer active).
-GONE_STATUSES = frozenset({"Destroyed", "Destroying", "Stopped", "Terminated", "Failed"})
-LATEST = "LATEST"
+# FC's instance states (fc-docs 131.实例级别事件.md): only Destroyed, or a destroyedTimeMs, means
+# gone; Creating/Running/Error and any spelling fcctl does not know count as active (policy).
+GONE_STATUSES = frozenset(fcfacts.INSTANCE_GONE_STATES)
+KNOWN_STATUSES = frozenset(fcfacts.INSTANCE_KNOWN_STATES)
+LATEST = fcfacts.LATEST_QUALIFIER
+# Drain polling interval cap: the rollout reports within this long of the last old instance going.
+DRAIN_POLL_MAX_S = 1.0
 
 
 def is_active(instance: dict) -> bool:
-    """True while an instance still runs (not destroyed, per status and destroyedTimeMs)."""
+    """True while an instance still runs: not Destroyed and no destroyedTimeMs. An unknown or
+    empty ``status`` counts as active (policy: never report an instance gone on a guess)."""
     if instance.get("destroyedTimeMs"):
         return False
     return instance.get("status") not in GONE_STATUSES
 
 
+def unknown_status(instance: dict) -> str | None:
+    """The instance's ``status`` when it is none of FC's documented instance states."""
+    status = instance.get("status")
+    return None if status in KNOWN_STATUSES or status in (None, "") else str(status)
+
+
 def serves_latest(instance: dict) -> bool:
-    """True for an instance of the LATEST configuration. Decided by ``qualifier``: the SDK's
-    InstanceInfo docs give ``versionId`` "0" under LATEST, so the version id is not a signal."""
+    """True for an instance of the LATEST configuration. FC's documented marker first: the SDK's
+    InstanceInfo says ``versionId`` is 0 under LATEST (an older API example shows "LATEST");
+    only when ``versionId`` is absent does ``qualifier`` decide (FC's example shows "")."""
+    version = instance.get("versionId")
+    if version not in (None, ""):
+        return str(version) in fcfacts.LATEST_VERSION_IDS
     return instance.get("qualifier") in (None, "", LATEST)
+
+
+def list_qualifier(client, name: str, qualifier: str, warnings: list[str]) -> list[dict]:
+    """ListInstances of one qualifier with an explicit limit; a full answer may be truncated
+    (ListInstances has no continuation token), which is added to ``warnings``."""
+    limit = fcfacts.LIST_INSTANCES_LIMIT
+    got = client.list_instances(name, qualifier=qualifier, with_all_active=True, limit=limit)
+    if len(got) >= limit:
+        warnings.append(f"ListInstances of {name} qualifier {qualifier} returned {len(got)} "
+                        f"instances, its limit: there may be more than fcctl can see")
+    return got
 
 
 @dataclass
@@ -74,6 +110,9 @@ class RolloutResult:
     still_active: list[str] = field(default_factory=list)
     not_restarted: list[dict] = field(default_factory=list)
     aliases: list[dict] = field(default_factory=list)
+    still_active_status: dict[str, str] = field(default_factory=dict)
+    unknown_statuses: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)
     message: str | None = None
     error: dict | None = None
@@ -87,7 +126,10 @@ class RolloutResult:
             "instancesBefore": self.instances_before,
             "drainedInstances": self.drained,
             "stillActiveInstances": self.still_active,
+            "stillActiveStatus": self.still_active_status,
+            "unknownInstanceStatuses": self.unknown_statuses,
             "notRestarted": self.not_restarted,
+            "warnings": self.warnings,
             "aliases": self.aliases,
             "phases": [p.to_dict() for p in self.phases],
             "durationSeconds": round(self.duration_s, 3),
@@ -134,19 +176,34 @@ def rollout_function(
                                  deadline=deadline, clock=clock, interval_s=poll_interval_s)
 
         p, t0 = phase("record")
-        instances = [i for i in client.list_instances(name, with_all_active=True) if is_active(i)]
-        latest = [i for i in instances if serves_latest(i)]
-        result.instances_before = [i["instanceId"] for i in latest]
-        result.not_restarted = [
-            {"instanceId": i.get("instanceId"), "qualifier": i.get("qualifier"),
-             "versionId": i.get("versionId")}
-            for i in instances if not serves_latest(i)
-        ]
         result.aliases = [
             {"aliasName": a.get("aliasName"), "versionId": a.get("versionId"),
              "additionalVersionWeight": a.get("additionalVersionWeight") or {}}
             for a in client.list_aliases(name)
         ]
+        latest: list[dict] = []
+        seen: set[str] = set()
+        for qualifier in [LATEST] + [a["aliasName"] for a in result.aliases]:
+            for inst in list_qualifier(client, name, qualifier, result.warnings):
+                iid = inst.get("instanceId")
+                if iid in seen or not is_active(inst):
+                    continue
+                seen.add(iid)
+                odd = unknown_status(inst)
+                if odd is not None:
+                    result.unknown_statuses[iid] = odd
+                if serves_latest(inst):
+                    latest.append(inst)
+                else:
+                    result.not_restarted.append(
+                        {"instanceId": iid, "qualifier": inst.get("qualifier") or qualifier,
+                         "versionId": inst.get("versionId")})
+        result.instances_before = [i["instanceId"] for i in latest]
+        for line in result.warnings:
+            progress(f"{name}: warning: {line}")
+        if result.unknown_statuses:
+            progress(f"{name}: instance status(es) fcctl does not know, counted as active: "
+                     + ", ".join(f"{i} ({s})" for i, s in result.unknown_statuses.items()))
         p.status, p.duration_s = "ok", clock.now() - t0
         p.detail = f"{len(latest)} active instance(s) on LATEST"
         progress(f"{name}: recorded {len(latest)} active instance(s)")
@@ -179,25 +236,36 @@ def rollout_function(
             p.status, p.detail = "ok", "nothing to drain: no instance was running"
             progress(f"{name}: nothing to drain")
         else:
-            result.still_active = _wait_drained(client, name, set(result.instances_before),
-                                                deadline, clock, poll_interval_s)
-            result.drained = [i for i in result.instances_before if i not in result.still_active]
+            alive = _wait_drained(client, name, set(result.instances_before), deadline, clock,
+                                  poll_interval_s, result.warnings)
+            result.still_active = sorted(alive)
+            result.still_active_status = dict(sorted(alive.items()))
+            for iid, status in alive.items():
+                if iid not in result.unknown_statuses and unknown_status({"status": status}):
+                    result.unknown_statuses[iid] = status
+            result.drained = [i for i in result.instances_before if i not in alive]
             p.duration_s = clock.now() - t0
             if result.still_active:
+                named = ", ".join(f"{i} ({alive[i] or 'no status'})" for i in result.still_active)
                 p.status = "timeout"
-                p.detail = f"still active: {', '.join(result.still_active)}"
+                p.detail = f"still active: {named}"
                 result.outcome = "timeout"
-                result.message = (f"{len(result.still_active)} old instance(s) still active when "
-                                  f"--timeout ran out: {', '.join(result.still_active)}")
+                result.message = (
+                    f"{len(result.still_active)} old instance(s) still active when --timeout ran "
+                    f"out: {named}. FC keeps an old instance while a request runs on it, while "
+                    f"a session is bound to it, or (minimum instances) until its successor is "
+                    f"healthy; a PreStop that hangs holds it until the PreStop timeout")
                 return _finish(result, clock, started)
             p.status = "ok"
-            p.detail = f"{len(result.drained)} old instance(s) ran PreStop and are gone"
+            p.detail = (f"{len(result.drained)} old instance(s) gone (Destroyed); FC's API does "
+                        f"not report their PreStop outcome — see the function's logs")
             progress(f"{name}: drained {len(result.drained)} old instance(s)")
         p.duration_s = clock.now() - t0
 
         if probe:
             p, t0 = phase("probe")
-            inv = client.invoke_function(name, b"")
+            inv = client.invoke_function(name, b"", function_timeout_s=fn.get("timeout")
+                                         or fcfacts.DEFAULT_FUNCTION_TIMEOUT_S)
             p.duration_s = clock.now() - t0
             if inv.error_type == "InitializationError":
                 p.status = "failed"
@@ -235,17 +303,23 @@ def _finish(result: RolloutResult, clock: Clock, started: float) -> RolloutResul
 
 
 def _wait_drained(client, name: str, old: set[str], deadline: float | None, clock: Clock,
-                  interval_s: float) -> list[str]:
-    """Poll ListInstances until none of ``old`` is active; returns those still active at the
-    deadline (empty when drained)."""
-    delay = interval_s
+                  interval_s: float, warnings: list[str]) -> dict[str, str]:
+    """Poll ListInstances (qualifier LATEST) until none of ``old`` is active; returns
+    ``{instanceId: status}`` of those still active at the deadline (empty when drained). Polls
+    at most :data:`DRAIN_POLL_MAX_S` apart, so the end is reported within that of happening."""
+    delay = min(interval_s, DRAIN_POLL_MAX_S)
     while True:
-        alive = sorted(i["instanceId"] for i in client.list_instances(name, with_all_active=True)
-                       if i.get("instanceId") in old and is_active(i))
+        found: list[str] = []
+        listed = list_qualifier(client, name, LATEST, found)
+        alive = {i["instanceId"]: str(i.get("status") or "") for i in listed
+                 if i.get("instanceId") in old and is_active(i)}
         if not alive:
-            return []
+            return {}
         now = clock.now()
         if deadline is not None and now >= deadline:
+            for line in found:
+                if line not in warnings:
+                    warnings.append(line)
             return alive
         clock.sleep(delay if deadline is None else max(0.0, min(delay, deadline - now)))
-        delay = min(delay * 1.5, 3.0)
+        delay = min(delay * 1.5, DRAIN_POLL_MAX_S)

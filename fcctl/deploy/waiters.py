@@ -1,10 +1,13 @@
 """Waiting for FC: a loop with an injected clock, a deadline and a phase callback.
 
 ``wait_for_update`` polls GetFunction until ``lastUpdateStatus`` leaves ``InProgress`` and, for
-custom-container functions only, ``state`` leaves ``Pending`` (FC-NOTES §2: built-in runtimes may
-stay Pending/null forever, so fcctl never waits for Active there). ``update_settled`` also judges
-the Create/UpdateFunction answer itself: when it is already settled, deploy makes no GetFunction
-call at all (``executor.needs_wait``).
+custom-container functions only, ``state`` leaves ``Pending`` (built-in runtimes report ``state``
+null, so fcctl never waits for Active there) and image acceleration
+(``customContainerConfig.accelerationInfo.status``) is no longer ``Preparing`` (policy
+``fcfacts.ACCELERATION_PREPARING``: while it prepares, FC serves the unaccelerated image, so a
+new instance would start slowly; bounded by ``--timeout`` like every wait). ``update_settled``
+also judges the Create/UpdateFunction answer itself: when it is already settled, deploy makes no
+GetFunction call at all (``executor.needs_wait``).
 """
 
 from __future__ import annotations
@@ -52,7 +55,15 @@ def update_settled(fn: dict, container: bool) -> bool:
             raise UpdateFailed(name, fn.get("stateReason"), fn.get("stateReasonCode"))
         if state == fcfacts.STATE_PENDING:
             return False
+        if acceleration_status(fn) == fcfacts.ACCELERATION_PREPARING:
+            return False
     return True
+
+
+def acceleration_status(fn: dict) -> str | None:
+    """``customContainerConfig.accelerationInfo.status`` (Preparing | Ready), or None."""
+    info = (fn.get("customContainerConfig") or {}).get("accelerationInfo") or {}
+    return info.get("status") if isinstance(info, dict) else None
 
 
 def wait_for_update(
@@ -94,8 +105,11 @@ def wait_for_update(
         if deadline is not None and now >= deadline:
             status = fn.get("lastUpdateStatus")
             state = fn.get("state")
+            accel = acceleration_status(fn) if container else None
+            what = f"lastUpdateStatus={status}, state={state}" + (
+                f", accelerationInfo.status={accel}" if accel else "")
             raise errors.WaitTimeout(
-                f"timed out waiting for function {name} (lastUpdateStatus={status}, state={state})",
+                f"timed out waiting for function {name} ({what})",
                 pending=[name],
                 hint="FC may still finish the update: run `fcctl plan` or `fcctl get` later, or "
                 "raise --timeout",
@@ -117,14 +131,16 @@ def update_when_free(
     progress: Callable[[str], None] = lambda line: None,
     attempts: int = MAX_CONFLICT_RETRIES,
 ) -> dict:
-    """UpdateFunction; on 409 ``ConcurrentUpdateError`` (another update InProgress) call
-    ``wait()`` until FC finishes it, then send ours again, at most ``attempts`` more times.
+    """UpdateFunction; on an "update busy" answer (``fcfacts.UPDATE_BUSY_CODES``: 409
+    ``ConcurrentUpdateError`` or 412 ``PreconditionFailed`` — which one FC sends while the last
+    update is InProgress is undocumented, policy) call ``wait()`` until FC finishes it, then send
+    ours again, at most ``attempts`` more times.
     Raises the last :class:`fcctl.errors.ApiError`, or what ``wait`` raises (timeout, Failed)."""
     for attempt in range(attempts + 1):
         try:
             return client.update_function(name, body)
         except errors.ApiError as exc:
-            if exc.code != fcfacts.CONCURRENT_UPDATE_CODE or attempt == attempts:
+            if exc.code not in fcfacts.UPDATE_BUSY_CODES or attempt == attempts:
                 raise
             progress(f"{name}: another update is InProgress; waiting for it")
             wait()

@@ -14,7 +14,7 @@ noticed, so events read the same whenever they are observed.
 Test knobs read from a function's ``environmentVariables`` (documented in ``docs/emulator.md``):
 :data:`KNOB_FAIL_UPDATE`, :data:`KNOB_UPDATE_DELAY`, :data:`KNOB_FAIL_INITIALIZER`,
 :data:`KNOB_INVOKE_MS`, :data:`KNOB_PRESTOP_MS`, :data:`KNOB_PRESTOP_HANG`,
-:data:`KNOB_FAIL_PRESTOP`.
+:data:`KNOB_FAIL_PRESTOP`, :data:`KNOB_SESSION_S`, :data:`KNOB_ACCELERATION_S`.
 """
 
 from __future__ import annotations
@@ -46,11 +46,17 @@ KNOB_PRESTOP_MS = "FCCTL_EMULATOR_PRESTOP_MS"  # simulated PreStop duration, ms 
 KNOB_PRESTOP_HANG = "FCCTL_EMULATOR_PRESTOP_HANG"  # PreStop hangs until its timeout (failed)
 KNOB_FAIL_PRESTOP = "FCCTL_EMULATOR_FAIL_PRESTOP"  # PreStop answers an error (failed)
 INVOKE_MS_HEADER = "x-fcctl-invoke-ms"  # per-request invocation duration, ms
+# an instance keeps its session this many seconds after its last invocation: an update does not
+# replace it before then (the "session-affinity" policy of fcfacts.OLD_INSTANCE_POLICIES)
+KNOB_SESSION_S = "FCCTL_EMULATOR_SESSION_AFFINITY_S"
+# a container's image acceleration stays Preparing this many seconds after state is Active
+KNOB_ACCELERATION_S = "FCCTL_EMULATOR_ACCELERATION_S"
 
 LATEST = "LATEST"
 # SDK InstanceInfo.version_id: "under the LATEST alias ... the returned version number is 0"
 LATEST_VERSION_ID = "0"
-# Policy (unverified): instance status and resource type names.
+# Policy (unverified): instance status and resource type names. Stopping is internal (PreStop
+# running); ListInstances renders it Running (FC's instance-event states have no Stopping).
 INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
 RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"
 DEFAULT_IDLE_TIMEOUT_S = 300.0
@@ -462,10 +468,17 @@ class Backend:
     def _config_for(self, fn: dict, qualifier: str | None, *,
                     pick: bool = False) -> tuple[dict, str]:
         """The configuration a qualifier serves and its versionId."""
-        _, version = self.resolve(fn["functionName"], qualifier, pick=pick)
+        label, version = self.resolve(fn["functionName"], qualifier, pick=pick)
         if version == LATEST_VERSION_ID:
             return fn, version
-        return self._get_version(fn["functionName"], version)["_config"], version
+        try:
+            return self._get_version(fn["functionName"], version)["_config"], version
+        except errors.VersionNotFound:
+            if label == version:
+                raise
+            raise errors.VersionNotFound(
+                f"alias '{label}' of function '{fn['functionName']}' points to version "
+                f"'{version}', which does not exist") from None
 
     def _check_body(self, body) -> None:
         """400 InvalidArgument for a body that is not an object or has fields of wrong types."""
@@ -515,7 +528,9 @@ class Backend:
                 fn["customContainerConfig"].setdefault(
                     "resolvedImageUri", fn["customContainerConfig"]["image"])
             else:
-                fn["state"] = fcfacts.STATE_ACTIVE
+                # FC reports state null for built-in runtimes (real GetFunction payloads,
+                # serverlessinsight PR #224); only custom containers have Pending → Active
+                fn["state"] = None
             fn["stateReason"] = ""
             fn["stateReasonCode"] = ""
             fn["_gen"] = 1
@@ -577,8 +592,10 @@ class Backend:
             return self.render_function(self._settle(name), region)
 
     def delete_function(self, name: str) -> None:
-        """Deletes the function with its triggers, provision configs and instances.
-        409 ConcurrentUpdateError while an update is InProgress (policy)."""
+        """Deletes the function with its versions, aliases and instances. Refused, as FC does,
+        while it has triggers (FunctionNotEmpty "function '%s' has active triggers") or a
+        provision config (ProvisionConfigExist); statuses are ``fcfacts`` policy. 409
+        ConcurrentUpdateError while an update is InProgress (policy)."""
         with self.lock:
             fn = self._settle(name)
             if fn["lastUpdateStatus"] == fcfacts.UPDATE_IN_PROGRESS:
@@ -586,22 +603,90 @@ class Backend:
                     f"function '{name}' is being updated (lastUpdateStatus InProgress); "
                     "delete it when the update has finished"
                 )
+            if self.store.list("trigger", name + "/", limit=1):
+                raise errors.FunctionNotEmpty(f"function '{name}' has active triggers")
+            provs = [p["_qualifier"] for _, p in self.store.list("provision", name + "/")]
+            if provs:
+                raise errors.ProvisionConfigExist(
+                    f"function '{name}' has provision config(s) for qualifier(s) "
+                    f"{', '.join(provs)}; delete them first")
             self.store.delete("function", name)
             for kind in ("trigger", "provision", "instance", "version", "alias", "code"):
                 self.store.delete_prefix(kind, name + "/")
 
     def list_functions(self, prefix: str | None = None, limit=None,
-                       next_token: str | None = None, region: str | None = None) -> dict:
-        """``{"functions": [...], "nextToken"?}``; ``limit`` 1-100, default 20."""
+                       next_token: str | None = None, region: str | None = None,
+                       filters: dict | None = None) -> dict:
+        """``{"functions": [...], "nextToken"?}``; ``limit`` 1-100, default 20. ``filters`` are
+        ListFunctionsRequest's (SDK): ``runtime``, ``gpuType`` (``gpuConfig.gpuType``) and
+        ``fcVersion`` (v3: every emulated function; v2: none) match exactly;
+        ``functionName`` and ``description`` as substrings (policy: FC documents no match
+        mode); ``tags`` (a JSON list of ``{Key, Value}``) — every tag given must be on the
+        function."""
         limit = self._limit(limit)
+        match = self._function_filter(filters or {})
         with self.lock:
-            rows = self.store.list("function", prefix or "", after=next_token or None,
-                                   limit=limit + 1)
-            out = {"functions": [self.render_function(self._settle(k), region)
-                                 for k, _ in rows[:limit]]}
-            if len(rows) > limit:
-                out["nextToken"] = rows[limit - 1][0]
+            out_rows: list[dict] = []
+            after = next_token or None
+            more = False
+            while True:
+                rows = self.store.list("function", prefix or "", after=after, limit=limit + 1)
+                for key, _ in rows:
+                    if len(out_rows) == limit:
+                        more = True
+                        break
+                    fn = self._settle(key)
+                    after = key
+                    if match(fn):
+                        out_rows.append(fn)
+                if more or len(rows) <= limit:
+                    break
+            out = {"functions": [self.render_function(fn, region) for fn in out_rows]}
+            if more:
+                out["nextToken"] = out_rows[-1]["functionName"]
             return out
+
+    @staticmethod
+    def _function_filter(filters: dict) -> Callable[[dict], bool]:
+        tags = filters.get("tags")
+        if isinstance(tags, str) and tags:
+            try:
+                tags = json.loads(tags)
+            except ValueError:
+                raise errors.InvalidArgument("tags must be a JSON list of {Key, Value}") from None
+        wanted_tags = []
+        for tag in tags or []:
+            if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str):
+                raise errors.InvalidArgument("tags must be a JSON list of {Key, Value}")
+            wanted_tags.append((tag["Key"], tag.get("Value")))
+        fc_version = filters.get("fcVersion")
+        if fc_version not in (None, "", "v2", "v3"):
+            raise errors.InvalidArgument("fcVersion must be v2 or v3")
+
+        def fn_tags(fn: dict) -> dict:
+            raw = fn.get("tags") or []
+            if isinstance(raw, dict):
+                return raw
+            return {t.get("Key"): t.get("Value") for t in raw if isinstance(t, dict)}
+
+        def match(fn: dict) -> bool:
+            if fc_version == "v2":
+                return False
+            if filters.get("runtime") and fn.get("runtime") != filters["runtime"]:
+                return False
+            if filters.get("gpuType") and \
+                    (fn.get("gpuConfig") or {}).get("gpuType") != filters["gpuType"]:
+                return False
+            if filters.get("functionName") and \
+                    filters["functionName"] not in fn.get("functionName", ""):
+                return False
+            if filters.get("description") and \
+                    filters["description"] not in (fn.get("description") or ""):
+                return False
+            have = fn_tags(fn)
+            return all(k in have and (v is None or have[k] == v) for k, v in wanted_tags)
+
+        return match
 
     @staticmethod
     def _limit(limit) -> int:
@@ -654,6 +739,18 @@ class Backend:
         if fn.get("state") == fcfacts.STATE_PENDING and now >= fn.get("_stateReadyAt", 0):
             fn["state"] = fcfacts.STATE_ACTIVE
             changed = True
+        if fn.get("runtime") == fcfacts.CONTAINER_RUNTIME and \
+                isinstance(fn.get("customContainerConfig"), dict):
+            # customContainerConfig.accelerationInfo.status: Preparing until the image (set at
+            # _stateReadyAt's update) is accelerated, then Ready
+            env = fn.get("environmentVariables") or {}
+            ready_at = fn.get("_stateReadyAt", 0) + knob_number(env, KNOB_ACCELERATION_S)
+            status = fcfacts.ACCELERATION_READY if now >= ready_at and \
+                fn.get("state") != fcfacts.STATE_PENDING else fcfacts.ACCELERATION_PREPARING
+            ccc = fn["customContainerConfig"]
+            if (ccc.get("accelerationInfo") or {}).get("status") != status:
+                ccc["accelerationInfo"] = {"status": status}
+                changed = True
         if changed:
             self.store.put("function", name, fn)
         self._settle_instances(fn, now)
@@ -699,6 +796,7 @@ class Backend:
                 "prestopHang": knob_on(env, KNOB_PRESTOP_HANG),
                 "failPrestop": knob_on(env, KNOB_FAIL_PRESTOP),
                 "invokeMs": knob_number(env, KNOB_INVOKE_MS),
+                "sessionS": knob_number(env, KNOB_SESSION_S),
             },
         }
         self._event(inst, "created", now, resourceType=resource_type)
@@ -795,8 +893,16 @@ class Backend:
             if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None and \
                     not inst.get("_inflight"):
                 candidates = []
-                if inst.get("_gen") is not None and inst["_gen"] < gen:
-                    candidates.append((max(fn["_genAt"], inst["_lastUsedAt"]), "update"))
+                # old-instance policies (fcfacts.OLD_INSTANCE_POLICIES): "in-flight" — not while
+                # a request runs (the check above); "session-affinity" — not before the session
+                # ends; "rotation" — provisioned instances go in _settle_provisioned, once their
+                # successors are healthy
+                if inst.get("_gen") is not None and inst["_gen"] < gen and \
+                        inst["resourceType"] != RESOURCE_PROVISIONED:
+                    session_end = inst["_lastUsedAt"] + \
+                        (inst.get("_knobs") or {}).get("sessionS", 0) if inst.get(
+                            "invocations") else inst["_lastUsedAt"]
+                    candidates.append((max(fn["_genAt"], session_end), "update"))
                 if inst["resourceType"] == RESOURCE_ON_DEMAND:
                     candidates.append((inst["_lastUsedAt"] + self.idle_timeout_s, "idle"))
                 due = [c for c in candidates if c[0] <= now]
@@ -837,6 +943,20 @@ class Backend:
                         prov["_failedGen"] = gen
                         prov["currentError"] = "the Initializer of a provisioned instance failed"
                         break
+            # "rotation" policy: an update replaces provisioned instances of LATEST only once
+            # their successors are healthy (FunArt: "新实例健康检查通过后销毁旧实例"); when the new
+            # instances fail to start, the old ones stay (rotation stalls)
+            healthy = len([1 for _, i in self._instances(name)
+                           if i["resourceType"] == RESOURCE_PROVISIONED
+                           and i["qualifier"] == label and self._serves(i, fn, version)])
+            stale = [(k, i) for k, i in self._instances(name)
+                     if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == label
+                     and i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
+                     and i.get("_gen") is not None and i["_gen"] < (gen or 1)
+                     and not i.get("_inflight")]
+            keep = max(0, target - healthy) if config is not None else 0
+            for key, inst in stale[keep:]:
+                self._stop_now(key, inst, max(now, fn.get("_genAt", now)), "update")
             prov["current"] = len([1 for _, i in self._instances(name)
                                    if i["resourceType"] == RESOURCE_PROVISIONED
                                    and i["qualifier"] == label and self._serves(i, fn, version)])
@@ -845,16 +965,25 @@ class Backend:
 
     @staticmethod
     def render_instance(inst: dict) -> dict:
+        """InstanceInfo as FC's ListInstances example shows it: ``versionId`` "0" and
+        ``qualifier`` "" for LATEST. ``status`` uses FC's instance-event states (Creating,
+        Running, Destroyed, Error): an instance running PreStop is still Running (policy)."""
         keys = ("instanceId", "versionId", "qualifier", "status", "createdTimeMs",
                 "destroyedTimeMs", "resourceType")
-        return {k: inst[k] for k in keys if k in inst}
+        out = {k: inst[k] for k in keys if k in inst}
+        if out.get("qualifier") == LATEST:
+            out["qualifier"] = ""
+        if out.get("status") == INSTANCE_STOPPING:
+            out["status"] = INSTANCE_RUNNING
+        return out
 
     def list_instances(self, name: str, qualifier: str | None = None,
                        with_all_active=None, instance_status: list[str] | None = None,
                        instance_ids: list[str] | None = None, limit=None) -> dict:
-        """``{"instances": [InstanceInfo]}``: live instances (Running, Stopping) of the
-        qualifier's versions (all instances without a qualifier); destroyed ones only when
-        ``instance_status`` asks for ``Destroyed`` (policy)."""
+        """``{"instances": [InstanceInfo]}``: live instances of the qualifier's versions —
+        LATEST: versionId "0"; a version: its own; an alias: its version and its
+        additionalVersionWeight versions — (every instance without a qualifier, policy);
+        destroyed ones only when ``instance_status`` asks for ``Destroyed`` (policy)."""
         with self.lock:
             self._settle(name)
             versions = None
@@ -869,7 +998,7 @@ class Backend:
                 if versions is not None and inst.get("versionId") not in versions:
                     continue
                 if instance_status:
-                    if inst["status"] not in instance_status:
+                    if self.render_instance(inst)["status"] not in instance_status:
                         continue
                 elif inst["status"] == INSTANCE_DESTROYED:
                     continue
@@ -927,12 +1056,14 @@ class Backend:
                 key = f"{name}/{inst['instanceId']}"
                 if not inst["_initOk"]:
                     return {"instanceId": inst["instanceId"], "versionId": version,
+                            "codeChecksum": config.get("codeChecksum") or "",
                             "initError": f"Initializer failed: {KNOB_FAIL_INITIALIZER} is set",
                             "invokeMs": 0}
             inst["_inflight"] = inst.get("_inflight", 0) + 1
             inst["_lastUsedAt"] = now
             self.store.put("instance", key, inst)
             return {"instanceId": inst["instanceId"], "versionId": version,
+                    "codeChecksum": config.get("codeChecksum") or "",
                     "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0)}
 
     def end_invocation(self, name: str, instance_id: str) -> None:
@@ -948,8 +1079,10 @@ class Backend:
 
     # --- provision config ----------------------------------------------------------------------
     def _render_provision(self, name: str, prov: dict, region: str | None) -> dict:
+        """ProvisionConfig; its functionArn names the qualifier (``…:functions/NAME/QUALIFIER``,
+        the shape of the SDK's ProvisionConfig example)."""
         out = _public(prov)
-        out["functionArn"] = self.function_arn(name, region)
+        out["functionArn"] = f"{self.function_arn(name, region)}/{prov['_qualifier']}"
         return out
 
     @staticmethod
@@ -958,14 +1091,25 @@ class Backend:
 
     def put_provision_config(self, name: str, qualifier: str | None, body: dict,
                              region: str | None = None) -> dict:
-        """Provisioned instances for a qualifier (LATEST, a version or an alias): ``target``
-        instances are started at once. Raises 404 for an unknown function/version/alias."""
+        """Provisioned instances for LATEST or an alias (FC: "仅支持为函数别名或LATEST版本设置最小
+        实例数弹性策略"; a version number → 400). ``defaultTarget`` (the SDK's recommended field)
+        or the deprecated ``target``: that many instances are started at once. Raises 404 for
+        an unknown function/alias."""
         label = self._label(qualifier)
         if not isinstance(body, dict):
             raise errors.InvalidArgument("the request body must be a JSON object")
-        target = body.get("target")
-        if not isinstance(target, int) or isinstance(target, bool) or target < 0:
-            raise errors.InvalidArgument("target must be an integer >= 0")
+        if str(label).isdigit():
+            raise errors.InvalidArgument(
+                f"provision config is supported only on LATEST or an alias, not on version "
+                f"{label}")
+        target = body.get("defaultTarget", body.get("target"))
+        for key in ("defaultTarget", "target"):
+            value = body.get(key)
+            if key in body and (not isinstance(value, int) or isinstance(value, bool)
+                                or not 0 <= value <= 10000):
+                raise errors.InvalidArgument(f"{key} must be an integer from 0 to 10000")
+        if target is None:
+            raise errors.InvalidArgument("defaultTarget (or target) is required")
         if target > MAX_PROVISIONED:
             raise errors.LimitExceededError(
                 f"target {target} exceeds the emulator's limit of {MAX_PROVISIONED} provisioned "
@@ -976,8 +1120,10 @@ class Backend:
             key = f"{name}/{label}"
             prov = self.store.get("provision", key) or {"_qualifier": label, "current": 0}
             prov.update({k: v for k, v in body.items() if k in (
-                "target", "alwaysAllocateCPU", "alwaysAllocateGPU", "defaultTarget",
-                "scheduledActions", "targetTrackingPolicies")})
+                "alwaysAllocateCPU", "alwaysAllocateGPU", "scheduledActions",
+                "targetTrackingPolicies")})
+            # no scheduled/tracking policy is modelled: target == defaultTarget (SDK doc)
+            prov["target"] = prov["defaultTarget"] = target
             prov.pop("_failedGen", None)
             prov.pop("currentError", None)
             self.store.put("provision", key, prov)
@@ -986,13 +1132,14 @@ class Backend:
 
     def get_provision_config(self, name: str, qualifier: str | None,
                              region: str | None = None) -> dict:
+        """The qualifier's provision config; with none, 200 and an empty body (what Serverless
+        Devs fc3 and Terraform expect of FC: no error code)."""
         label = self._label(qualifier)
         with self.lock:
             self._settle(name)
             prov = self.store.get("provision", f"{name}/{label}")
             if prov is None:
-                raise errors.ProvisionConfigNotFound(
-                    f"function '{name}' has no provision config for qualifier {label}")
+                return {}
             return self._render_provision(name, prov, region)
 
     def delete_provision_config(self, name: str, qualifier: str | None) -> None:
@@ -1053,16 +1200,13 @@ class Backend:
         return out
 
     def delete_version(self, name: str, version_id: str) -> None:
-        """DeleteFunctionVersion; 400 when an alias still routes to it (policy); its instances
-        go through PreStop."""
+        """DeleteFunctionVersion; allowed even when an alias routes to it (FC docs 版本管理:
+        aliases and triggers pointing at it are kept, and invoking through such an alias then
+        fails — 404 ``fcfacts.ALIAS_TO_DELETED_VERSION_CODE``, policy). Its instances go through
+        PreStop."""
         with self.lock:
             self._settle(name)
             self._get_version(name, version_id)
-            for _, alias in self.store.list("alias", name + "/"):
-                if version_id == alias["versionId"] or version_id in (
-                        alias.get("additionalVersionWeight") or {}):
-                    raise errors.InvalidArgument(
-                        f"version {version_id} is used by alias '{alias['aliasName']}'")
             now = self.clock()
             for key, inst in self._instances(name):
                 if inst.get("versionId") == version_id and inst["status"] == INSTANCE_RUNNING \

@@ -115,6 +115,16 @@ class ConcurrentUpdateError(FcError):
     status, code = fcfacts.CONCURRENT_UPDATE_STATUS, fcfacts.CONCURRENT_UPDATE_CODE
 
 
+class FunctionNotEmpty(FcError):
+    # DeleteFunction while triggers exist (FC 3.0 error codes); status is fcfacts policy
+    status, code = fcfacts.FUNCTION_NOT_EMPTY_STATUS, fcfacts.FUNCTION_NOT_EMPTY_CODE
+
+
+class ProvisionConfigExist(FcError):
+    # DeleteFunction while a provision config exists (Serverless Devs fc3); status: policy
+    status, code = fcfacts.PROVISION_CONFIG_EXIST_STATUS, fcfacts.PROVISION_CONFIG_EXIST_CODE
+
+
 class FunctionInvocationDisabled(FcError):
     # Policy (unverified): InvokeFunction after DisableFunctionInvocation.
     status, code = 412, "PreconditionFailed"

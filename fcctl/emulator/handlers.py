@@ -105,8 +105,11 @@ def GetFunctionCode(backend: Backend, req: Request) -> Response:
 
 
 def ListFunctions(backend: Backend, req: Request) -> Response:
+    filters = {k: req.query.get(k) for k in ("runtime", "tags", "description", "functionName",
+                                             "gpuType", "fcVersion") if req.query.get(k)}
     return json_response(backend.list_functions(req.query.get("prefix"), req.query.get("limit"),
-                                                req.query.get("nextToken"), req.region))
+                                                req.query.get("nextToken"), req.region,
+                                                filters=filters))
 
 
 def DisableFunctionInvocation(backend: Backend, req: Request) -> Response:
@@ -218,10 +221,17 @@ def _run_invocation(backend: Backend, name: str, qualifier: str | None, body_len
     """Run one simulated invocation; returns ``(result, extra_headers)``."""
     started = backend.begin_invocation(name, qualifier)
     instance_id = started["instanceId"]
+    # FC's invoke response headers (FC 2.0 InvokeFunction doc: X-Fc-Code-Checksum,
+    # X-Fc-Invocation-Service-Version — "LATEST" or the version number that served)
+    served = {"x-fc-instance-id": instance_id,
+              "x-fc-invocation-service-version":
+                  "LATEST" if started["versionId"] == "0" else started["versionId"]}
+    if started.get("codeChecksum"):
+        served["x-fc-code-checksum"] = started["codeChecksum"]
     if started.get("initError"):
         return ({"errorMessage": started["initError"], "errorType": "InitializationError",
                  "instanceId": instance_id},
-                {"X-Fc-Error-Type": "InitializationError", "x-fc-instance-id": instance_id})
+                {"X-Fc-Error-Type": "InitializationError", **served})
     try:
         duration_ms = started.get("invokeMs", 0)
         if header_ms:
@@ -236,7 +246,7 @@ def _run_invocation(backend: Backend, name: str, qualifier: str | None, body_len
     return ({"instanceId": instance_id, "functionName": name,
              "qualifier": qualifier or "LATEST", "versionId": started["versionId"],
              "bodyLength": body_len},
-            {"x-fc-instance-id": instance_id})
+            served)
 
 
 def InvokeFunction(backend: Backend, req: Request) -> Response:

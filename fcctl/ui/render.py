@@ -91,9 +91,17 @@ def render_rollout(console, results) -> None:
     for r in results:
         style = {"ok": "green", "failed": "red", "timeout": "yellow"}.get(r.outcome)
         console.print(f"function {r.name}: rollout {r.outcome} in {r.duration_s:.1f}s", style=style)
+        alive = ", ".join(f"{i} ({r.still_active_status.get(i) or 'no status'})"
+                          for i in r.still_active)
         console.print(f"    instances before: {len(r.instances_before)}"
                       f"  drained: {len(r.drained)}"
-                      + (f"  still active: {', '.join(r.still_active)}" if r.still_active else ""))
+                      + (f"  still active: {alive}" if r.still_active else ""))
+        for line in r.warnings:
+            console.print(f"    warning: {line}", style="yellow")
+        if r.unknown_statuses:
+            console.print("    instance status(es) fcctl does not know (counted as active): "
+                          + ", ".join(f"{i} ({s})" for i, s in r.unknown_statuses.items()),
+                          style="yellow")
         for p in r.phases:
             detail = f"  ({p.detail})" if p.detail else ""
             console.print(f"    {p.name:<9} {p.status:<8} {p.duration_s:6.1f}s{detail}")

@@ -152,8 +152,13 @@ def test_custom_container_is_pending_then_active(srv, clock):
     assert got.custom_container_config.resolved_image_uri == "reg.example/app:2"
 
 
-def test_built_in_runtime_is_active_at_once(srv):
-    assert create(client(srv)).state == "Active"
+def test_built_in_runtime_reports_state_null(srv):
+    # real FC3 GetFunction payloads (serverlessinsight PR #224): state is null for built-in
+    # runtimes; fcctl's waiters wait for state only on custom containers
+    fcc = client(srv)
+    out = create(fcc)
+    assert out.state is None and out.last_update_status == "Successful"
+    assert get(fcc, "fn1").state is None
 
 
 # --- faults and latency -------------------------------------------------------------------------

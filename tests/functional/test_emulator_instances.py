@@ -105,7 +105,8 @@ def test_invocation_echo_and_instance_reuse(srv):
     listed = list_instances(srv)
     assert [i["instanceId"] for i in listed] == [echo["instanceId"]]
     assert listed[0]["status"] == "Running" and listed[0]["versionId"] == "0"
-    assert listed[0]["resourceType"] == "OnDemand" and listed[0]["qualifier"] == "LATEST"
+    # FC's ListInstances example: LATEST instances carry versionId "0" and qualifier ""
+    assert listed[0]["resourceType"] == "OnDemand" and listed[0]["qualifier"] == ""
     assert kinds(events(srv)[echo["instanceId"]]) == ["created", "initializer ok"]
 
 
@@ -135,8 +136,10 @@ def test_update_moves_every_old_instance_through_prestop_to_destroyed(srv, clock
     assert len(old) == 3
 
     update(srv)
-    # PreStop is running (2 s of model time): the old instances are Stopping
-    assert {i["status"] for i in list_instances(srv)} == {"Stopping"}
+    # PreStop is running (2 s of model time): the old instances are still listed, Running (FC's
+    # instance-event states have no "Stopping"), and their PreStop has started
+    assert {i["status"] for i in list_instances(srv)} == {"Running"}
+    assert all(kinds(events(srv)[iid])[-1] == "pre-stop started" for iid in old)
     clock.advance(2)
     assert list_instances(srv) == []  # ListInstances reflects it without any other call
     seen = events(srv)
@@ -160,7 +163,8 @@ def test_prestop_duration_is_capped_by_its_timeout_and_hang_fails(srv, clock):
     iid = json.loads(invoke(srv).body.read())["instanceId"]
     update(srv)
     clock.advance(2.9)
-    assert [i["status"] for i in list_instances(srv)] == ["Stopping"]
+    assert [i["status"] for i in list_instances(srv)] == ["Running"]
+    assert kinds(events(srv)[iid])[-1] == "pre-stop started"
     clock.advance(0.1)
     assert list_instances(srv) == []
     inst = events(srv)[iid]
@@ -222,7 +226,8 @@ def test_provisioned_instances(srv, clock):
     clock.advance(3600)
     assert len(list_instances(srv)) == 2
     got = fcc.get_provision_config("worker", m.GetProvisionConfigRequest(qualifier="LATEST")).body
-    assert got.current == 2 and got.function_arn.endswith(":functions/worker")
+    # the SDK's ProvisionConfig example: acs:fc:cn-shanghai:124:functions/myFunction/prod
+    assert got.current == 2 and got.function_arn.endswith(":functions/worker/LATEST")
     # an update replaces them: the old ones go through PreStop, new ones take their place
     update(srv)
     now = list_instances(srv)

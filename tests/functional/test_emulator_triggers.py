@@ -103,9 +103,17 @@ def test_trigger_errors(fcc):
     assert exc.value.code == "FunctionNotFound"
 
 
-def test_deleting_a_function_deletes_its_triggers(fcc):
+def test_deleting_a_function_with_triggers_is_refused_then_in_fcs_order(fcc):
+    # FC error codes: FunctionNotEmpty "function '%s' has active triggers" — triggers first
     m, exc_mod, *_ = sdk()
     create_trigger(fcc, "web")
+    with pytest.raises(exc_mod.ClientException) as exc:
+        fcc.delete_function("fn1")
+    assert (exc.value.status_code, exc.value.code) == (409, "FunctionNotEmpty")
+    assert exc.value.data["Message"] == "function 'fn1' has active triggers"
+    assert [t.trigger_name for t in fcc.list_triggers("fn1", m.ListTriggersRequest())
+            .body.triggers] == ["web"]  # nothing was deleted
+    fcc.delete_trigger("fn1", "web")
     fcc.delete_function("fn1")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

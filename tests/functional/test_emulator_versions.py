@@ -112,9 +112,6 @@ def test_alias_crud_and_errors(fcc):
         version_id="2", additional_version_weight={"1": 0.25}))).body
     assert out.version_id == "2" and out.additional_version_weight == {"1": 0.25}
     assert out.description == "live"
-    with pytest.raises(exc_mod.ClientException) as exc:
-        fcc.delete_function_version("fn", "1")  # still used by the alias
-    assert exc.value.code == "InvalidArgument"
     names = fcc.list_aliases("fn", m.ListAliasesRequest()).body.aliases
     assert [a.alias_name for a in names] == ["prod"]
     assert fcc.delete_alias("fn", "prod").status_code == 204
@@ -122,6 +119,23 @@ def test_alias_crud_and_errors(fcc):
     with pytest.raises(exc_mod.ClientException) as exc:
         fcc.get_alias("fn", "prod")
     assert exc.value.code == "AliasNotFound"
+
+
+def test_deleting_a_version_an_alias_uses_is_allowed_and_the_alias_then_fails(fcc):
+    # FC docs 版本管理: deleting a version keeps the aliases that point to it; invoking through
+    # such an alias then fails (policy: 404 VersionNotFound naming the alias)
+    m, exc_mod = sdk()
+    publish(fcc)
+    fcc.create_alias("fn", m.CreateAliasRequest(body=m.CreateAliasInput(
+        alias_name="prod", version_id="1")))
+    assert invoke(fcc, "prod")["versionId"] == "1"
+    assert fcc.delete_function_version("fn", "1").status_code == 204
+    assert fcc.get_alias("fn", "prod").body.version_id == "1"  # the alias is kept
+    with pytest.raises(exc_mod.ClientException) as exc:
+        invoke(fcc, "prod")
+    assert (exc.value.status_code, exc.value.code) == (404, "VersionNotFound")
+    assert "alias 'prod'" in exc.value.data["Message"]
+    assert invoke(fcc)["versionId"] == "0"  # LATEST still serves
 
 
 def test_alias_weights_route_invocations(fcc):

@@ -184,3 +184,59 @@ def test_timed_out_phase_reports_its_duration(fc, project):
     assert run.code == 4
     accepted = [p for p in run.json()["functions"][0]["phases"] if p["phase"] == "accepted"][0]
     assert accepted["status"] == "timeout" and accepted["durationSeconds"] > 0
+
+
+def drained_phase(fn: dict) -> dict:
+    return [p for p in fn["phases"] if p["phase"] == "drained"][0]
+
+
+def test_drained_never_claims_prestop_ran(fc, sdk, project):
+    # ListInstances does not say how PreStop ended; a hung PreStop still ends Destroyed
+    path = write_spec(project, FCCTL_EMULATOR_PRESTOP_HANG="1", FCCTL_EMULATOR_PRESTOP_MS="10")
+    assert fc("deploy", "-f", path).code == 0
+    invoke(sdk)
+    run = fc("rollout", "worker", "-o", "json")
+    assert run.code == 0, run.err
+    detail = drained_phase(run.json()["functions"][0])["detail"]
+    assert "ran PreStop" not in detail and "PreStop outcome" in detail
+    text = fc("rollout", "worker")
+    assert "ran PreStop" not in text.out + text.err
+
+
+def test_provisioned_instances_rotate_only_once_successors_are_healthy(fc, sdk, project):
+    path = write_spec(project)
+    assert fc("deploy", "-f", path).code == 0
+    sdk.put_provision_config("worker", models.PutProvisionConfigRequest(
+        qualifier="LATEST", body=models.PutProvisionConfigInput(default_target=1)))
+    (old,) = active_ids(sdk)
+    run = fc("rollout", "worker", "-o", "json")
+    assert run.code == 0, run.err
+    (fn,) = run.json()["functions"]
+    assert fn["instancesBefore"] == [old] and fn["drainedInstances"] == [old]
+    (successor,) = active_ids(sdk)
+    assert successor != old
+
+    # the new configuration's Initializer fails: the successor never becomes healthy, so FC
+    # keeps the old minimum instance ("rotation" policy) and the rollout names it at --timeout
+    env = sdk.get_function("worker", models.GetFunctionRequest()).body.to_map()[
+        "environmentVariables"]
+    env["FCCTL_EMULATOR_FAIL_INITIALIZER"] = "1"
+    sdk.update_function("worker", models.UpdateFunctionRequest(
+        body=models.UpdateFunctionInput(environment_variables=env)))
+    assert active_ids(sdk) == {successor}
+    run = fc("rollout", "worker", "--timeout", "2", "-o", "json")
+    assert run.code == 4
+    (fn,) = run.json()["functions"]
+    assert fn["stillActiveInstances"] == [successor]
+    assert fn["stillActiveStatus"] == {successor: "Running"}
+    assert successor in fn["message"] and "successor" in fn["message"]
+
+
+def test_session_affinity_keeps_an_old_instance_past_timeout(fc, sdk, project):
+    path = write_spec(project, FCCTL_EMULATOR_SESSION_AFFINITY_S="600")
+    assert fc("deploy", "-f", path).code == 0
+    invoke(sdk)
+    (iid,) = active_ids(sdk)
+    run = fc("rollout", "worker", "--timeout", "2")
+    assert run.code == 4
+    assert f"{iid} (Running)" in run.out + run.err

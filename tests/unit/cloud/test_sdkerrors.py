@@ -50,3 +50,53 @@ def test_retry_after_is_milliseconds():
                                   retry_after=100)) == (True, 0.1)
     assert sdkerrors.classify(exc(ThrottlingException, 429, "ResourceExhausted",
                                   retry_after=2500)) == (True, 2.5)
+
+
+def test_gateway_throttling_codes_are_retried_whatever_the_status():
+    # Terraform's NeedRetry: ^Throttling.*, Rejected.Throttling, ServiceUnavailable
+    for status, code in ((400, "Throttling.User"), (403, "Throttling.Api"),
+                         (400, "Throttling"), (400, "ThrottlingException"),
+                         (403, "Rejected.Throttling"), (400, "ServiceUnavailable")):
+        assert sdkerrors.classify(exc(ClientException, status, code))[0], code
+    for status, code in ((400, "RejectedByPolicy"), (400, "Rejected"), (412, "PreconditionFailed"),
+                         (409, "FunctionNotEmpty"), (400, "NotThrottling")):
+        assert not sdkerrors.classify(exc(ClientException, status, code))[0], code
+    assert sdkerrors.classify(exc(ServerException, 502, "BadGateway"))[0]  # any 5xx
+
+
+def test_gateway_spellings_of_signature_and_key_errors_get_hints():
+    # the POP gateway (FC 3.0, V3 signature) says SignatureDoesNotMatch and
+    # InvalidAccessKeyId.NotFound; FC's own table says SignatureNotMatch / InvalidAccessKeyID
+    sig = sdkerrors.to_api_error(exc(ClientException, 400, "SignatureDoesNotMatch"), "X", "e")
+    assert "secret" in sig.hint and "clock" in sig.hint
+    key = sdkerrors.to_api_error(exc(ClientException, 404, "InvalidAccessKeyId.NotFound"), "X", "e")
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in key.hint
+    assert sdkerrors.hint_for("invalidaccesskeyid") == sdkerrors.hint_for("InvalidAccessKeyID")
+    assert sdkerrors.hint_for("Throttling.User") and sdkerrors.hint_for(None) is None
+
+
+def test_retry_classification_properties():
+    from hypothesis import given, strategies as st
+
+    from fcctl.cloud.retry import is_retryable
+
+    suffix = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.", max_size=12)
+
+    @given(st.integers(400, 499), suffix)
+    def throttling_prefix_always_retried(status, tail):
+        assert is_retryable(status, "Throttling" + tail, False)
+
+    @given(st.integers(500, 599), st.one_of(st.none(), suffix))
+    def server_errors_always_retried(status, code):
+        assert is_retryable(status, code, False)
+
+    @given(st.sampled_from([400, 403, 404, 409, 412]),
+           st.sampled_from(["InvalidArgument", "AccessDenied", "FunctionNotFound",
+                            "ConcurrentUpdateError", "PreconditionFailed", "FunctionNotEmpty",
+                            "SignatureDoesNotMatch", "InvalidAccessKeyId.NotFound"]))
+    def client_errors_never_retried(status, code):
+        assert not is_retryable(status, code, False)
+
+    throttling_prefix_always_retried()
+    server_errors_always_retried()
+    client_errors_never_retried()

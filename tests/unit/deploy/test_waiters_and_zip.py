@@ -105,3 +105,17 @@ def test_zip_file_is_sent_as_is(tmp_path):
     z.write_bytes(b"PK\x05\x06" + b"\0" * 18)
     pkg = load_code(z)
     assert pkg.data == z.read_bytes() and pkg.checksum == crc64_ecma(z.read_bytes())
+
+
+def test_container_waits_while_image_acceleration_is_preparing():
+    # accelerationInfo.status: Preparing | Ready (FC SDK AccelerationInfo doc); policy: wait
+    from fcctl.deploy.waiters import update_settled
+
+    fn = {"functionName": "box", "lastUpdateStatus": "Successful", "state": "Active",
+          "customContainerConfig": {"accelerationInfo": {"status": "Preparing"}}}
+    assert not update_settled(fn, container=True)
+    assert update_settled(fn, container=False)  # only containers have an image to accelerate
+    fn["customContainerConfig"]["accelerationInfo"]["status"] = "Ready"
+    assert update_settled(fn, container=True)
+    del fn["customContainerConfig"]["accelerationInfo"]  # not reported: nothing to wait for
+    assert update_settled(fn, container=True)

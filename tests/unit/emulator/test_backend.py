@@ -217,6 +217,8 @@ def test_provisioned_initializer_failure_is_not_retried_until_next_put(be):
 
 def test_provisioned_target_is_capped(be):
     be.create_function(body())
-    with pytest.raises(errors.LimitExceededError):
+    with pytest.raises(errors.LimitExceededError):  # within FC's 0-10000, over the emulator's cap
+        be.put_provision_config("fn", "LATEST", {"defaultTarget": 101})
+    with pytest.raises(errors.InvalidArgument):  # SDK PutProvisionConfigInput: 0 to 10000
         be.put_provision_config("fn", "LATEST", {"target": 100_000})
     assert be.list_instances("fn")["instances"] == []
