@@ -4,19 +4,44 @@ backend, shape the response. No state lives here.
 Each handler is named after its FC action (see :mod:`fcctl.emulator.routes`) and takes
 ``(backend, request)``, returning a :class:`Response`. Success statuses (policy, FC-NOTES §3):
 200 with a JSON body; 204 for deletes; 202 for async invocations.
+
+Request parsing is strict here, before the backend sees anything: JSON bodies within
+:func:`fcctl.emulator.wire.loads`'s limits (depth, 64-bit integers, finite numbers → else 400
+InvalidArgument), and every name in the path — percent-decoded first, so ``my%0Afn`` is
+``my\nfn`` — matched whole (``re.fullmatch``) against FC's name pattern (400 InvalidArgument).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 
-from fcctl.emulator import errors
-from fcctl.emulator.backend import INVOKE_MS_HEADER, Backend
+from fcctl import fcfacts
+from fcctl.emulator import errors, wire
+from fcctl.emulator.backend import INVOKE_MS_HEADER, TRIGGER_NAME_PATTERN, Backend
 from fcctl.emulator.routes import API_ROUTES
+
+# Path parameters and the pattern each must match whole (re.fullmatch: "$" would accept a
+# trailing newline). versionId: FC's versions are decimal numbers.
+PATH_NAME_PATTERNS = {
+    "functionName": fcfacts.FUNCTION_NAME_PATTERN,
+    "triggerName": TRIGGER_NAME_PATTERN,
+    "aliasName": Backend.ALIAS_NAME_PATTERN,
+    "versionId": r"[0-9]{1,19}",
+}
+
+
+def check_path_names(params: dict[str, str]) -> None:
+    """400 InvalidArgument unless every (decoded) path parameter matches its pattern whole."""
+    for key, value in params.items():
+        pattern = PATH_NAME_PATTERNS.get(key)
+        if pattern is not None and re.fullmatch(pattern, value) is None:
+            raise errors.InvalidArgument(f"{key} {value[:80]!r} in the path is not a valid name")
 
 
 @dataclass
@@ -37,10 +62,7 @@ class Request:
     def json(self) -> dict:
         if not self.body:
             return {}
-        try:
-            doc = json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise errors.InvalidArgument("the request body is not valid JSON") from None
+        doc = wire.loads(self.body)
         if not isinstance(doc, dict):
             raise errors.InvalidArgument("the request body must be a JSON object")
         return doc
@@ -73,8 +95,8 @@ def _json_list(value: str | None) -> list[str] | None:
     if not value:
         return None
     try:
-        parsed = json.loads(value)
-    except ValueError:
+        parsed = wire.loads(value, "a query parameter")
+    except errors.InvalidArgument:
         return [v for v in value.split(",") if v]
     return [str(v) for v in parsed] if isinstance(parsed, list) else [str(parsed)]
 
@@ -226,9 +248,11 @@ def _run_invocation(backend: Backend, name: str, qualifier: str | None, body_len
         duration_ms = started.get("invokeMs", 0)
         if header_ms:
             try:
-                duration_ms = max(0.0, float(header_ms))
+                value = float(header_ms)
             except ValueError:
-                pass
+                value = math.nan
+            if math.isfinite(value):  # "inf", "nan", junk: the function's own duration
+                duration_ms = max(0.0, min(value, fcfacts.TIMEOUT_RANGE_S[1] * 1000.0))
         if duration_ms:
             time.sleep(duration_ms / 1000.0)
     finally:
