@@ -454,6 +454,8 @@ class EmulatorServer:
         reader = getattr(h, "reader", None)
         if reader is not None:
             reader.idle()  # the answer is written under the idle timeout, not a read deadline
+        if getattr(h, "request_version", None) == "HTTP/0.9":
+            h.request_version = "HTTP/1.0"  # http.server would send a bare body, no status
         if h.close_connection and "Connection" not in headers:
             headers = {**headers, "Connection": "close"}
         try:

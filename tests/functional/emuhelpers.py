@@ -94,7 +94,9 @@ def exchange(port: int, data: bytes, *, timeout: float = 10.0, sock=None,
                 sock.shutdown(socket.SHUT_WR)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server may answer and close before taking everything
-        resp = http.client.HTTPResponse(sock)
+        # an answer to HEAD has a Content-Length but no body
+        head = data.startswith(b"HEAD ")
+        resp = http.client.HTTPResponse(sock, method="HEAD" if head else None)
         try:
             resp.begin()
         except (http.client.RemoteDisconnected, ConnectionResetError):

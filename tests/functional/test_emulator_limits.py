@@ -126,6 +126,23 @@ def test_content_length_with_chunked_is_refused(srv):
     assert (ans.status, ans.json()["Code"]) == (400, "InvalidArgument")
 
 
+def test_100_continue_only_after_the_checks(srv):
+    """A client that waits for "100 Continue" gets it only once the signature passed; an
+    unsigned one gets its 400 straight away and never the 100."""
+    body = fn_body()
+    headers = {**signed_headers("POST", FUNCTIONS, {}, body, AK, SECRET),
+               "Expect": "100-continue"}
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        sock.sendall(request_bytes("POST", FUNCTIONS, headers, content_length=len(body)))
+        assert sock.recv(4096).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        assert exchange(srv.port, body, sock=sock).status == 200
+    headers.pop("authorization")
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+        ans = exchange(srv.port, request_bytes("POST", FUNCTIONS, headers,
+                                               content_length=len(body)), sock=sock)
+        assert (ans.status, ans.json()["Code"]) == (400, "MissingRequiredHeader")
+
+
 # --- chunked bodies ---------------------------------------------------------------------------
 def chunked_config(chunks: bytes, extra: str = "") -> bytes:
     return (b"PUT /_fcctl/config HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
