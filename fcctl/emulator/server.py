@@ -163,6 +163,9 @@ class _Handler(BaseHTTPRequestHandler):
         if code == 501:  # no do_<METHOD>: FC answers an unknown method like an unknown path
             status, fc_code = 400, "PathNotSupported"
             message = f"'{self.command}' against '{getattr(self, 'path', '')}' is not supported"
+        elif code == 505:  # a client's mistake, answered as one
+            status, fc_code = 400, "InvalidArgument"
+            message = "unsupported HTTP version; use HTTP/1.1"
         else:
             status = code
             fc_code = _HTTP_ERROR_CODES.get(code, "InvalidArgument" if code < 500

@@ -279,6 +279,18 @@ def test_an_idle_keepalive_connection_is_closed(tmp_path):
         srv.stop()
 
 
+@pytest.mark.parametrize("data, status, code", [
+    (b"GARBAGE\r\n\r\n", 400, "InvalidArgument"),
+    (b"GET /_fcctl/health HTTP/7.7\r\n\r\n", 400, "InvalidArgument"),
+    (b"FOO /_fcctl/health HTTP/1.1\r\n\r\n", 400, "PathNotSupported"),
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414, "InvalidArgument"),
+])
+def test_http_level_refusals_are_fc_json(srv, data, status, code):
+    ans = exchange(srv.port, data)
+    assert (ans.status, ans.json()["Code"]) == (status, code)
+    assert ans.headers.get("Content-Type") == "application/json"
+
+
 def test_request_headers_are_bounded(srv):
     data = b"GET /_fcctl/health HTTP/1.1\r\n" + b"".join(
         b"X-H%d: %s\r\n" % (i, b"v" * 8000) for i in range(40)) + b"\r\n"
