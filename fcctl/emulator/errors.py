@@ -48,7 +48,8 @@ class PathNotSupported(FcError):
 
 
 class EntityTooLarge(FcError):
-    # FC docs, error codes: 400 EntityTooLarge "payload size exceeds maximum allowed size (%s bytes)"
+    # FC docs, error codes: 400 EntityTooLarge
+    # "payload size exceeds maximum allowed size (%s bytes)"
     status, code = 400, "EntityTooLarge"
 
     def __init__(self, limit: int, **kw) -> None:
@@ -131,7 +132,7 @@ class FunctionInvocationDisabled(FcError):
     status, code = 412, "PreconditionFailed"
 
 
-# --- 408 / 429 / 5xx (fault injection, limits) ---------------------------------------------------------------
+# --- 408 / 429 / 5xx (fault injection, limits) -----------------------------------------------
 class ResourceExhausted(FcError):
     status, code = 429, "ResourceExhausted"
 

@@ -73,9 +73,11 @@ fields = st.sampled_from(["functionName", "runtime", "handler", "timeout", "memo
                           "versionId", "additionalVersionWeight", "target", "description"])
 api_calls = st.sampled_from([
     ("POST", "/2023-03-30/functions"), ("PUT", "/2023-03-30/functions/fn1"),
-    ("POST", "/2023-03-30/functions/fn1/triggers"), ("PUT", "/2023-03-30/functions/fn1/triggers/t1"),
+    ("POST", "/2023-03-30/functions/fn1/triggers"),
+    ("PUT", "/2023-03-30/functions/fn1/triggers/t1"),
     ("POST", "/2023-03-30/functions/fn1/aliases"), ("PUT", "/2023-03-30/functions/fn1/aliases/a1"),
-    ("POST", "/2023-03-30/functions/fn1/versions"), ("POST", "/2023-03-30/functions/fn1/invocations"),
+    ("POST", "/2023-03-30/functions/fn1/versions"),
+    ("POST", "/2023-03-30/functions/fn1/invocations"),
     ("PUT", "/2023-03-30/functions/fn1/provision-config"),
     ("GET", "/2023-03-30/functions"), ("GET", "/2023-03-30/functions/fn1/instances"),
 ])
