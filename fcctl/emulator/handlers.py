@@ -20,6 +20,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from fcctl import fcfacts
 from fcctl.emulator import errors, wire
@@ -58,6 +59,9 @@ class Request:
     region: str
     request_id: str
     base_url: str = ""
+    # called with an exception no one can be answered about (an async invocation's); the
+    # server logs it as one line
+    on_error: Callable[[BaseException], None] | None = None
 
     def json(self) -> dict:
         if not self.body:
@@ -280,6 +284,9 @@ def InvokeFunction(backend: Backend, req: Request) -> Response:
                 _run_invocation(backend, name, qualifier, len(req.body), header_ms)
             except errors.FcError:
                 pass  # an async invocation has no one to answer (deleted/disabled meanwhile)
+            except Exception as exc:  # a bug: one log line, not a thread traceback
+                if req.on_error is not None:
+                    req.on_error(exc)
 
         threading.Thread(target=run, daemon=True).start()
         return Response(202, b"", {"x-fc-async-task-id": req.request_id})

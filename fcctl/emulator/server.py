@@ -606,6 +606,7 @@ class EmulatorServer:
             headers={k.lower(): v for k, v in header_list}, body=body,
             region=region_from_host(h.headers.get("Host"), self.region),
             request_id=request_id, base_url=self.url,
+            on_error=lambda exc: self._log_failure("async invocation", exc, request_id),
         )
         resp = handlers.API_HANDLERS[ctx.action](self.backend, req)
         headers = dict(resp.headers)

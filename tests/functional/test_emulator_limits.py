@@ -445,6 +445,32 @@ def test_an_unhandled_exception_is_a_500_and_one_log_line(tmp_path, monkeypatch)
     assert "Traceback" not in log.getvalue()
 
 
+def test_a_failing_async_invocation_is_one_log_line(tmp_path, monkeypatch):
+    log = io.StringIO()
+    srv = start(tmp_path, log=log)
+    calls = threading.Event()
+
+    def broken(name, qualifier):
+        calls.set()
+        raise ValueError("async boom")
+
+    try:
+        assert exchange(srv.port, signed("POST", FUNCTIONS, fn_body())).status == 200
+        monkeypatch.setattr(srv.backend, "begin_invocation", broken)
+        ans = exchange(srv.port, signed("POST", FUNCTIONS + "/fn1/invocations", b"{}",
+                                        extra={"x-fc-invocation-type": "Async"}))
+        assert ans.status == 202
+        assert calls.wait(30)
+        for _ in range(200):
+            if "async boom" in log.getvalue():
+                break
+            time.sleep(0.05)
+    finally:
+        srv.stop()
+    lines = [ln for ln in log.getvalue().splitlines() if "async boom" in ln]
+    assert len(lines) == 1 and "internal error in async invocation" in lines[0]
+
+
 # --- the state file is private ------------------------------------------------------------------
 def test_the_state_file_and_its_new_directories_are_private(tmp_path):
     path = tmp_path / "new" / "deeper" / "state.db"
