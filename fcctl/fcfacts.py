@@ -162,6 +162,11 @@ KNOWN_REGIONS = (
 # --- secrets and output ----------------------------------------------------------------------
 
 # --- emulator wire and request limits ------------------------------------------------------------
+# FC docs 配额与使用限制 (fc-docs docs/zh-CN/02.云函数/01.开始使用/09.配额与使用限制.md): code sent
+# through the SDK/API is base64 in the body, and the whole request body stays under 100 MB;
+# FC docs "error codes": 400 EntityTooLarge "payload size exceeds maximum allowed size (%s bytes)".
+# Unverified: whether FC's MB is 10^6 or 2^20 bytes; policy: 100 MiB.
+REQUEST_BODY_MAX_BYTES = 100 * 1024 * 1024
 
 # --- spec validation (names, triggers, handlers, roles) ----------------------------------------
 

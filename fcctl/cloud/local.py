@@ -5,7 +5,9 @@ persistent state file, so ``FCCTL_ENDPOINT=local fcctl deploy`` followed by
 ``FCCTL_ENDPOINT=local fcctl plan`` in a new process sees what the first one deployed.
 
 State file: ``$FCCTL_LOCAL_STATE`` if set, else ``$XDG_STATE_HOME/fcctl/emulator.sqlite3``
-(``~/.local/state/fcctl/emulator.sqlite3``).
+(``~/.local/state/fcctl/emulator.sqlite3``). The file is created 0600 and the directories
+fcctl creates for it 0700 (:func:`fcctl.emulator.store.create_private_file`): the state holds
+function configurations, environment variables included.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def ensure_local_emulator() -> str:
 
             path = state_path()
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                # the store creates the file 0600 and its missing directories 0700
                 srv = EmulatorServer(
                     path,
                     credentials={LOCAL_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_SECRET},

@@ -263,7 +263,7 @@ class Backend:
     @staticmethod
     def _check_limits(fn: dict, problems: list[str]) -> None:
         name = fn.get("functionName")
-        if not isinstance(name, str) or not re.match(fcfacts.FUNCTION_NAME_PATTERN, name):
+        if not isinstance(name, str) or not re.fullmatch(fcfacts.FUNCTION_NAME_PATTERN, name):
             problems.append(
                 "functionName must be 1-64 letters, digits, '_' or '-', not starting with a "
                 f"digit or '-' (got {name!r})"
@@ -1237,8 +1237,8 @@ class Backend:
         if not isinstance(body, dict):
             raise errors.InvalidArgument("the request body must be a JSON object")
         alias_name = body.get("aliasName")
-        if not isinstance(alias_name, str) or not re.match(self.ALIAS_NAME_PATTERN, alias_name) \
-                or alias_name == LATEST:
+        if not isinstance(alias_name, str) \
+                or not re.fullmatch(self.ALIAS_NAME_PATTERN, alias_name) or alias_name == LATEST:
             raise errors.InvalidArgument(
                 "aliasName must be 1-128 letters, digits, '_' or '-', not starting with a digit "
                 f"or '-', and not LATEST (got {alias_name!r})")
@@ -1315,7 +1315,7 @@ class Backend:
             raise errors.InvalidArgument("triggerConfig must be a JSON string")
         try:
             json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             raise errors.InvalidArgument("triggerConfig is not valid JSON") from None
 
     @staticmethod
@@ -1333,7 +1333,7 @@ class Backend:
             raise errors.InvalidArgument("the request body must be a JSON object")
         trig = {k: v for k, v in body.items() if k in CREATE_TRIGGER_KEYS}
         tname = trig.get("triggerName")
-        if not isinstance(tname, str) or not re.match(TRIGGER_NAME_PATTERN, tname):
+        if not isinstance(tname, str) or not re.fullmatch(TRIGGER_NAME_PATTERN, tname):
             raise errors.InvalidArgument(
                 "triggerName must be 1-128 letters, digits, '_' or '-', not starting with a "
                 f"digit or '-' (got {tname!r})")

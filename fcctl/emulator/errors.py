@@ -48,7 +48,19 @@ class PathNotSupported(FcError):
 
 
 class EntityTooLarge(FcError):
+    # FC docs, error codes: 400 EntityTooLarge
+    # "payload size exceeds maximum allowed size (%s bytes)"
     status, code = 400, "EntityTooLarge"
+
+    def __init__(self, limit: int, **kw) -> None:
+        super().__init__(f"payload size exceeds maximum allowed size ({limit} bytes)", **kw)
+
+
+class SignatureNonceUsed(FcError):
+    # Policy (unverified for FC): a replayed x-acs-signature-nonce within the signature's time
+    # window. Code, status and message of Alibaba Cloud's OpenAPI gateway (client error codes of
+    # the POP gateway: "SignatureNonceUsed  Specified signature nonce was used already.  400").
+    status, code = 400, "SignatureNonceUsed"
 
 
 # --- 403 -------------------------------------------------------------------------------------
@@ -130,7 +142,7 @@ class FunctionInvocationDisabled(FcError):
     status, code = 412, "PreconditionFailed"
 
 
-# --- 429 / 5xx (fault injection) ---------------------------------------------------------------
+# --- 408 / 429 / 5xx (fault injection, limits) -----------------------------------------------
 class ResourceExhausted(FcError):
     status, code = 429, "ResourceExhausted"
 
@@ -141,6 +153,17 @@ class InternalServerError(FcError):
 
 class ResourceThrottled(FcError):
     status, code = 503, "ResourceThrottled"
+
+
+class ServiceUnavailable(FcError):
+    # Policy: the emulator's state file cannot be read or written (disk full, read-only, I/O
+    # error, removed). The POP gateway's common 503 code; FC documents no code for this.
+    status, code = 503, "ServiceUnavailable"
+
+
+class RequestTimeout(FcError):
+    # Policy: a request body that did not arrive within its time bound (docs/emulator.md).
+    status, code = 408, "RequestTimeout"
 
 
 def error_body(err: FcError, request_id: str) -> bytes:

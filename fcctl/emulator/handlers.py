@@ -4,19 +4,45 @@ backend, shape the response. No state lives here.
 Each handler is named after its FC action (see :mod:`fcctl.emulator.routes`) and takes
 ``(backend, request)``, returning a :class:`Response`. Success statuses (policy, FC-NOTES §3):
 200 with a JSON body; 204 for deletes; 202 for async invocations.
+
+Request parsing is strict here, before the backend sees anything: JSON bodies within
+:func:`fcctl.emulator.wire.loads`'s limits (depth, 64-bit integers, finite numbers → else 400
+InvalidArgument), and every name in the path — percent-decoded first, so ``my%0Afn`` is
+``my\nfn`` — matched whole (``re.fullmatch``) against FC's name pattern (400 InvalidArgument).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
-from fcctl.emulator import errors
-from fcctl.emulator.backend import INVOKE_MS_HEADER, Backend
+from fcctl import fcfacts
+from fcctl.emulator import errors, wire
+from fcctl.emulator.backend import INVOKE_MS_HEADER, TRIGGER_NAME_PATTERN, Backend
 from fcctl.emulator.routes import API_ROUTES
+
+# Path parameters and the pattern each must match whole (re.fullmatch: "$" would accept a
+# trailing newline). versionId: FC's versions are decimal numbers.
+PATH_NAME_PATTERNS = {
+    "functionName": fcfacts.FUNCTION_NAME_PATTERN,
+    "triggerName": TRIGGER_NAME_PATTERN,
+    "aliasName": Backend.ALIAS_NAME_PATTERN,
+    "versionId": r"[0-9]{1,19}",
+}
+
+
+def check_path_names(params: dict[str, str]) -> None:
+    """400 InvalidArgument unless every (decoded) path parameter matches its pattern whole."""
+    for key, value in params.items():
+        pattern = PATH_NAME_PATTERNS.get(key)
+        if pattern is not None and re.fullmatch(pattern, value) is None:
+            raise errors.InvalidArgument(f"{key} {value[:80]!r} in the path is not a valid name")
 
 
 @dataclass
@@ -33,14 +59,14 @@ class Request:
     region: str
     request_id: str
     base_url: str = ""
+    # called with an exception no one can be answered about (an async invocation's); the
+    # server logs it as one line
+    on_error: Callable[[BaseException], None] | None = None
 
     def json(self) -> dict:
         if not self.body:
             return {}
-        try:
-            doc = json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise errors.InvalidArgument("the request body is not valid JSON") from None
+        doc = wire.loads(self.body)
         if not isinstance(doc, dict):
             raise errors.InvalidArgument("the request body must be a JSON object")
         return doc
@@ -73,8 +99,8 @@ def _json_list(value: str | None) -> list[str] | None:
     if not value:
         return None
     try:
-        parsed = json.loads(value)
-    except ValueError:
+        parsed = wire.loads(value, "a query parameter")
+    except errors.InvalidArgument:
         return [v for v in value.split(",") if v]
     return [str(v) for v in parsed] if isinstance(parsed, list) else [str(parsed)]
 
@@ -236,9 +262,11 @@ def _run_invocation(backend: Backend, name: str, qualifier: str | None, body_len
         duration_ms = started.get("invokeMs", 0)
         if header_ms:
             try:
-                duration_ms = max(0.0, float(header_ms))
+                value = float(header_ms)
             except ValueError:
-                pass
+                value = math.nan
+            if math.isfinite(value):  # "inf", "nan", junk: the function's own duration
+                duration_ms = max(0.0, min(value, fcfacts.TIMEOUT_RANGE_S[1] * 1000.0))
         if duration_ms:
             time.sleep(duration_ms / 1000.0)
     finally:
@@ -266,6 +294,9 @@ def InvokeFunction(backend: Backend, req: Request) -> Response:
                 _run_invocation(backend, name, qualifier, len(req.body), header_ms)
             except errors.FcError:
                 pass  # an async invocation has no one to answer (deleted/disabled meanwhile)
+            except Exception as exc:  # a bug: one log line, not a thread traceback
+                if req.on_error is not None:
+                    req.on_error(exc)
 
         threading.Thread(target=run, daemon=True).start()
         return Response(202, b"", {"x-fc-async-task-id": req.request_id})

@@ -72,7 +72,7 @@ class Match:
 def _compile(prefix: str, pattern: str) -> re.Pattern:
     # re.escape escapes the braces too; turn the escaped placeholders into groups
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(prefix + pattern))
-    return re.compile("^" + regex + "/?$")
+    return re.compile(regex + "/?")  # used with fullmatch: "$" would allow a trailing "\n"
 
 
 _API = [(m, _compile(API_PREFIX, p), a) for m, p, a in API_ROUTES]
@@ -82,11 +82,12 @@ _CONTROL = [(m, _compile(CONTROL_PREFIX, p), a) for m, p, a in CONTROL_ROUTES]
 def _match(table, method: str, path: str) -> tuple[Match | None, bool]:
     path_known = False
     for m, regex, action in table:
-        found = regex.match(path)
+        found = regex.fullmatch(path)
         if found:
             path_known = True
             if m == method:
-                return Match(action, {k: unquote(v) for k, v in found.groupdict().items()}), True
+                return Match(action, {k: unquote(v, errors="replace")
+                                     for k, v in found.groupdict().items()}), True
     return None, path_known
 
 

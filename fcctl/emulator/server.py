@@ -8,10 +8,18 @@ with EmulatorServer(Path("state.db"), credentials={"ak": "secret"}) as srv:
 
 One line per API request goes to ``log`` (default stderr): method, path, status, action,
 request id. The access key secret never appears in any output.
+
+What a request may cost is bounded (policies in ``docs/emulator.md``, "Request limits"): the
+framing headers, the signature and the declared size are checked before a body is read
+(:mod:`fcctl.emulator.wire`); bodies are capped (API: FC's 100 MB, control endpoints: 64 KiB)
+and share an in-flight memory budget; slow clients lose their connection; a replayed signature
+nonce is refused; a state-file error is a 503 with one log line; any other failure a 500 with one
+log line. Every answer, the emulator's own HTTP-level errors included, is FC's JSON error body.
 """
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import math
@@ -27,16 +35,25 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qsl, urlsplit
 
-from fcctl.emulator import errors, handlers, routes, verifier
+from fcctl import fcfacts
+from fcctl.emulator import errors, handlers, routes, verifier, wire
 from fcctl.emulator.backend import DEFAULT_IDLE_TIMEOUT_S, Backend
-from fcctl.emulator.store import Store
+from fcctl.emulator.store import StateUnavailable, Store
 
 DEFAULT_REGION = "cn-hangzhou"
 DEFAULT_ACCOUNT_ID = "1234567890123456"
 FAULT_KINDS = ("429", "500", "503", "drop")
-MAX_BODY_BYTES = 100 * 1024 * 1024  # policy: larger bodies get 400 EntityTooLarge
+# Request limits (docs/emulator.md "Request limits"; FC's own in fcfacts).
+MAX_BODY_BYTES = fcfacts.REQUEST_BODY_MAX_BYTES  # larger: 400 EntityTooLarge, body never read
+CONTROL_MAX_BODY_BYTES = 64 * 1024  # /_fcctl/ bodies are a few hundred bytes
+MAX_INFLIGHT_BODY_BYTES = 2 * MAX_BODY_BYTES  # request bodies held in memory at once
+BODY_WAIT_S = 30.0  # a body that finds no room in that budget waits this long, then 503
+HEADER_TIMEOUT_S = 30.0  # request line + headers, from their first byte
+BODY_GRACE_S = 30.0  # then a body must average wire.BODY_MIN_RATE
+KEEPALIVE_TIMEOUT_S = 120.0  # an idle connection is closed after this
+NONCE_CACHE_SIZE = 100_000
 REQUEST_LOG_MAX = 10000
-_REGION_HOST = re.compile(r"^fcv3\.([a-z0-9-]+)\.aliyuncs\.com(:\d+)?$", re.IGNORECASE)
+_REGION_HOST = re.compile(r"fcv3\.([a-z0-9-]+)\.aliyuncs\.com(:\d+)?", re.IGNORECASE)
 
 
 def is_loopback(host: str) -> bool:
@@ -50,25 +67,14 @@ def is_loopback(host: str) -> bool:
 
 
 def region_from_host(host: str | None, default: str) -> str:
-    match = _REGION_HOST.match((host or "").strip())
+    match = _REGION_HOST.fullmatch((host or "").strip())
     return match.group(1).lower() if match else default
 
 
-def _read_chunked(rfile) -> bytes:
-    """Decode a ``Transfer-Encoding: chunked`` body (raises ValueError when malformed or when
-    it exceeds the body limit)."""
-    out = bytearray()
-    while True:
-        line = rfile.readline(1024)
-        size = int(line.split(b";", 1)[0].strip() or b"x", 16)
-        if size == 0:
-            while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                pass  # trailers
-            return bytes(out)
-        out += rfile.read(size)
-        rfile.readline(1024)
-        if len(out) > MAX_BODY_BYTES:
-            raise ValueError("body too large")
+def _read_chunked(rfile, limit: int = MAX_BODY_BYTES, reserve=None) -> bytes:
+    """Decode a ``Transfer-Encoding: chunked`` body (:func:`wire.read_chunked`; raises
+    ValueError when malformed or over ``limit``)."""
+    return wire.read_chunked(rfile, limit, reserve)
 
 
 class _StderrLog:
@@ -91,11 +97,12 @@ class _HTTPServer(ThreadingHTTPServer):
     request_queue_size = 1024
 
     def handle_error(self, request, client_address) -> None:
-        # a client that disconnects mid-request is not an emulator error worth a traceback
+        # a client that disconnects mid-request is not an emulator error worth a log line;
+        # anything else is one line, never a traceback
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)):
             return
-        super().handle_error(request, client_address)
+        self.emulator._log_failure("connection", exc)
 
     def __init__(self, address, handler, emulator: "EmulatorServer") -> None:
         self.emulator = emulator
@@ -106,13 +113,76 @@ class _HTTPServer(ThreadingHTTPServer):
         super().__init__(address, handler)
 
 
+# http.server's own refusals (malformed request line, headers too long, …) as FC codes
+_HTTP_ERROR_CODES = {408: "RequestTimeout", 413: "EntityTooLarge"}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fcctl-emulator"
     # Headers and body go out as separate writes; with Nagle on, the client's delayed ACK held
     # every answer for ~40 ms. TCP_NODELAY sends each write at once.
     disable_nagle_algorithm = True
-    timeout = 120  # an idle keep-alive connection is closed after this many seconds
+    timeout = KEEPALIVE_TIMEOUT_S  # an idle keep-alive connection is closed after this
+
+    def setup(self) -> None:
+        super().setup()
+        self.timeout = self.server.emulator.keepalive_timeout_s
+        # every read of this connection goes through the deadline reader (wire.py)
+        self.rfile.close()
+        self.reader = wire.DeadlineReader(self.connection, self.timeout)
+        self.rfile = io.BufferedReader(self.reader, 64 * 1024)
+
+    def handle_one_request(self) -> None:
+        self.reader.idle()
+        try:
+            if not self.rfile.peek(1):  # the client closed an idle connection
+                self.close_connection = True
+                return
+        except (OSError, ValueError):  # idle timeout, reset
+            self.close_connection = True
+            return
+        # the request has begun: its line and headers must now arrive in time and in size
+        self.reader.headers(self.server.emulator.header_timeout_s)
+        try:
+            super().handle_one_request()
+        except wire.HeaderTooLarge:
+            self.send_error(431, "request line and headers too large")
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+
+    def handle_expect_100(self) -> bool:
+        # "100 Continue" is sent only once the request passed the checks made before its body
+        # is read (signature, size); see EmulatorServer._answer
+        return True
+
+    def send_error(self, code, message=None, explain=None) -> None:
+        """http.server's refusals, as FC's JSON error body; the connection is closed."""
+        from http import HTTPStatus
+
+        if code == 501:  # no do_<METHOD>: FC answers an unknown method like an unknown path
+            status, fc_code = 400, "PathNotSupported"
+            message = f"'{self.command}' against '{getattr(self, 'path', '')}' is not supported"
+        elif code == 505:  # a client's mistake, answered as one
+            status, fc_code = 400, "InvalidArgument"
+            message = "unsupported HTTP version; use HTTP/1.1"
+        else:
+            status = code
+            fc_code = _HTTP_ERROR_CODES.get(code, "InvalidArgument" if code < 500
+                                            else "InternalServerError")
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "error"
+        err = errors.FcError(message or phrase)
+        err.status, err.code = status, fc_code
+        self.close_connection = True
+        if getattr(self, "request_version", "HTTP/0.9") in ("", "HTTP/0.9"):
+            self.request_version = "HTTP/1.0"  # answer with a status line and headers anyway
+        emu = self.server.emulator
+        out_status, headers, body = errors.error_response(err, str(uuid.uuid4()).upper())
+        headers["Connection"] = "close"
+        emu._send(self, out_status, headers, body)
 
     def log_message(self, format, *args):  # noqa: A002 - http.server's signature
         pass  # the emulator writes its own one-line log
@@ -120,7 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         self.server.emulator._serve(self)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
 
 # Bounds of the runtime knobs: a test emulator, not a way to wedge the server.
@@ -141,6 +211,11 @@ class EmulatorServer:
     instance is reclaimed. ``region``/``account_id`` appear in ARNs (region from a
     ``fcv3.<region>.aliyuncs.com`` Host header when there is one). ``allow_remote``: accept
     control-endpoint calls from non-loopback clients.
+
+    Request limits (module constants are the defaults; tests lower them): ``max_body_bytes``
+    (API bodies), ``control_max_body_bytes``, ``max_inflight_body_bytes`` (all bodies in memory
+    at once) with ``body_wait_s``, ``header_timeout_s``, ``body_grace_s``,
+    ``keepalive_timeout_s``, ``nonce_cache_size``.
     """
 
     def __init__(
@@ -162,6 +237,14 @@ class EmulatorServer:
         retry_after_ms: int = 100,
         allow_remote: bool = False,
         clock=time.time,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        control_max_body_bytes: int = CONTROL_MAX_BODY_BYTES,
+        max_inflight_body_bytes: int = MAX_INFLIGHT_BODY_BYTES,
+        body_wait_s: float = BODY_WAIT_S,
+        header_timeout_s: float = HEADER_TIMEOUT_S,
+        body_grace_s: float = BODY_GRACE_S,
+        keepalive_timeout_s: float = KEEPALIVE_TIMEOUT_S,
+        nonce_cache_size: int = NONCE_CACHE_SIZE,
     ) -> None:
         if not 0.0 <= float(fault_rate) <= 1.0:
             raise ValueError("fault_rate must be between 0 and 1")
@@ -180,6 +263,17 @@ class EmulatorServer:
         self.log = log
         self.region = region
         self.allow_remote = allow_remote
+        self.max_body_bytes = int(max_body_bytes)
+        self.control_max_body_bytes = int(control_max_body_bytes)
+        if int(max_inflight_body_bytes) < self.max_body_bytes:
+            raise ValueError("max_inflight_body_bytes must hold at least one max_body_bytes body")
+        self.body_budget = wire.BodyBudget(max_inflight_body_bytes)
+        self.body_wait_s = float(body_wait_s)
+        self.header_timeout_s = float(header_timeout_s)
+        self.body_grace_s = float(body_grace_s)
+        self.keepalive_timeout_s = float(keepalive_timeout_s)
+        self.nonces = verifier.NonceCache(nonce_cache_size)
+        self._failures_logged: set[str] = set()  # state errors already logged (once each)
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
         self._log_lock = threading.Lock()
@@ -331,9 +425,42 @@ class EmulatorServer:
                 return None
             return self._rng.choice(self.fault_kinds)
 
+    def _log_failure(self, where: str, exc: BaseException, request_id: str = "-") -> None:
+        """One log line for a failure, never a traceback: the innermost frame of the emulator's
+        own code, the exception type and message. A state-file error repeated request after
+        request is logged once until it changes."""
+        if isinstance(exc, StateUnavailable):
+            with self._log_lock:
+                if exc.message in self._failures_logged:
+                    return
+                if len(self._failures_logged) < 100:
+                    self._failures_logged.add(exc.message)
+            line = f"emulator: state unavailable: {exc.message}"
+        else:
+            import traceback
+
+            frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                      if "fcctl" in f.filename] or traceback.extract_tb(exc.__traceback__)
+            at = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+            line = (f"emulator: internal error in {where}{at}: {type(exc).__name__}: "
+                    f"{str(exc)[:200]} (request {request_id})")
+        if self.log is not None:
+            try:
+                self.log.write(line.replace("\n", " ") + "\n")
+                self.log.flush()
+            except (ValueError, OSError):
+                pass
+
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
               body: bytes) -> None:
+        reader = getattr(h, "reader", None)
+        if reader is not None:
+            reader.idle()  # the answer is written under the idle timeout, not a read deadline
+        if getattr(h, "request_version", None) == "HTTP/0.9":
+            h.request_version = "HTTP/1.0"  # http.server would send a bare body, no status
+        if h.close_connection and "Connection" not in headers:
+            headers = {**headers, "Connection": "close"}
         try:
             h.send_response(status)
             for name, value in headers.items():
@@ -342,110 +469,174 @@ class EmulatorServer:
             h.end_headers()
             if h.command != "HEAD" and body:
                 h.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            h.close_connection = True  # the client went away; nothing to answer
+        except OSError:  # the client went away or stopped reading; nothing to answer
+            h.close_connection = True
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        """Answer one request: the checks that need no body, then the body, then the call.
+        Whatever goes wrong, the client gets FC's JSON error body (or, for the "drop" fault
+        and a client gone away, a closed connection) and the log at most one line."""
         request_id = str(uuid.uuid4()).upper()
-        split = urlsplit(h.path)
-        path, raw_query = split.path, split.query
-        method = h.command.upper()
+        method = (h.command or "").upper()
+        ctx = _Ctx(path=(h.path or "").split("?", 1)[0])
         try:
-            length = int(h.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        chunked = "chunked" in (h.headers.get("Transfer-Encoding") or "").lower()
-        if length > MAX_BODY_BYTES or length < 0:
-            h.close_connection = True
-            status, headers, body = errors.error_response(
-                errors.EntityTooLarge(f"the request body exceeds {MAX_BODY_BYTES} bytes")
-                if length > 0 else errors.InvalidArgument("bad Content-Length header"),
-                request_id)
-            self._send(h, status, headers, body)
-            self._record(method, path, None, status, request_id, None)
-            return
-        try:
-            body = _read_chunked(h.rfile) if chunked else (h.rfile.read(length) if length else b"")
-        except ValueError:
-            h.close_connection = True
-            status, headers, out = errors.error_response(
-                errors.InvalidArgument("malformed chunked request body"), request_id)
-            self._send(h, status, headers, out)
-            self._record(method, path, None, status, request_id, None)
-            return
-        if routes.is_control(path):
-            self._serve_control(h, method, path, raw_query, body, request_id)
-            return
-
-        header_list = list(h.headers.items())
-        action = None
-        fault = None
-        match = routes.match_api(method, path)
-        action = match.action if match else None  # for the log, even when the signature fails
-        try:
-            verifier.verify(method, path, raw_query, header_list, body, self.credentials)
-            if match is None:
-                raise errors.PathNotSupported(f"{method} {path} is not a supported API path")
-            if self.latency_ms > 0:
-                time.sleep(self.latency_ms / 1000.0)
-            fault = self._pick_fault()
-            if fault == "drop":
-                h.close_connection = True
-                self._record(method, path, action, 0, request_id, fault)
-                return  # no answer at all: the client sees a dropped connection
-            if fault == "429":
-                raise errors.ResourceExhausted(
-                    "injected fault: too many requests",
-                    headers={"x-acs-retry-after": str(self.retry_after_ms)}
-                    if self.retry_after_ms > 0 else None)
-            if fault == "500":
-                raise errors.InternalServerError("injected fault: internal server error")
-            if fault == "503":
-                raise errors.ResourceThrottled("injected fault: service unavailable")
-            query = dict(parse_qsl(raw_query, keep_blank_values=True))
-            req = handlers.Request(
-                method=method, path=path, params=match.params, query=query,
-                headers={k.lower(): v for k, v in header_list}, body=body,
-                region=region_from_host(h.headers.get("Host"), self.region),
-                request_id=request_id, base_url=self.url,
-            )
-            resp = handlers.API_HANDLERS[action](self.backend, req)
-            status, headers, out = resp.status, dict(resp.headers), resp.body
-            headers.setdefault("x-fc-request-id", request_id)
-            headers.setdefault("x-acs-request-id", request_id)
+            status, headers, out = self._answer(h, method, request_id, ctx)
         except errors.FcError as err:
+            if isinstance(err, StateUnavailable):
+                self._log_failure("state", err)
             status, headers, out = errors.error_response(err, request_id)
+        except wire.TooLarge as exc:
+            status, headers, out = errors.error_response(errors.EntityTooLarge(exc.limit),
+                                                         request_id)
+        except wire.WireError as exc:
+            status, headers, out = errors.error_response(errors.InvalidArgument(str(exc)),
+                                                         request_id)
+        except TimeoutError:
+            h.close_connection = True
+            status, headers, out = errors.error_response(errors.RequestTimeout(
+                "the request body did not arrive in time"), request_id)
+        except ConnectionError:
+            h.close_connection = True
+            return
         except Exception as exc:  # a bug in the emulator: answer as FC's 500 would
-            err = errors.InternalServerError(f"emulator bug: {type(exc).__name__}: {exc}")
-            status, headers, out = errors.error_response(err, request_id)
-            if self.log is not None:
-                import traceback
+            self._log_failure("request", exc, request_id)
+            status, headers, out = errors.error_response(errors.InternalServerError(
+                "an internal error has occurred. Please retry."), request_id)
+        finally:
+            self.body_budget.release(ctx.reserved)
+            ctx.reserved = 0
+        if ctx.body_pending:
+            h.close_connection = True  # an unread body would be taken for the next request
+        if status == 0:
+            h.close_connection = True  # the "drop" fault: no answer at all
+        else:
+            self._send(h, status, headers, out)
+        if not ctx.control:
+            self._record(method, ctx.path, ctx.action, status, request_id, ctx.fault)
 
-                traceback.print_exc(file=self.log)
-        self._send(h, status, headers, out)
-        self._record(method, path, action, status, request_id, fault)
+    def _read_body(self, h, length: int | None, chunked: bool, limit: int,
+                   ctx: "_Ctx") -> bytes:
+        """Read the body under the memory budget and the body deadline (wire.py)."""
+        if not chunked and not length:
+            return b""
+        if not chunked:
+            if not self.body_budget.acquire(length, self.body_wait_s):
+                raise errors.ResourceThrottled(
+                    "too many large request bodies in flight; retry later")
+            ctx.reserved += length
+        if h.headers.get("Expect", "").lower() == "100-continue" \
+                and h.request_version >= "HTTP/1.1":
+            h.send_response_only(100)
+            h.end_headers()
+            h.wfile.flush()
+        reader = getattr(h, "reader", None)
+        if reader is not None:
+            reader.body(self.body_grace_s)
 
-    def _serve_control(self, h, method: str, path: str, raw_query: str, body: bytes,
-                       request_id: str) -> None:
-        try:
-            if not self.allow_remote and not is_loopback(h.client_address[0]):
-                raise errors.AccessDenied("control endpoints answer loopback clients only")
-            match = routes.match_control(method, path)
-            if match is None:
-                raise errors.PathNotSupported(f"{method} {path} is not a control endpoint")
-            if match.action == "download_code":
-                checksum = match.params["checksumZip"].removesuffix(".zip")
-                data = self.backend.code_bytes(match.params["functionName"], checksum)
-                if data is None:
-                    raise errors.NotFound("the code link is stale or unknown")
-                status, headers, out = 200, {"Content-Type": "application/zip"}, data
-            else:
-                data = self._control(match, body)
-                status, headers, out = (200, {"Content-Type": "application/json"},
-                                        json.dumps(data).encode("utf-8"))
-        except errors.FcError as err:
-            status, headers, out = errors.error_response(err, request_id)
-        self._send(h, status, headers, out)
+        def reserve(n: int) -> None:
+            if not self.body_budget.try_acquire(n):
+                raise errors.ResourceThrottled(
+                    "too many large request bodies in flight; retry later")
+            ctx.reserved += n
+
+        if chunked:
+            body = wire.read_chunked(h.rfile, limit, reserve)
+        else:
+            body = h.rfile.read(length)
+            if len(body) != length:
+                raise ConnectionError("the client closed the connection mid-body")
+        ctx.body_pending = False
+        if reader is not None:
+            reader.idle()
+        return body
+
+    def _answer(self, h, method: str, request_id: str, ctx: "_Ctx"
+                ) -> tuple[int, dict[str, str], bytes]:
+        path, raw_query = _split_target(h.path)
+        ctx.path = path
+        ctx.control = routes.is_control(path)
+        # 1. framing, before anything is read
+        length = wire.content_length(h.headers.get_all("Content-Length") or [])
+        chunked = wire.transfer_chunked(h.headers.get_all("Transfer-Encoding") or [])
+        if chunked and length is not None:
+            raise wire.WireError("a request cannot carry both Content-Length and "
+                                 "Transfer-Encoding")
+        ctx.body_pending = chunked or bool(length)
+        limit = self.control_max_body_bytes if ctx.control else self.max_body_bytes
+        if length is not None and length > limit:
+            raise wire.TooLarge(limit)
+        if ctx.control:
+            return self._serve_control(h, method, path, length, chunked, limit, ctx)
+
+        # 2. who is asking: the signature covers the body's hash header, not the body
+        header_list = list(h.headers.items())
+        match = routes.match_api(method, path)
+        ctx.action = match.action if match else None  # for the log, even when refused
+        signed = verifier.verify_headers(method, path, raw_query, header_list, self.credentials)
+        now = time.time()
+        if signed.nonce and self.nonces.seen(signed.access_key_id, signed.nonce, now):
+            raise self._replayed()
+
+        # 3. the body, then the rest of the signature
+        body = self._read_body(h, length, chunked, limit, ctx)
+        verifier.verify_body(header_list, body)
+        if signed.nonce and not self.nonces.add(signed.access_key_id, signed.nonce,
+                                                signed.signed_at, now):
+            raise self._replayed()
+        if match is None:
+            raise errors.PathNotSupported(f"'{method}' against '{path}' is not supported")
+        handlers.check_path_names(match.params)
+        if self.latency_ms > 0:
+            time.sleep(self.latency_ms / 1000.0)
+        ctx.fault = fault = self._pick_fault()
+        if fault == "drop":
+            return 0, {}, b""  # no answer at all: the client sees a dropped connection
+        if fault == "429":
+            raise errors.ResourceExhausted(
+                "injected fault: too many requests",
+                headers={"x-acs-retry-after": str(self.retry_after_ms)}
+                if self.retry_after_ms > 0 else None)
+        if fault == "500":
+            raise errors.InternalServerError("injected fault: internal server error")
+        if fault == "503":
+            raise errors.ResourceThrottled("injected fault: service unavailable")
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        req = handlers.Request(
+            method=method, path=path, params=match.params, query=query,
+            headers={k.lower(): v for k, v in header_list}, body=body,
+            region=region_from_host(h.headers.get("Host"), self.region),
+            request_id=request_id, base_url=self.url,
+            on_error=lambda exc: self._log_failure("async invocation", exc, request_id),
+        )
+        resp = handlers.API_HANDLERS[ctx.action](self.backend, req)
+        headers = dict(resp.headers)
+        headers.setdefault("x-fc-request-id", request_id)
+        headers.setdefault("x-acs-request-id", request_id)
+        return resp.status, headers, resp.body
+
+    @staticmethod
+    def _replayed() -> errors.FcError:
+        return errors.SignatureNonceUsed(
+            "Specified signature nonce was used already. (x-acs-signature-nonce must be new "
+            f"for every request within the {verifier.MAX_CLOCK_SKEW_S // 60}-minute signature "
+            "window)")
+
+    def _serve_control(self, h, method: str, path: str, length: int | None, chunked: bool,
+                       limit: int, ctx: "_Ctx") -> tuple[int, dict[str, str], bytes]:
+        if not self.allow_remote and not is_loopback(h.client_address[0]):
+            raise errors.AccessDenied("control endpoints answer loopback clients only")
+        match = routes.match_control(method, path)
+        if match is None:
+            raise errors.PathNotSupported(f"{method} {path} is not a control endpoint")
+        body = self._read_body(h, length, chunked, limit, ctx)
+        if match.action == "download_code":
+            checksum = match.params["checksumZip"].removesuffix(".zip")
+            data = self.backend.code_bytes(match.params["functionName"], checksum)
+            if data is None:
+                raise errors.NotFound("the code link is stale or unknown")
+            return 200, {"Content-Type": "application/zip"}, data
+        data = self._control(match, body)
+        return 200, {"Content-Type": "application/json"}, json.dumps(data).encode("utf-8")
 
     def _control(self, match: routes.Match, body: bytes) -> dict:
         if match.action == "health":
@@ -458,13 +649,40 @@ class EmulatorServer:
         if match.action == "get_config":
             return self.config()
         if match.action == "put_config":
-            try:
-                changes = json.loads(body.decode("utf-8") or "{}")
-            except (UnicodeDecodeError, ValueError):
-                raise errors.InvalidArgument("the body must be a JSON object") from None
+            changes = wire.loads(body or b"{}", "the body")
             if not isinstance(changes, dict):
                 raise errors.InvalidArgument("the body must be a JSON object")
             return self.set_config(changes)
         if match.action == "instance_events":
             return self.backend.instance_events(match.params["functionName"])
         raise errors.PathNotSupported(match.action)
+
+
+def _split_target(target: str) -> tuple[str, str]:
+    """``(path, raw query)`` of a request target. Origin form (``/p?q``) is split at the first
+    ``?`` — ``urlsplit`` would read ``//x/…`` as a host; an absolute URI (``http://h/p?q``)
+    keeps its path and query."""
+    if target.startswith("/"):
+        path, _, query = target.partition("?")
+        return path, query
+    try:
+        split = urlsplit(target)
+    except ValueError:
+        raise wire.WireError("malformed request target") from None
+    if split.scheme not in ("http", "https"):
+        raise wire.WireError("malformed request target")
+    return split.path or "/", split.query
+
+
+class _Ctx:
+    """What the request log needs to know about a request, however it ended."""
+
+    __slots__ = ("path", "control", "action", "fault", "reserved", "body_pending")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.control = False
+        self.action: str | None = None
+        self.fault: str | None = None
+        self.reserved = 0
+        self.body_pending = False

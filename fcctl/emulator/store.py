@@ -4,14 +4,25 @@ One connection shared by all threads behind a lock (stdlib ``sqlite3``, WAL jour
 state survives restarts of the emulator. Kinds used by the backend: ``function`` (key: name),
 ``trigger`` (``<function>/<trigger>``), ``provision`` (``<function>/<qualifier>``), ``instance``
 (``<function>/<instanceId>``). Documents are plain JSON-serialisable dicts.
+
+The state file is created private to its user (0600; the directories the store creates, 0700;
+SQLite gives its ``-wal``/``-shm`` files the database's mode). An existing file keeps its mode.
+
+Disk trouble while serving — SQLite's "database or disk is full", "attempt to write a readonly
+database", "disk I/O error", or the state file removed, replaced or made unwritable underneath
+— raises :class:`StateUnavailable` (503 ServiceUnavailable), never a bare ``sqlite3`` error.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+
+from fcctl.emulator import errors
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -27,13 +38,47 @@ class StateFileError(OSError):
     """The state path cannot hold the emulator's SQLite database."""
 
 
+class StateUnavailable(errors.ServiceUnavailable):
+    """The state file cannot be read or written now; the server answers 503 and logs one
+    line."""
+
+
+def make_private_dirs(directory: Path) -> None:
+    """Create ``directory`` and its missing parents, each 0700 (existing ones are left)."""
+    missing = []
+    d = Path(directory)
+    while not d.exists():
+        missing.append(d)
+        if d.parent == d:
+            break
+        d = d.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(d, 0o700)  # mkdir's mode is filtered by the umask; 0700 is what we mean
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (its directory made private)."""
+    path = Path(path)
+    make_private_dirs(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 class Store:
     """Thread-safe document store over one SQLite file (``":memory:"`` works for unit tests)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
+        self._identity: tuple[int, int] | None = None
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(self.path))
         self._lock = threading.RLock()
         try:
             # timeout: another process (e.g. `--endpoint local` next to `emulator serve`) may
@@ -47,9 +92,38 @@ class Store:
                 self._conn.executescript(SCHEMA)
         except sqlite3.Error as exc:  # a directory, a file that is not SQLite, no permission
             raise StateFileError(f"cannot use {self.path} as the emulator's state: {exc}") from None
+        if self.path != ":memory:":
+            st = os.stat(self.path)
+            self._identity = (st.st_dev, st.st_ino)
+
+    def _check_file(self, write: bool) -> None:
+        """The file SQLite has open must still be the state file: SQLite would carry on
+        writing to a removed file (lost at the next start) or to a file made read-only."""
+        if self._identity is None:
+            return
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            raise StateUnavailable(f"the state file {self.path} is gone ({exc.strerror}); "
+                                   "restart the emulator") from None
+        if (st.st_dev, st.st_ino) != self._identity:
+            raise StateUnavailable(f"the state file {self.path} was replaced; restart the "
+                                   "emulator")
+        if write and not os.access(self.path, os.W_OK):
+            raise StateUnavailable(f"the state file {self.path} is not writable")
+
+    @contextmanager
+    def _use(self, write: bool):
+        with self._lock:
+            self._check_file(write)
+            try:
+                yield
+            except sqlite3.Error as exc:  # full, read-only, I/O error, closed
+                raise StateUnavailable(f"the state file {self.path} cannot be "
+                                       f"{'written' if write else 'read'}: {exc}") from None
 
     def get(self, kind: str, key: str) -> dict | None:
-        with self._lock:
+        with self._use(False):
             row = self._conn.execute(
                 "SELECT value FROM docs WHERE kind=? AND key=?", (kind, key)
             ).fetchone()
@@ -57,7 +131,7 @@ class Store:
 
     def put(self, kind: str, key: str, doc: dict) -> None:
         data = json.dumps(doc, separators=(",", ":"), sort_keys=True)
-        with self._lock:
+        with self._use(True):
             self._conn.execute(
                 "INSERT INTO docs(kind, key, value) VALUES(?,?,?) "
                 "ON CONFLICT(kind, key) DO UPDATE SET value=excluded.value",
@@ -65,12 +139,12 @@ class Store:
             )
 
     def delete(self, kind: str, key: str) -> bool:
-        with self._lock:
+        with self._use(True):
             cur = self._conn.execute("DELETE FROM docs WHERE kind=? AND key=?", (kind, key))
         return cur.rowcount > 0
 
     def delete_prefix(self, kind: str, prefix: str) -> int:
-        with self._lock:
+        with self._use(True):
             cur = self._conn.execute(
                 "DELETE FROM docs WHERE kind=? AND substr(key, 1, ?)=?",
                 (kind, len(prefix), prefix),
@@ -90,7 +164,7 @@ class Store:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(int(limit))
-        with self._lock:
+        with self._use(False):
             rows = self._conn.execute(sql, args).fetchall()
         return [(k, json.loads(v)) for k, v in rows]
 

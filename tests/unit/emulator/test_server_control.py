@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.message
 import io
 import json
 
@@ -17,7 +18,8 @@ class FakeHandler:
         self.client_address = (client, 40000)
         self.command = "GET"
         self.path = path
-        self.headers = {"Content-Length": "0"}
+        self.headers = email.message.Message()  # http.server's headers are a Message too
+        self.headers["Content-Length"] = "0"
         self.rfile = io.BytesIO()
         self.wfile = io.BytesIO()
         self.close_connection = False
