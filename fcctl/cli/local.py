@@ -103,8 +103,11 @@ def _pick(files: List[str], function: Optional[str]):
     """Load the spec and pick one function → (function, its base dir, the state-file dir)."""
     from pathlib import Path
 
+    from fcctl.cli.context import check_name
     from fcctl.spec import load_spec
 
+    if function is not None:
+        check_name(function)
     loaded = load_spec(list(files))
     for w in getattr(loaded, "warnings", []) or []:
         get_console().warn(f"{w.location()}: {w.message}")
