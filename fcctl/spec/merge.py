@@ -49,20 +49,35 @@ def check_duplicate_names(seq: YSeq, name_key: str, path: PathT, problems: list[
             first[name] = item
 
 
+class _TooDeep(Exception):
+    def __init__(self, node: YNode, path: PathT) -> None:
+        super().__init__()
+        self.node = node
+        self.path = path
+
+
 def merge(base: YNode | None, over: YNode | None, path: PathT = (),
           problems: list[Problem] | None = None) -> YNode | None:
     """Merge ``over`` onto ``base`` (neither is modified); returns the merged tree.
 
     Problems an overlay causes (a function or trigger without its name, nesting deeper than
     aliases allow) are appended to ``problems`` at the overlay's file:line:column."""
+    try:
+        return _merge(base, over, path, problems)
+    except _TooDeep as exc:  # aliases can nest deeper than a file: never recurse without end
+        if problems is not None:
+            problems.append(problem(exc.node.loc, exc.path, (
+                "the overlay nests too deeply (through aliases) to merge; fcctl refuses it")))
+        return base
+
+
+def _merge(base: YNode | None, over: YNode | None, path: PathT,
+           problems: list[Problem] | None) -> YNode | None:
     b, o = deref(base), deref(over)
     if o is None:
         return base
-    if len(path) > 2 * MAX_DEPTH:  # aliases can nest deeper than a file; never recurse without end
-        if problems is not None:
-            problems.append(problem(o.loc, path, (
-                "the overlay nests too deeply (through aliases) to merge; fcctl refuses it")))
-        return over
+    if len(path) > 2 * MAX_DEPTH:
+        raise _TooDeep(o, path)
     if isinstance(o, YScalar) and o.value is None:
         return None
     if isinstance(b, YMap) and isinstance(o, YMap):
@@ -80,7 +95,7 @@ def merge(base: YNode | None, over: YNode | None, path: PathT = (),
             else:
                 out.key_kinds.pop(key, None)
             if key in out.items:
-                merged = merge(out.items[key][1], value, path + (key,), problems)
+                merged = _merge(out.items[key][1], value, path + (key,), problems)
                 out.items[key] = (kloc, merged)  # the key as the latest file wrote it
             else:
                 out.items[key] = (kloc, value)
@@ -103,7 +118,7 @@ def merge(base: YNode | None, over: YNode | None, path: PathT = (),
                 continue
             if name is not None and name in index:
                 i = index[name]
-                items[i] = merge(items[i], item, path + (i,), problems)
+                items[i] = _merge(items[i], item, path + (i,), problems)
             else:
                 if name is not None:
                     index[name] = len(items)

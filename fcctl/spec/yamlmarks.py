@@ -337,6 +337,10 @@ class _Abort(Exception):
 # reports, never from PyYAML's own line count. Columns count characters (Unicode code points),
 # 1-based: 中, é and 😀 are one column each, a tab is one column.
 _EDITOR_BREAK = re.compile(r"\r\n|\r|\n")
+# ...and since the same file would mean different things to PyYAML and to an editor (or a YAML
+# 1.2 tool), a file holding one of these is refused, each at its editor position.
+_YAML11_ONLY_BREAK = re.compile("[\u0085\u2028\u2029]")
+_BREAK_NAMES = {"\u0085": "NEXT LINE", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
 
 
 class LineIndex:
@@ -501,6 +505,17 @@ def load_yaml_text(
     text: str, label: str, environ: Mapping[str, str] | None, problems: list[Problem]
 ) -> YNode | None:
     """Like :func:`load_yaml_file` for text already read (``label`` names it in problems)."""
+    breaks = [m.start() for m in _YAML11_ONLY_BREAK.finditer(text)]
+    if breaks:
+        lines = LineIndex(text)
+        for offset in breaks[:10]:
+            line, col = lines.position(offset)
+            problems.append(problem(Loc(label, line, col), "", (
+                f"U+{ord(text[offset]):04X} ({_BREAK_NAMES[text[offset]]}): YAML 1.1 (fcctl) reads it "
+                "as a line break, editors and YAML 1.2 tools as an ordinary character, so this file "
+                "means different things to different tools — remove it (in a double-quoted "
+                f"string write \\u{ord(text[offset]):04x} if you mean the character)")))
+        return None
     local: list[Problem] = []
     try:
         root = _compose(text, label, environ, local)
