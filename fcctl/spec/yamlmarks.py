@@ -540,9 +540,14 @@ def load_yaml_text(
 def _yaml_error_problem(exc: yaml.YAMLError, text: str, label: str) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if isinstance(exc, yaml.reader.ReaderError):
-        line, col = LineIndex(text).position(exc.position)
         ch = exc.character
         code = ord(ch) if isinstance(ch, str) else ch
+        # libyaml (CSafeLoader) reports a byte offset, PyYAML's reader a character offset: the
+        # first occurrence of the character is where both point
+        offset = text.find(chr(code)) if isinstance(code, int) and 0 <= code < 0x110000 else -1
+        if offset < 0:
+            offset = len(text.encode("utf-8", "surrogatepass")[:exc.position].decode("utf-8", "ignore"))
+        line, col = LineIndex(text).position(offset)
         return problem(Loc(label, line, col), "", (
             f"control character U+{code:04X} is not allowed in YAML; remove it"))
     if mark is not None and getattr(mark, "index", None) is not None:
@@ -686,7 +691,7 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
             if is_key_position():
                 # keys stay as written (`on:` is the name "on", not a boolean)
                 node = YScalar(loc, value=event.value)
-                if event.tag not in (None, "!") and event.tag not in _BASIC_TAGS:
+                if event.tag not in (None, "!", _YAML_TAG + "merge") and event.tag not in _BASIC_TAGS:
                     problems.append(_tag_problem(event.tag, loc, stack))
                 if event.style in (None, "") and event.tag in (None, "!"):
                     kind = _resolve_plain(event.value).rsplit(":", 1)[-1]

@@ -475,3 +475,24 @@ def test_role_must_be_a_full_ram_role_arn(project, capsys, role, warned):
     assert bool(warnings) == warned
     if warned:
         assert warnings[0]["line"] == 7 and "acs:ram::<your-account-id>:role/" in warnings[0]["message"]
+
+
+@pytest.mark.parametrize("text,line,col", [
+    # libyaml reports a byte offset for a control character; the column is in characters
+    ("region: cn-hangzhou\nfunctions: [中文\x01]\n", 2, 15),
+    ('region: cn-hangzhou\nfunctions: {中文: "x" y}\n', 2, 21),
+    ("region: cn-hangzhou\nfunctions: [a]\n中文: b: c\n", 3, 6),
+    ("region: cn-hangzhou\r\nfunctions: [😀😀, \"x\" y]\r\n", 2, 21),
+])
+def test_syntax_errors_after_multibyte_text(project, capsys, text, line, col):
+    f = write(project, "syn2.yaml", text)
+    code, problems, _ = validate(capsys, f)
+    assert code == 2
+    assert errors_at(problems, "syn2.yaml") == [(line, col)]
+
+
+def test_merge_key_tag_is_plain_yaml(project, capsys):
+    f = write(project, "mk.yaml", "x-base: &b {runtime: python3.10, handler: index.handler, code: ./app}\n"
+              + HEAD + "  - functionName: f1\n    !!merge <<: *b\n")
+    code, problems, _ = validate(capsys, f)
+    assert code == 0, problems
