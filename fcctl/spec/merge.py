@@ -12,7 +12,7 @@ holds it.
 from __future__ import annotations
 
 from fcctl.errors import Problem
-from fcctl.spec.yamlmarks import MAX_DEPTH, PathT, YAlias, YMap, YNode, YScalar, YSeq, deref, problem
+from fcctl.spec.yamlmarks import MAX_DEPTH, MAX_NODES, PathT, YAlias, YMap, YNode, YScalar, YSeq, deref, problem
 
 _BY_NAME = {"functions": "functionName", "triggers": "triggerName"}
 
@@ -50,10 +50,11 @@ def check_duplicate_names(seq: YSeq, name_key: str, path: PathT, problems: list[
 
 
 class _TooDeep(Exception):
-    def __init__(self, node: YNode, path: PathT) -> None:
+    def __init__(self, node: YNode, path: PathT, why: str) -> None:
         super().__init__()
         self.node = node
         self.path = path
+        self.why = why
 
 
 def merge(base: YNode | None, over: YNode | None, path: PathT = (),
@@ -63,21 +64,27 @@ def merge(base: YNode | None, over: YNode | None, path: PathT = (),
     Problems an overlay causes (a function or trigger without its name, nesting deeper than
     aliases allow) are appended to ``problems`` at the overlay's file:line:column."""
     try:
-        return _merge(base, over, path, problems)
-    except _TooDeep as exc:  # aliases can nest deeper than a file: never recurse without end
+        return _merge(base, over, path, problems, [0, None])
+    except _TooDeep as exc:  # aliases can nest deeper and wider than a file: never run on and on
         if problems is not None:
-            problems.append(problem(exc.node.loc, exc.path, (
-                "the overlay nests too deeply (through aliases) to merge; fcctl refuses it")))
+            problems.append(problem(exc.node.loc, exc.path, exc.why))
         return base
 
 
 def _merge(base: YNode | None, over: YNode | None, path: PathT,
-           problems: list[Problem] | None) -> YNode | None:
+           problems: list[Problem] | None, visited: list) -> YNode | None:
     b, o = deref(base), deref(over)
     if o is None:
         return base
+    if len(path) <= 1:
+        visited[1] = over  # the overlay's top-level value (as written: an alias at its use)
+    visited[0] += 1 + (len(o.items) if isinstance(o, (YMap, YSeq)) else 0)
+    if visited[0] > MAX_NODES:
+        raise _TooDeep(visited[1] or o, path[:1], (
+            f"merging this overlay visits more than {MAX_NODES} nodes through aliases (an alias "
+            "bomb?); fcctl refuses it"))
     if len(path) > 2 * MAX_DEPTH:
-        raise _TooDeep(o, path)
+        raise _TooDeep(o, path, "the overlay nests too deeply (through aliases) to merge; fcctl refuses it")
     if isinstance(o, YScalar) and o.value is None:
         return None
     if isinstance(b, YMap) and isinstance(o, YMap):
@@ -95,7 +102,7 @@ def _merge(base: YNode | None, over: YNode | None, path: PathT,
             else:
                 out.key_kinds.pop(key, None)
             if key in out.items:
-                merged = _merge(out.items[key][1], value, path + (key,), problems)
+                merged = _merge(out.items[key][1], value, path + (key,), problems, visited)
                 out.items[key] = (kloc, merged)  # the key as the latest file wrote it
             else:
                 out.items[key] = (kloc, value)
@@ -118,7 +125,7 @@ def _merge(base: YNode | None, over: YNode | None, path: PathT,
                 continue
             if name is not None and name in index:
                 i = index[name]
-                items[i] = _merge(items[i], item, path + (i,), problems)
+                items[i] = _merge(items[i], item, path + (i,), problems, visited)
             else:
                 if name is not None:
                     index[name] = len(items)

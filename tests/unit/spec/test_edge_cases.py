@@ -496,3 +496,15 @@ def test_merge_key_tag_is_plain_yaml(project, capsys):
               + HEAD + "  - functionName: f1\n    !!merge <<: *b\n")
     code, problems, _ = validate(capsys, f)
     assert code == 0, problems
+
+
+def test_alias_bomb_in_base_and_overlay_does_not_hang_the_merge(project, capsys):
+    lines = ["x-l0: &l0 {v: 1}"]
+    for i in range(1, 12):
+        lines.append(f"x-l{i}: &l{i} {{" + ", ".join(f"k{j}: *l{i - 1}" for j in range(10)) + "}")
+    a = write(project, "bomb.yaml", HEAD + PY_FN + "\n".join(lines) + "\n")
+    b = write(project, "bomb2.yaml", "\n".join(lines) + "\n")
+    code, problems, _ = validate(capsys, a, b)
+    assert code == 2
+    assert any("alias bomb" in p["message"] for p in problems)
+    assert {p["file"].rsplit("/", 1)[-1] for p in problems} <= {"bomb.yaml", "bomb2.yaml"}
