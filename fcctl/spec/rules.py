@@ -374,7 +374,7 @@ class _Checker:
             kpath = mpath + (name,)
             kind = self.plain.key_kinds.get(kpath)
             as_kind = "null" if kind == "null" else f"a {kind}"
-            if kind and _ENV_NAME_RE.match(name) and kind != "number":
+            if kind and _ENV_NAME_RE.fullmatch(name) and kind != "number":
                 self.error(kpath, (
                     f"{what} name {name}: YAML 1.1 reads this key as {as_kind}, not text; quote it "
                     f"(\"{name}\": …) if that is the name"), key=True)
@@ -382,7 +382,7 @@ class _Checker:
                 self.error(kpath, (
                     f"{what} name {name}: YAML reads this key as {as_kind}; a name is letters, "
                     f"digits and _, not starting with a digit, e.g. {_env_name_hint(name)}"), key=True)
-            elif not _ENV_NAME_RE.match(name):
+            elif not _ENV_NAME_RE.fullmatch(name):
                 self.error(kpath, (
                     f"{what} name {name!r} is not valid: use letters, digits and _, not starting "
                     f"with a digit, e.g. {_env_name_hint(name)}"), key=True)

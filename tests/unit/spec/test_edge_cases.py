@@ -508,3 +508,11 @@ def test_alias_bomb_in_base_and_overlay_does_not_hang_the_merge(project, capsys)
     assert code == 2
     assert any("alias bomb" in p["message"] for p in problems)
     assert {p["file"].rsplit("/", 1)[-1] for p in problems} <= {"bomb.yaml", "bomb2.yaml"}
+
+
+@pytest.mark.parametrize("name", ['"API_KEY\\n"', '"A\\tB"', '"X\\r"'])
+def test_environment_variable_names_with_control_characters(project, capsys, name):
+    f = write(project, "envn.yaml", HEAD + PY_FN + f"    environmentVariables:\n      {name}: v\n")
+    code, problems, _ = validate(capsys, f)
+    assert code == 2
+    assert errors_at(problems, "envn.yaml") == [(8, 7)]
