@@ -9,6 +9,7 @@ examples that once failed in its database and replays them first."""
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,22 @@ def test_structured_specs_as_overlays(workdir, a, b):
 def test_structured_specs_with_any_line_ending(workdir, data, newline):
     text = _dump(data).decode("utf-8", "surrogatepass").replace("\n", newline)
     check([_write(workdir, text.encode("utf-8", "surrogatepass"))])
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(TOKENS), max_size=50).map("".join))
+def test_the_validate_command_exits_0_or_2_with_located_problems(workdir, capsys, text):
+    from fcctl.cli.main import main
+
+    path = _write(workdir, text.encode("utf-8", "surrogatepass"))
+    code = main(["validate", "-f", str(path)])
+    out, err = capsys.readouterr()
+    assert code in (0, 2), err
+    assert "Traceback" not in out + err and "internal error" not in out + err
+    if code == 2:
+        located = [re.match(r"(\d+):(\d+): (error|warning): ", line[len(f"{path}:"):])
+                   for line in err.splitlines() if line.startswith(f"{path}:")]
+        located = [m for m in located if m]
+        assert any(m.group(3) == "error" for m in located), err
+        assert all(int(m.group(1)) >= 1 and int(m.group(2)) >= 1 for m in located), err
