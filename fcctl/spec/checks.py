@@ -53,6 +53,13 @@ def function(checker, fn: dict, path: PathT, runtime: str | None) -> None:
                 checker.error(path + rel + (j,), (
                     f"{what}[{j}] is empty{first}; every item of an argv list is passed to the "
                     "program as is — remove the empty item"))
+    triggers = fn.get("triggers")
+    for i, trigger in enumerate(triggers if isinstance(triggers, list) else []):
+        qualifier = trigger.get("qualifier") if isinstance(trigger, dict) else None
+        if isinstance(qualifier, str) and not qualifier.strip():
+            checker.error(path + ("triggers", i, "qualifier"), (
+                "qualifier is empty: name a version or an alias (e.g. LATEST, 1, prod), or remove "
+                "it (the trigger then invokes LATEST)"))
     role = fn.get("role")
     if isinstance(role, str) and role and not _ROLE_ARN_RE.fullmatch(role):
         name = role.rsplit("/", 1)[-1].strip() or "<role-name>"

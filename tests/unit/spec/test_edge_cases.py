@@ -516,3 +516,12 @@ def test_environment_variable_names_with_control_characters(project, capsys, nam
     code, problems, _ = validate(capsys, f)
     assert code == 2
     assert errors_at(problems, "envn.yaml") == [(8, 7)]
+
+
+def test_empty_trigger_qualifier_is_an_error_at_its_line(project, capsys):
+    f = write(project, "q.yaml", HEAD + PY_FN + "    triggers:\n"
+              "      - {triggerName: web, triggerType: http, qualifier: \"\"}\n")
+    code, problems, _ = validate(capsys, f)
+    assert code == 2
+    p = one_error(problems)
+    assert (p["line"], p["column"]) == (8, 58) and "qualifier is empty" in p["message"]
