@@ -336,7 +336,7 @@ class _Abort(Exception):
 # as ordinary characters), so fcctl computes every line from the character offset PyYAML
 # reports, never from PyYAML's own line count. Columns count characters (Unicode code points),
 # 1-based: 中, é and 😀 are one column each, a tab is one column (VS Code's status bar counts
-# UTF-16 units: after an emoji outside the BMP it shows one more; Vim's and Python's count agree).
+# UTF-16 units: after an emoji outside the BMP it shows one more; Vim's charcol() agrees).
 _EDITOR_BREAK = re.compile(r"\r\n|\r|\n")
 # ...and since the same file would mean different things to PyYAML and to an editor (or a YAML
 # 1.2 tool), a file holding one of these is refused, each at its editor position.
