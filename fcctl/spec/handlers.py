@@ -146,8 +146,6 @@ def _python_names(body: list) -> tuple[set, bool]:
             for sub in ast.walk(node):
                 if isinstance(sub, ast.Name) and sub.id in ("globals", "setattr"):
                     unsure = True
-        if isinstance(node, ast.NamedExpr):
-            names.add(node.target.id)
     if "__getattr__" in names:
         unsure = True
     return names, unsure
