@@ -169,6 +169,19 @@ KNOWN_REGIONS = (
 REQUEST_BODY_MAX_BYTES = 100 * 1024 * 1024
 
 # --- spec validation (names, triggers, handlers, roles) ----------------------------------------
+# A function's role is a full RAM role ARN, acs:ram::<account id>:role/<role name> (SDK
+# CreateFunctionInput.role docs; FC does not expand a bare role name). Anything else: a warning.
+# Trigger names (SDK CreateTriggerInput.triggerName docs): 1-128 letters, digits, _ or -, not
+# starting with a digit or -. Names are matched with re.fullmatch (never `$`, which accepts "x\n").
+TRIGGER_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]{0,127}"
+ROLE_ARN_PATTERN = r"acs:ram::[0-9]+:role/(?:[A-Za-z0-9._-]+/)*[A-Za-z0-9._-]{1,64}"
+# Runtimes whose handler (and Initializer/PreStop handler) fcctl looks up in the code directory
+# (file.function: FC docs 请求处理程序（Handler）（Python）/（Node.js）). fcctl/spec/handlers.py.
+HANDLER_CHECKED_RUNTIME_PREFIXES = ("python", "nodejs")
+# Timer trigger: @every <Go duration> of at least one minute (the console's interval is n ≥ 1
+# minutes; policy for the API), or 6 cron fields, seconds first, with an optional
+# CRON_TZ=<IANA zone> prefix (FC docs 定时触发器). fcctl/spec/cron.py.
+TIMER_EVERY_MIN_S = 60
 
 # --- local runner ------------------------------------------------------------------------------
 # FC's start-up health check: the instance's port must accept a TCP connection within 120 s

@@ -55,3 +55,22 @@ FilesOpt = typer.Option(
     ["fc.yaml"], "--file", "-f", metavar="FILE",
     help="Spec file; repeat to overlay files in order (later wins).",
 )
+
+
+def check_name(name: str, what: str = "function") -> None:
+    """A name FC could hold, checked before loading anything or calling the API: the whole
+    string must match FC's pattern (``re.fullmatch``: ``$`` would accept a trailing newline),
+    so a name with a newline or another control character is a usage error (exit 2)."""
+    import re
+
+    from fcctl import errors
+    from fcctl.fcfacts import FUNCTION_NAME_PATTERN, TRIGGER_NAME_PATTERN
+
+    pattern, longest = {"function": (FUNCTION_NAME_PATTERN, 64),
+                        "trigger": (TRIGGER_NAME_PATTERN, 128)}[what]
+    if re.fullmatch(pattern, name) is None:
+        odd = [c for c in name if ord(c) < 32 or ord(c) == 127 or c in "\u0085\u2028\u2029"]
+        why = f" (it holds the control character U+{ord(odd[0]):04X})" if odd else ""
+        raise errors.UsageError(
+            f"{name!r} is not a {what} name{why}: letters, digits, '_' and '-', 1-{longest} "
+            "characters, not starting with a digit or '-'")

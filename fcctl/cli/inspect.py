@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from fcctl import errors
-from fcctl.cli.context import EndpointOpt, OutputOpt, ProfileOpt, merged
+from fcctl.cli.context import EndpointOpt, OutputOpt, ProfileOpt, check_name, merged
 from fcctl.cli.main import app
 from fcctl.ui.console import get_console
 
@@ -37,18 +37,6 @@ def _guard_secrets(fn: dict) -> None:
 
     redact.add_secrets(v for k, v in (fn.get("environmentVariables") or {}).items()
                        if fcfacts.is_secret_name(k) and isinstance(v, str))
-
-
-def check_name(name: str) -> None:
-    """A function name FC could hold (FC-NOTES §2), checked before any API call."""
-    import re
-
-    from fcctl.fcfacts import FUNCTION_NAME_PATTERN
-
-    if not re.match(FUNCTION_NAME_PATTERN, name):
-        raise errors.UsageError(
-            f"{name!r} is not a function name: letters, digits, '_' and '-', 1-64 characters, "
-            "not starting with a digit or '-'")
 
 
 def _fetch(client, name: str) -> dict:

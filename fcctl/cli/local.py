@@ -106,8 +106,11 @@ def _pick(files: List[str], function: Optional[str], prefer_running: bool = Fals
     with a running local instance (``local start``) is chosen."""
     from pathlib import Path
 
+    from fcctl.cli.context import check_name
     from fcctl.spec import load_spec
 
+    if function is not None:
+        check_name(function)
     loaded = load_spec(list(files))
     for w in getattr(loaded, "warnings", []) or []:
         get_console().warn(f"{w.location()}: {w.message}")

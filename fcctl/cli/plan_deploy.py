@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from fcctl import errors
-from fcctl.cli.context import EndpointOpt, FilesOpt, OutputOpt, ProfileOpt, merged
+from fcctl.cli.context import EndpointOpt, FilesOpt, OutputOpt, ProfileOpt, check_name, merged
 from fcctl.cli.main import app
 from fcctl.ui.console import get_console
 
@@ -51,6 +51,8 @@ def plan(
     from fcctl.ui.render import render_plan
 
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
+    for name in function or []:
+        check_name(name)
     prepared, _clients, the_plan = service.make_plan(
         files, service.Target(s.endpoint, s.profile), only=function, concurrency=concurrency,
         on_retry=_retry_reporter,
@@ -84,6 +86,8 @@ def deploy(
     from fcctl.ui.render import render_deploy, render_plan
 
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
+    for name in function or []:
+        check_name(name)
     console = get_console()
     target = service.Target(s.endpoint, s.profile)
     prepared, clients, the_plan = service.make_plan(

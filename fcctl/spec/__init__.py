@@ -38,6 +38,13 @@ The file format
   ``fcfacts.ENV_VAR_NAME_PATTERN``; an unquoted key YAML reads as a number, boolean or null is
   an error at its line.
 
+* Positions are an editor's: lines end at ``\n``, ``\r\n`` or a lone ``\r``; columns count
+  characters (code points). NEL/U+2028/U+2029 (line breaks to PyYAML only), YAML tags other
+  than the plain ones (``!!python/…`` is never constructed) and recursive aliases are errors.
+* Built-in runtimes (python*, nodejs*): the handler and hook handlers must be defined in the
+  code directory (read with ``ast`` / a regex, never imported: :mod:`fcctl.spec.handlers`);
+  timer ``cronExpression`` is checked field by field (:mod:`fcctl.spec.cron`).
+
 Every problem carries file:line:column and the key path; all are reported at once. Limits and
 policies come from :mod:`fcctl.fcfacts` (FC-NOTES.md §1-2); rules live in
 :mod:`fcctl.spec.rules`, FC 2.0 / Serverless Devs keys in :mod:`fcctl.spec.keys`, hostile-input

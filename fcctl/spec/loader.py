@@ -98,7 +98,7 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
 
     merged = trees[0]
     for tree in trees[1:]:
-        merged = merge(merged, tree)
+        merged = merge(merged, tree, problems=problems)
     plain = to_plain(merged, problems)
     if plain is None:
         raise SpecError(_sorted(problems, files))

@@ -12,7 +12,7 @@ holds it.
 from __future__ import annotations
 
 from fcctl.errors import Problem
-from fcctl.spec.yamlmarks import PathT, YMap, YNode, YScalar, YSeq, deref, problem
+from fcctl.spec.yamlmarks import MAX_DEPTH, MAX_NODES, PathT, YAlias, YMap, YNode, YScalar, YSeq, deref, problem
 
 _BY_NAME = {"functions": "functionName", "triggers": "triggerName"}
 
@@ -36,8 +36,11 @@ def check_duplicate_names(seq: YSeq, name_key: str, path: PathT, problems: list[
         if name in first:
             at = deref(deref(item).items[name_key][1]).loc
             prev = deref(deref(first[name]).items[name_key][1]).loc
-            if at == prev:  # the name came from a shared anchor (`<<: *base`): point at the item
-                at, prev = deref(item).loc, deref(first[name]).loc
+            if at == prev:
+                # the name came from a shared anchor: `- *fn` repeats a whole function (point at
+                # the alias, where the repeat is written), `<<: *base` a name (point at the item)
+                at = item.loc if isinstance(item, YAlias) else deref(item).loc
+                prev = first[name].loc if isinstance(first[name], YAlias) else deref(first[name]).loc
             where = f"line {prev.line}" if prev.file == at.file else f"{prev.file}:{prev.line}"
             problems.append(problem(at, path + (i, name_key), (
                 f"{name_key} {name} is defined twice (first at {where}); names must be unique — "
@@ -46,11 +49,42 @@ def check_duplicate_names(seq: YSeq, name_key: str, path: PathT, problems: list[
             first[name] = item
 
 
-def merge(base: YNode | None, over: YNode | None, path: PathT = ()) -> YNode | None:
-    """Merge ``over`` onto ``base`` (neither is modified); returns the merged tree."""
+class _TooDeep(Exception):
+    def __init__(self, node: YNode, path: PathT, why: str) -> None:
+        super().__init__()
+        self.node = node
+        self.path = path
+        self.why = why
+
+
+def merge(base: YNode | None, over: YNode | None, path: PathT = (),
+          problems: list[Problem] | None = None) -> YNode | None:
+    """Merge ``over`` onto ``base`` (neither is modified); returns the merged tree.
+
+    Problems an overlay causes (a function or trigger without its name, nesting deeper than
+    aliases allow) are appended to ``problems`` at the overlay's file:line:column."""
+    try:
+        return _merge(base, over, path, problems, [0, None])
+    except _TooDeep as exc:  # aliases can nest deeper and wider than a file: never run on and on
+        if problems is not None:
+            problems.append(problem(exc.node.loc, exc.path, exc.why))
+        return base
+
+
+def _merge(base: YNode | None, over: YNode | None, path: PathT,
+           problems: list[Problem] | None, visited: list) -> YNode | None:
     b, o = deref(base), deref(over)
     if o is None:
         return base
+    if len(path) <= 1:
+        visited[1] = over  # the overlay's top-level value (as written: an alias at its use)
+    visited[0] += 1 + (len(o.items) if isinstance(o, (YMap, YSeq)) else 0)
+    if visited[0] > MAX_NODES:
+        raise _TooDeep(visited[1] or o, path[:1], (
+            f"merging this overlay visits more than {MAX_NODES} nodes through aliases (an alias "
+            "bomb?); fcctl refuses it"))
+    if len(path) > 2 * MAX_DEPTH:
+        raise _TooDeep(o, path, "the overlay nests too deeply (through aliases) to merge; fcctl refuses it")
     if isinstance(o, YScalar) and o.value is None:
         return None
     if isinstance(b, YMap) and isinstance(o, YMap):
@@ -68,7 +102,7 @@ def merge(base: YNode | None, over: YNode | None, path: PathT = ()) -> YNode | N
             else:
                 out.key_kinds.pop(key, None)
             if key in out.items:
-                merged = merge(out.items[key][1], value, path + (key,))
+                merged = _merge(out.items[key][1], value, path + (key,), problems, visited)
                 out.items[key] = (kloc, merged)  # the key as the latest file wrote it
             else:
                 out.items[key] = (kloc, value)
@@ -83,9 +117,15 @@ def merge(base: YNode | None, over: YNode | None, path: PathT = ()) -> YNode | N
                 index[name] = i
         for item in o.items:
             name = _name_of(item, name_key)
+            if name is None and isinstance(deref(item), YMap) and problems is not None:
+                what = "function" if name_key == "functionName" else "trigger"
+                problems.append(problem(deref(item).loc, path + (len(items),), (
+                    f"this {what} in an overlay has no {name_key} (or not a text one): overlays "
+                    f"merge {path[-1]} by {name_key} — name the {what} it changes or adds")))
+                continue
             if name is not None and name in index:
                 i = index[name]
-                items[i] = merge(items[i], item, path + (i,))
+                items[i] = _merge(items[i], item, path + (i,), problems, visited)
             else:
                 if name is not None:
                     index[name] = len(items)

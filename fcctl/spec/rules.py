@@ -15,6 +15,7 @@ from typing import Any
 
 from fcctl import fcfacts
 from fcctl.errors import Problem
+from fcctl.spec import checks
 from fcctl.spec.keys import field_kind
 from fcctl.spec.messages import _name as value_name
 from fcctl.spec.messages import did_you_mean, may_echo
@@ -119,6 +120,7 @@ class _Checker:
                 f"container images, not runtime {runtime}"), key=True)
         self.code_and_image(fn, path, runtime, region, label)
         self.lifecycle(fn, path, runtime)
+        checks.function(self, fn, path, runtime)
         self.secrets(fn, path)
         self.tags(fn, path)
         self.triggers(fn, path)
@@ -376,7 +378,7 @@ class _Checker:
             kpath = mpath + (name,)
             kind = self.plain.key_kinds.get(kpath)
             as_kind = "null" if kind == "null" else f"a {kind}"
-            if kind and _ENV_NAME_RE.match(name) and kind != "number":
+            if kind and _ENV_NAME_RE.fullmatch(name) and kind != "number":
                 self.error(kpath, (
                     f"{what} name {name}: YAML 1.1 reads this key as {as_kind}, not text; quote it "
                     f"(\"{name}\": …) if that is the name"), key=True)
@@ -384,7 +386,7 @@ class _Checker:
                 self.error(kpath, (
                     f"{what} name {name}: YAML reads this key as {as_kind}; a name is letters, "
                     f"digits and _, not starting with a digit, e.g. {_env_name_hint(name)}"), key=True)
-            elif not _ENV_NAME_RE.match(name):
+            elif not _ENV_NAME_RE.fullmatch(name):
                 self.error(kpath, (
                     f"{what} name {name!r} is not valid: use letters, digits and _, not starting "
                     f"with a digit, e.g. {_env_name_hint(name)}"), key=True)
@@ -497,10 +499,8 @@ class _Checker:
                     self.error(cp + ("cronExpression",), (
                         "cronExpression must be a string such as \"@every 5m\" or a 6-field cron "
                         "expression \"0 0 4 * * *\" (seconds first)"))
-                elif not (cron.strip().startswith("@every ") or len(_cron_fields(cron)) in (6, 7)):
-                    self.error(cp + ("cronExpression",), (
-                        "cronExpression must be \"@every <duration>\" (e.g. @every 5m) or a cron "
-                        "expression with 6 fields, seconds first (e.g. \"0 0 4 * * *\")"))
+                elif cp + ("cronExpression",) not in self.plain.unset:
+                    checks.cron(self, cron, cp + ("cronExpression",))
                 if "enable" in cfg and not isinstance(cfg["enable"], bool):
                     self.error(cp + ("enable",), "enable must be true or false (without quotes)")
                 if ("payload" in cfg and not isinstance(cfg["payload"], str)
@@ -559,13 +559,6 @@ def _walk(data: Any, path: PathT):
             yield from _walk(v, path + (i,))
     else:
         yield path, data
-
-
-def _cron_fields(cron: str) -> list[str]:
-    text = cron.strip()
-    if text.startswith("CRON_TZ="):
-        text = text.split(None, 1)[1] if " " in text else ""
-    return text.split()
 
 
 def check(plain: Plain, dirs: dict[str, Path], problems: list[Problem]) -> tuple[set, set]:

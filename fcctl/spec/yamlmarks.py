@@ -85,9 +85,16 @@ def deref(node: YNode | None) -> YNode | None:
     return node
 
 
+_SHOWN_PATH_PARTS = 16
+
+
 def format_path(path: PathT) -> str:
-    """``("functions", 0, "instanceLifecycleConfig")`` -> ``functions[0].instanceLifecycleConfig``."""
+    """``("functions", 0, "instanceLifecycleConfig")`` -> ``functions[0].instanceLifecycleConfig``.
+
+    A very deep path (aliases nested far down) keeps its first parts and ends in ``…``."""
     out = ""
+    if len(path) > _SHOWN_PATH_PARTS:
+        return format_path(tuple(path[:_SHOWN_PATH_PARTS - 1])) + "…"
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
@@ -115,13 +122,43 @@ _WHOLE_REF_RE = re.compile(_REF)
 ENV_REF_PATTERN = rf"^{_REF}$"
 
 
-def substitute_env(text: str, environ: Mapping[str, str] | None) -> tuple[str, list[str], bool]:
+class EnvGrowthError(Exception):
+    """``${env:…}`` substitution would make the spec larger than :data:`MAX_FILE_BYTES`."""
+
+    def __init__(self, name: str, size: int) -> None:
+        super().__init__(name, size)
+        self.name = name
+        self.size = size
+
+
+class _EnvBudget:
+    """The size of a file as its ``${env:…}`` references expand, checked before each expansion
+    is built: a 1 MB variable used in 1000 places is refused without making a 1 GB string."""
+
+    def __init__(self, size: int, cap: int = MAX_FILE_BYTES) -> None:
+        self.size = size
+        self.cap = cap
+        self._sizes: dict = {}
+
+    def grow(self, name: str, value: str, written: str) -> None:
+        key = (name, id(value))
+        if key not in self._sizes:
+            self._sizes[key] = len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+        self.size += self._sizes[key] - len(written)
+        if self.size > self.cap:
+            raise EnvGrowthError(name, self.size)
+
+
+def substitute_env(text: str, environ: Mapping[str, str] | None,
+                   budget: "_EnvBudget | None" = None) -> tuple[str, list[str], bool]:
     """Expand ``${env:NAME}`` and ``${env:NAME:-default}`` in ``text``; ``$$`` is a literal ``$``.
 
     Returns ``(result, missing_names, used_env)``. ``environ=None`` means the process
     environment. A variable that is unset (and has no default) is reported in ``missing_names``;
     an empty value counts as set (like docker compose's ``:-`` only for unset). A default is
     expanded only when used, and may hold one more level: ``${env:A:-${env:B:-x}}``.
+    ``budget`` (the file's size so far) raises :class:`EnvGrowthError` before an expansion
+    would take the file past the size cap.
     """
     if "$" not in text:
         return text, [], False
@@ -136,9 +173,12 @@ def substitute_env(text: str, environ: Mapping[str, str] | None) -> tuple[str, l
         used = True
         name, default = m.group(1), m.group(2)
         if name in env:
-            return env[name]
+            value = env[name]
+            if budget is not None:
+                budget.grow(name, value, m.group(0))
+            return value
         if default is not None:
-            out, inner_missing, _ = substitute_env(default, env)
+            out, inner_missing, _ = substitute_env(default, env, budget)
             missing.extend(inner_missing)
             return out
         missing.append(name)
@@ -187,6 +227,7 @@ def bad_env_reference(text: str) -> str | None:
 
 _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
+_YAML_TAG = "tag:yaml.org,2002:"
 _BASIC_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:bool",
@@ -289,16 +330,47 @@ class _Abort(Exception):
         self.problem = prob
 
 
+# Positions are the ones an editor shows. Lines end at \n, \r\n or a lone \r (all editors
+# break lines there). PyYAML (YAML 1.1) also breaks lines at NEL (U+0085), U+2028 and U+2029;
+# editors do not (VS Code shows them on one line and offers to remove them; YAML 1.2 reads them
+# as ordinary characters), so fcctl computes every line from the character offset PyYAML
+# reports, never from PyYAML's own line count. Columns count characters (Unicode code points),
+# 1-based: 中, é and 😀 are one column each, a tab is one column (VS Code's status bar counts
+# UTF-16 units: after an emoji outside the BMP it shows one more; Vim's charcol() agrees).
+_EDITOR_BREAK = re.compile(r"\r\n|\r|\n")
+# ...and since the same file would mean different things to PyYAML and to an editor (or a YAML
+# 1.2 tool), a file holding one of these is refused, each at its editor position.
+_YAML11_ONLY_BREAK = re.compile("[\u0085\u2028\u2029]")
+_BREAK_NAMES = {"\u0085": "NEXT LINE", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+
+
+class LineIndex:
+    """Character offset -> (line, column) as an editor shows them (see above)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in _EDITOR_BREAK.finditer(text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        import bisect
+
+        i = bisect.bisect_right(self.starts, max(offset, 0)) - 1
+        return i + 1, offset - self.starts[i] + 1
+
+    def lines(self, text: str) -> list[str]:
+        ends = self.starts[1:] + [len(text)]
+        return [text[a:b].rstrip("\r\n") for a, b in zip(self.starts, ends)]
+
+
 def _line_col_of_offset(data: bytes, offset: int) -> tuple[int, int]:
-    line = data.count(b"\n", 0, offset) + 1
-    last_nl = data.rfind(b"\n", 0, offset)
-    return line, offset - last_nl  # 1-based column (bytes)
+    """(line, column) of byte ``offset`` in undecodable ``data``, columns in characters."""
+    prefix = data[:offset].decode("utf-8", errors="replace")
+    return LineIndex(prefix).position(len(prefix))
 
 
 def _tab_lines(text: str) -> list[tuple[int, int]]:
     """(line, column) of each line whose indentation contains a tab (1-based)."""
     out = []
-    for i, line in enumerate(text.splitlines(), 1):
+    for i, line in enumerate(LineIndex(text).lines(text), 1):
         stripped = line.lstrip(" \t")
         indent = line[: len(line) - len(stripped)]
         if "\t" in indent and stripped and not stripped.startswith("#"):
@@ -434,6 +506,17 @@ def load_yaml_text(
     text: str, label: str, environ: Mapping[str, str] | None, problems: list[Problem]
 ) -> YNode | None:
     """Like :func:`load_yaml_file` for text already read (``label`` names it in problems)."""
+    breaks = [m.start() for m in _YAML11_ONLY_BREAK.finditer(text)]
+    if breaks:
+        lines = LineIndex(text)
+        for offset in breaks[:10]:
+            line, col = lines.position(offset)
+            problems.append(problem(Loc(label, line, col), "", (
+                f"U+{ord(text[offset]):04X} ({_BREAK_NAMES[text[offset]]}): YAML 1.1 (fcctl) reads it "
+                "as a line break, editors and YAML 1.2 tools as an ordinary character, so this file "
+                "means different things to different tools — remove it (in a double-quoted "
+                f"string write \\u{ord(text[offset]):04x} if you mean the character)")))
+        return None
     local: list[Problem] = []
     try:
         root = _compose(text, label, environ, local)
@@ -458,15 +541,21 @@ def load_yaml_text(
 def _yaml_error_problem(exc: yaml.YAMLError, text: str, label: str) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if isinstance(exc, yaml.reader.ReaderError):
-        pos = exc.position
-        line = text.count("\n", 0, pos) + 1
-        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
         ch = exc.character
         code = ord(ch) if isinstance(ch, str) else ch
+        # libyaml (CSafeLoader) reports a byte offset, PyYAML's reader a character offset: the
+        # first occurrence of the character is where both point
+        offset = text.find(chr(code)) if isinstance(code, int) and 0 <= code < 0x110000 else -1
+        if offset < 0:
+            offset = len(text.encode("utf-8", "surrogatepass")[:exc.position].decode("utf-8", "ignore"))
+        line, col = LineIndex(text).position(offset)
         return problem(Loc(label, line, col), "", (
             f"control character U+{code:04X} is not allowed in YAML; remove it"))
-    line = mark.line + 1 if mark else 1
-    col = mark.column + 1 if mark else 1
+    if mark is not None and getattr(mark, "index", None) is not None:
+        line, col = LineIndex(text).position(mark.index)
+    else:
+        line = mark.line + 1 if mark else 1
+        col = mark.column + 1 if mark else 1
     tabs = [t for t in _tab_lines(text) if t[0] <= line]
     if tabs:
         tl, tc = tabs[-1]  # the nearest one before the error (earlier tabs may sit in a block scalar)
@@ -515,10 +604,16 @@ def _stack_path(stack: list) -> PathT:
 def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode | None:
     """Iterative composer: events -> located tree. Raises yaml.YAMLError / _Abort."""
 
+    lines = LineIndex(text)
+
     def loc_of(mark) -> Loc:
-        return Loc(label, mark.line + 1, mark.column + 1)
+        line, col = lines.position(mark.index)
+        return Loc(label, line, col)
+
+    budget = _EnvBudget(len(text.encode("utf-8", "surrogatepass")))
 
     anchors: dict[str, YNode] = {}
+    anchor_locs: dict[str, Loc] = {}
     stack: list[_Frame] = []
     root: YNode | None = None
     documents = 0
@@ -585,6 +680,11 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
                 raise _Abort(problem(loc, _stack_path(stack), (
                     f"alias *{event.anchor} is not defined; define the anchor &{event.anchor} "
                     "before using it")))
+            if any(frame.node is target for frame in stack):
+                at = anchor_locs.get(event.anchor, target.loc)
+                raise _Abort(problem(loc, _stack_path(stack), (
+                    f"alias *{event.anchor} is used inside the node it names (&{event.anchor} at "
+                    f"line {at.line}): a structure that contains itself never ends; fcctl refuses it")))
             add(YAlias(loc, target=target, name=event.anchor))
             continue
         if isinstance(event, yaml.ScalarEvent):
@@ -592,6 +692,8 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
             if is_key_position():
                 # keys stay as written (`on:` is the name "on", not a boolean)
                 node = YScalar(loc, value=event.value)
+                if event.tag not in (None, "!", _YAML_TAG + "merge") and event.tag not in _BASIC_TAGS:
+                    problems.append(_tag_problem(event.tag, loc, stack))
                 if event.style in (None, "") and event.tag in (None, "!"):
                     kind = _resolve_plain(event.value).rsplit(":", 1)[-1]
                     if kind in ("int", "float"):
@@ -601,7 +703,7 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
                 stack[-1].key_merge = event.value == "<<" and event.style in (None, "") and (
                     event.tag in (None, "tag:yaml.org,2002:merge"))
             else:
-                node = _scalar_node(event, loc, environ, problems, stack)
+                node = _scalar_node(event, loc, environ, problems, stack, budget)
             if event.anchor:
                 anchors[event.anchor] = node
             add(node)
@@ -612,11 +714,11 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
                     f"the document nests too deeply (more than {MAX_DEPTH} levels); fcctl refuses it")))
             loc = loc_of(event.start_mark)
             if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-                problems.append(problem(loc, _stack_path(stack), (
-                    f"unknown YAML tag {event.tag}; fcctl specs use plain YAML")))
+                problems.append(_tag_problem(event.tag, loc, stack))
             node = YMap(loc) if isinstance(event, yaml.MappingStartEvent) else YSeq(loc)
             if event.anchor:
                 anchors[event.anchor] = node
+                anchor_locs[event.anchor] = loc
             add(node)
             stack.append(_Frame(node))
             continue
@@ -656,17 +758,30 @@ def _apply_merge(target: YMap, merges: list, problems, path: PathT) -> None:
                         target.key_kinds[k] = src.key_kinds[k]
 
 
-def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack) -> YScalar:
+def _tag_problem(tag: str, loc: Loc, stack) -> Problem:
+    shown = "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
+    if shown.startswith("!!python/"):
+        why = "a Python object tag; fcctl never builds objects from a spec"
+    elif tag.startswith(_YAML_TAG):
+        why = "fcctl specs take plain strings, numbers, booleans, lists and mappings"
+    else:
+        why = "fcctl specs use plain YAML"
+    return problem(loc, _stack_path(stack), (
+        f"YAML tag {shown} is not allowed ({why}); remove the tag (use ${{env:NAME}} for values "
+        "from the environment)"))
+
+
+def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack,
+                 budget: "_EnvBudget | None" = None) -> YScalar:
     text = event.value
     plain = event.style in (None, "")
     if event.tag in (None, "!"):
         tag = _resolve_plain(text) if plain else "tag:yaml.org,2002:str"
     else:
         tag = event.tag
-        if not tag.startswith("tag:yaml.org,2002:"):
-            problems.append(problem(loc, _stack_path(stack), (
-                f"unknown YAML tag {tag}; fcctl specs use plain YAML (use ${{env:NAME}} for "
-                "values from the environment)")))
+        if tag not in _BASIC_TAGS:
+            # !!python/object/apply:os.system, !!binary, !custom…: refused, never constructed
+            problems.append(_tag_problem(tag, loc, stack))
             tag = "tag:yaml.org,2002:str"
     try:
         value = _scalar_value(tag, text, event.start_mark)
@@ -675,7 +790,14 @@ def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack) -> YS
     if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
         value = text  # an absurd number (0x…, 0…, 1_…: no digit limit) stays text
     if isinstance(value, str) and "$" in value:
-        new, missing, used = substitute_env(value, environ)
+        try:
+            new, missing, used = substitute_env(value, environ, budget)
+        except EnvGrowthError as exc:
+            raise _Abort(problem(loc, _stack_path(stack), (
+                f"${{env:{exc.name}}} makes the spec larger than {MAX_FILE_BYTES / 1048576:g} MB "
+                f"(the most fcctl reads) once substituted here — more than {exc.size} bytes so far; "
+                "a variable used in a spec should hold a short value (a name, an id, a secret), "
+                "not a file"))) from None
         for name in missing:
             problems.append(problem(loc, _stack_path(stack), (
                 f"environment variable {name} is not set; export it, or give a default: "
@@ -752,9 +874,10 @@ def to_plain(root: YNode, problems: list[Problem], budget: int = MAX_NODES) -> P
     """
     out = Plain(None)
     count = 0
+    text_size = 0
 
     def walk(node: YNode, path: PathT, via_alias: YAlias | None) -> Any:
-        nonlocal count
+        nonlocal count, text_size
         count += 1
         if count > budget:
             at = via_alias.loc if via_alias else node.loc
@@ -766,6 +889,13 @@ def to_plain(root: YNode, problems: list[Problem], budget: int = MAX_NODES) -> P
             return walk(node.target, path, via_alias or node)
         out.values.setdefault(path, node.loc)
         if isinstance(node, YScalar):
+            if isinstance(node.value, str):
+                text_size += len(node.value)
+                if text_size > MAX_FILE_BYTES:
+                    at = via_alias.loc if via_alias else node.loc
+                    raise _Abort(problem(at, path, (
+                        f"with its aliases expanded the spec holds more than "
+                        f"{MAX_FILE_BYTES / 1048576:g} MB of text, the most fcctl reads; fcctl refuses it")))
             if node.from_env:
                 out.from_env.add(path)
             if node.text is not None and not isinstance(node.value, str):

@@ -63,6 +63,7 @@ def test_invalid_utf8_points_at_the_byte(tmp_path, capsys):
 def test_utf8_bom_is_fine(tmp_path, capsys):
     app = tmp_path / "app"
     app.mkdir()
+    (app / "index.py").write_text("def handler(event, context):\n    return 'ok'\n")
     f = tmp_path / "bom.yaml"
     f.write_bytes(b"\xef\xbb\xbfregion: cn-hangzhou\nfunctions:\n  - functionName: f\n"
                   b"    runtime: python3.10\n    handler: index.handler\n    code: ./app\n")

@@ -176,6 +176,7 @@ def test_validate_default_file_is_fc_yaml(tmp_path, monkeypatch, capsys):
     assert main(["validate"]) == 2
     assert "fc.yaml:1:1: error: file not found" in capsys.readouterr().err
     (tmp_path / "app").mkdir()
+    (tmp_path / "app/index.py").write_text("def handler(event, context):\n    return 'ok'\n")
     write(tmp_path, "fc.yaml", "region: cn-hangzhou\nfunctions:\n  - functionName: a\n"
           "    runtime: python3.10\n    handler: index.handler\n    code: ./app\n")
     assert main(["validate"]) == 0
@@ -185,6 +186,8 @@ def test_validate_default_file_is_fc_yaml(tmp_path, monkeypatch, capsys):
 def test_code_relative_to_the_file_that_sets_it(tmp_path):
     (tmp_path / "deploy/prod/src").mkdir(parents=True)
     (tmp_path / "src").mkdir()
+    for src in ("src", "deploy/prod/src"):
+        (tmp_path / src / "index.py").write_text("def handler(event, context):\n    return 'ok'\n")
     base = write(tmp_path, "fc.yaml", "region: cn-hangzhou\nfunctions:\n  - functionName: a\n"
                  "    runtime: python3.10\n    handler: index.handler\n    code: ./src\n")
     over = write(tmp_path, "deploy/prod/fc.prod.yaml", "functions:\n  - functionName: a\n    code: ./src\n")

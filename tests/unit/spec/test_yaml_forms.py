@@ -22,6 +22,8 @@ def _validate(tmp_path, capsys, body: str, *, region="cn-hangzhou", runtime="pyt
               env=None, monkeypatch=None) -> tuple[int, list[dict]]:
     app = tmp_path / "app"
     app.mkdir(exist_ok=True)
+    (app / "index.py").write_text("def handler(event, context):\n    return 'ok'\n")
+    (app / "index.js").write_text("exports.handler = async () => 'ok';\n")
     f = tmp_path / "fc.yaml"
     f.write_text(FN.format(region=region, runtime=runtime, code=app) + body)
     code = main(["validate", "--output", "json", "-f", str(f)])
@@ -105,7 +107,7 @@ def test_unset_region_is_only_the_unset_error(tmp_path, capsys, monkeypatch):
     ("    region: ${env:FCCTL_TEST_UNSET_X}\n", "python3.10"),
     ("    memorySize: ${env:FCCTL_TEST_UNSET_X}\n", "python3.10"),
     ("    internetAccess: ${env:FCCTL_TEST_UNSET_X}\n", "python3.10"),
-    ("    instanceLifecycleConfig:\n      initializer:\n        handler: a.b\n"
+    ("    instanceLifecycleConfig:\n      initializer:\n        handler: index.handler\n"
      "        timeout: ${env:FCCTL_TEST_UNSET_X}\n", "python3.10"),
     ("    customContainerConfig:\n      image: registry.${env:FCCTL_TEST_UNSET_X}.aliyuncs.com/ns/i:1\n",
      "custom-container"),

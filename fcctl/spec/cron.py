@@ -1,0 +1,159 @@
+"""FC timer trigger ``cronExpression``: checked offline, with the reason and what to write.
+
+FC accepts (docs/fc-facts.md, "Spec validation"):
+
+* ``@every <duration>`` — a Go duration (``30m``, ``1h30m``, ``90s``) of at least one minute
+  (the console's interval is a whole number of minutes, n ≥ 1);
+* six fields, seconds first: ``秒 分 时 日 月 星期`` (``0 0 4 * * *``), UTC unless prefixed
+  with ``CRON_TZ=<IANA zone> `` (``CRON_TZ=Asia/Shanghai 0 0 4 1 * *``).
+
+Fields: seconds 0-59, minutes 0-59, hours 0-23 (``, - * /``); day of month 1-31 (``, - * ? /``);
+month 1-12 or JAN-DEC; day of week 0-7 or SUN-SAT/MON-SUN (``, - * ? /``; FC's page says 1-7,
+its cron library 0-6 with 0 = Sunday: fcctl accepts both). ``L``, ``W`` and ``#`` (Quartz) are
+not in FC's list of special characters: an error. Names are case-insensitive.
+
+``check_cron(text) -> (error, warning)``; each is None or a message. Pure, stdlib only; time
+zone names are checked against :func:`zoneinfo.available_timezones` (loaded on first use).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from fcctl.fcfacts import TIMER_EVERY_MIN_S as MIN_EVERY_S
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+# (name, low, high, names -> number, "?" allowed)
+_FIELDS = (
+    ("seconds", 0, 59, {}, False),
+    ("minutes", 0, 59, {}, False),
+    ("hours", 0, 23, {}, False),
+    ("day of month", 1, 31, {}, True),
+    ("month", 1, 12, {m: i + 1 for i, m in enumerate(_MONTHS)}, False),
+    ("day of week", 0, 7, {d: i for i, d in enumerate(_DAYS)}, True),
+)
+_EXAMPLE = "e.g. \"0 0 4 * * *\" (04:00:00 UTC every day) or \"@every 5m\""
+_UNIT_S = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+_DURATION = re.compile(r"(?:(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset:
+    import zoneinfo
+
+    try:
+        return frozenset(zoneinfo.available_timezones())
+    except Exception:  # no tz database on this machine: cannot judge
+        return frozenset()
+
+
+def check_cron(text: str) -> tuple[str | None, str | None]:
+    """``(error, warning)`` for one cronExpression (None, None when FC would accept it)."""
+    expr = text.strip()
+    warning = None
+    m = re.match(r"(CRON_TZ|TZ)=(\S*)\s*", expr)
+    if m:
+        zone, expr = m.group(2), expr[m.end():]
+        if m.group(1) == "TZ":
+            warning = (f"FC documents the time zone prefix as CRON_TZ=, e.g. CRON_TZ={zone or 'Asia/Shanghai'} "
+                       "…; write CRON_TZ=")
+        if not zone:
+            return (f"{m.group(1)}= needs a time zone name, e.g. CRON_TZ=Asia/Shanghai 0 0 4 * * *", None)
+        zones = _zones()
+        if zones and zone not in zones:
+            from fcctl.spec.messages import did_you_mean
+
+            return (f"time zone {zone!r} is not an IANA time zone name{did_you_mean(zone, sorted(zones))}; "
+                    "e.g. CRON_TZ=Asia/Shanghai", None)
+        if expr.startswith("@"):
+            return ("CRON_TZ= applies to a 6-field cron expression, not to @every (an interval has "
+                    "no time zone)", None)
+    if expr.startswith("@"):
+        return _every(expr), warning
+    fields = expr.split()
+    if len(fields) != 6:
+        hint = ""
+        if len(fields) == 5:
+            hint = f"; FC's cron has a seconds field first — write \"0 {expr}\""
+        elif len(fields) == 7:
+            hint = "; FC's cron has no year field — remove the last one"
+        return (f"cronExpression has {len(fields)} field{'s' if len(fields) != 1 else ''}; FC takes 6, "
+                f"seconds first (seconds minutes hours day-of-month month day-of-week), {_EXAMPLE}{hint}",
+                None)
+    for value, spec in zip(fields, _FIELDS):
+        why = _field(value, spec)
+        if why:
+            return why, warning
+    return None, warning
+
+
+def _every(expr: str) -> str | None:
+    parts = expr.split(None, 1)
+    if parts[0] != "@every":
+        return (f"{parts[0]} is not a schedule FC takes; write \"@every <interval>\" (e.g. @every 1h) "
+                "or a 6-field cron expression, seconds first, e.g. \"0 0 * * * *\" for every hour")
+    duration = parts[1].strip() if len(parts) > 1 else ""
+    if not duration or not _DURATION.fullmatch(duration):
+        return (f"@every needs an interval such as 5m, 1h or 1h30m (numbers with units h, m, s), "
+                f"not {duration!r}")
+    seconds = sum(float(n) * _UNIT_S[u] for n, u in _DURATION_PART.findall(duration))
+    if seconds < MIN_EVERY_S:
+        return (f"@every {duration} is shorter than one minute, the shortest interval FC's timer "
+                "trigger takes; write @every 1m or longer")
+    return None
+
+
+_NAMES_SHOWN = {"month": "JAN-DEC", "day of week": "SUN-SAT (MON-SUN)"}
+
+
+def _quartz(name: str, item: str, char: str) -> str:
+    return (f"{name} field {item!r}: {char} is not a special character FC's cron supports (FC "
+            "takes , - * ? /); list the days instead")
+
+
+def _number(text: str, spec) -> int | None:
+    name, lo, hi, names, _ = spec
+    if text.isdigit():
+        return int(text)
+    return names.get(text.upper())
+
+
+def _field(value: str, spec) -> str | None:
+    name, lo, hi, names, question = spec
+    allowed = f"{lo}-{hi}" + (f" or {_NAMES_SHOWN[name]}" if names else "")
+    for item in value.split(","):
+        if item == "":
+            return f"{name} field {value!r}: an empty item between commas"
+        if item == "?":
+            if not question:
+                return (f"{name} field: ? is allowed only in the day-of-month and day-of-week fields; "
+                        "write *")
+            continue
+        if "#" in item:
+            return _quartz(name, item, "#")
+        base, _, step = item.partition("/")
+        if "/" in item:
+            if not step.isdigit() or int(step) == 0:
+                return f"{name} field {item!r}: the step after / must be a whole number of at least 1"
+        if base == "*":
+            continue
+        first, dash, last = base.partition("-")
+        a = _number(first, spec)
+        b = _number(last, spec) if dash else a
+        if dash and name == "day of week" and last.upper() == "SUN":
+            b = 7  # MON-SUN: FC's page numbers the week 1-7, Monday to Sunday
+        for text, number in ((first, a), (last if dash else first, b)):
+            if number is None:
+                for char in ("L", "W"):
+                    if char in text.upper():
+                        return _quartz(name, item, char)
+                return (f"{name} field {item!r}: {text or 'an empty value'} is not a number "
+                        f"({allowed})")
+            if not lo <= number <= hi:
+                return f"{name} field {item!r}: {number} is out of range ({allowed})"
+        if dash and a > b:
+            return f"{name} field {item!r}: the range starts after it ends; write {b}-{a}"
+    return None
