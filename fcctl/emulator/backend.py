@@ -1412,7 +1412,7 @@ class Backend:
             raise errors.InvalidArgument("ResourceId must be a non-empty list of function ARNs")
         names = []
         for arn in resource_ids:
-            m = re.match(r"^acs:fc:[^:]*:[^:]*:functions/([^/]+)$", str(arn))
+            m = re.fullmatch(r"acs:fc:[^:]*:[^:]*:functions/([^/]+)", str(arn))
             if not m:
                 raise errors.InvalidArgument(f"ResourceId {arn!r} is not a function ARN")
             self._get_fn(m.group(1))
