@@ -113,8 +113,8 @@ def _cpu_sizes(fn: dict, out: list[Finding]) -> None:
             need_hi = min(mhi, math.floor(cpu * rhi * 1024 / 64) * 64)
             doc = f"({fcfacts.DOC_SPECS}: vCPU与内存(GB)的比例必须在1∶1到1∶4之间)"
             out.append(Finding(("cpu",), (
-                f"cpu {cpu:g} vCPU with memorySize {mem} MB breaks FC's cpu:memory ratio: memory "
-                f"in GB must be 1 to 4 times the vCPUs — for cpu {cpu:g} use memorySize "
+                f"cpu {cpu:g} vCPU with memorySize {mem} MB breaks FC's cpu:memory ratio (1:1 to "
+                f"1:4): memory in GB must be 1 to 4 times the vCPUs — for cpu {cpu:g} use memorySize "
                 f"{need_lo}-{need_hi} MB, or for memorySize {mem} MB use cpu "
                 f"{max(clo, gb / rhi):.2f}-{min(chi, gb / rlo):.2f} {doc}")))
             out.append(Finding(("memorySize",), (

@@ -34,7 +34,7 @@ from urllib.parse import quote
 from datetime import datetime, timezone
 from typing import Callable
 
-from fcctl import fcfacts
+from fcctl import fcfacts, limits
 from fcctl.emulator import errors
 
 # --- test knobs (environment variables on the function) ---------------------------------------
@@ -134,8 +134,19 @@ def _public(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
+def _limits_view(fn: dict) -> dict:
+    """The function as :func:`fcctl.limits.check_function` reads it: a cleared hook (``handler
+    ""``, ``command []``) is unset, so its leftover timeout is not checked."""
+    ilc = fn.get("instanceLifecycleConfig")
+    if not isinstance(ilc, dict):
+        return fn
+    view = dict(fn)
+    view["instanceLifecycleConfig"] = {k: v for k, v in ilc.items() if _hook_set(v)}
+    return view
+
+
 def _hook_set(hook: dict | None) -> bool:
-    """FC-NOTES §1: ``handler: ""`` and ``command: []`` both mean "not set"."""
+    """FC docs 配置实例生命周期: ``handler: ""`` and ``command: []`` both mean "not set"."""
     if not isinstance(hook, dict):
         return False
     return bool(hook.get("handler")) or bool(hook.get("command"))
@@ -259,33 +270,6 @@ class Backend:
         t = fn.get("timeout")
         if isinstance(t, int) and not lo <= t <= hi:
             problems.append(f"timeout must be between {lo} and {hi} seconds (got {t})")
-        mem = fn.get("memorySize")
-        lo, hi = fcfacts.MEMORY_RANGE_MB
-        if isinstance(mem, int) and (not lo <= mem <= hi or mem % fcfacts.MEMORY_STEP_MB):
-            problems.append(
-                f"memorySize must be a multiple of {fcfacts.MEMORY_STEP_MB} MB between {lo} and "
-                f"{hi} (got {mem})"
-            )
-        cpu = fn.get("cpu")
-        if isinstance(cpu, (int, float)) and not isinstance(cpu, bool):
-            lo_c, hi_c = fcfacts.CPU_RANGE_VCPU
-            steps = cpu / fcfacts.CPU_STEP_VCPU
-            if not (lo_c <= cpu <= hi_c) or abs(steps - round(steps)) > 1e-6:
-                problems.append(
-                    f"cpu must be a multiple of {fcfacts.CPU_STEP_VCPU} vCPU between {lo_c} and "
-                    f"{hi_c} (got {cpu})"
-                )
-            elif isinstance(mem, int) and mem > 0:
-                ratio = (mem / 1024) / cpu
-                r_lo, r_hi = fcfacts.CPU_MEMORY_RATIO
-                if not (r_lo - 1e-9 <= ratio <= r_hi + 1e-9):
-                    problems.append(
-                        f"cpu : memorySize(GB) must be between 1:{r_lo:g} and 1:{r_hi:g} "
-                        f"(got {cpu} vCPU for {mem} MB)"
-                    )
-        disk = fn.get("diskSize")
-        if isinstance(disk, int) and disk not in fcfacts.DISK_SIZES_MB:
-            problems.append(f"diskSize must be one of {fcfacts.DISK_SIZES_MB} MB (got {disk})")
         conc = fn.get("instanceConcurrency")
         lo, hi = fcfacts.INSTANCE_CONCURRENCY_RANGE
         if isinstance(conc, int) and not lo <= conc <= hi:
@@ -304,9 +288,7 @@ class Backend:
         has_gpu = isinstance(gpu, dict) and bool(gpu.get("gpuType") or gpu.get("gpuMemorySize"))
         ilc = fn.get("instanceLifecycleConfig") or {}
         if isinstance(ilc, dict):
-            hooks = (("initializer", fcfacts.INITIALIZER_TIMEOUT_RANGE_S),
-                     ("preStop", fcfacts.PRESTOP_TIMEOUT_RANGE_S))
-            for hook_name, (lo, hi) in hooks:
+            for hook_name in ("initializer", "preStop"):
                 hook = ilc.get(hook_name)
                 if not isinstance(hook, dict):
                     continue
@@ -321,9 +303,15 @@ class Backend:
                     problems.append(f"{where}.command is only supported for GPU functions "
                                     "(gpuConfig)")
                 t = hook.get("timeout")
-                if isinstance(t, int) and _hook_set(hook) and not lo <= t <= hi:
-                    problems.append(f"{where}.timeout must be between {lo} and {hi} seconds "
-                                    f"(got {t})")
+                if isinstance(t, int) and _hook_set(hook) and t < 1:
+                    problems.append(f"{where}.timeout must be at least 1 second (got {t})")
+        # FC's documented limits, shared with `fcctl validate` (fcctl.limits): CPU or GPU sizes,
+        # hook maxima, instanceConcurrency by runtime, environment variables. The emulator
+        # models an account with the default quotas: a "quota" finding (PreStop > 90 s) is a 400
+        # too; "warning" findings (off-table GPU sizes FC has accepted) pass.
+        for finding in limits.check_function(_limits_view(fn)):
+            if finding.severity != "warning":
+                problems.append(f"{'.'.join(map(str, finding.path))}: {finding.message}")
 
     @staticmethod
     def _decode_code(code) -> dict:
@@ -704,7 +692,7 @@ class Backend:
         else:
             self._event(inst, "initializer ok", now)
         if not init_ok:
-            # FC 3.0: a failed Initializer discards the instance (FC-NOTES §1)
+            # FC 3.0: a failed Initializer discards the instance (docs/fc-facts.md, Local runner)
             inst["status"] = INSTANCE_DESTROYED
             inst["destroyedTimeMs"] = inst["createdTimeMs"]
             self._event(inst, "destroyed", now, reason="initializer failed")
