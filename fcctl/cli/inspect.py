@@ -40,7 +40,7 @@ def _guard_secrets(fn: dict) -> None:
 
 
 def check_name(name: str) -> None:
-    """A function name FC could hold (FC-NOTES §2), checked before any API call."""
+    """A function name FC could hold (fcfacts.FUNCTION_NAME_PATTERN, SDK CreateFunctionInput docs), checked before any API call."""
     import re
 
     from fcctl.fcfacts import FUNCTION_NAME_PATTERN

@@ -1,4 +1,4 @@
-"""Retry policy for FC API calls (FC-NOTES §3), built on tenacity.
+"""Retry policy for FC API calls (docs/fc-facts.md, "Rollout, instances, errors"), built on tenacity.
 
 Retried: throttling (HTTP 429, ``ThrottlingException``, ``ResourceExhausted``,
 ``ResourceThrottled``), 5xx, and connection errors — with exponential backoff and full jitter,

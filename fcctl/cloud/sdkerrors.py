@@ -1,4 +1,4 @@
-"""SDK exceptions → :class:`fcctl.errors.ApiError`, with what to do next (FC-NOTES §3).
+"""SDK exceptions → :class:`fcctl.errors.ApiError`, with what to do next (FC 3.0 error codes; docs/fc-facts.md).
 
 Every message keeps FC's error code and request id. Nothing here prints or keeps credentials:
 SDK exception text can embed the request, so we build messages from code/message fields only.

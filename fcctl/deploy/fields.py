@@ -1,6 +1,6 @@
 """The one mapping table between spec fields, live (GetFunction) fields and API bodies.
 
-This is where "no noisy diff" is won or lost (FC-NOTES §2). Rules:
+This is where "no noisy diff" is won or lost (docs/fc-facts.md, "Updates"). Rules:
 
 * **Output-only** fields (``OUTPUT_ONLY``) never take part in a diff and are never sent.
 * **Compared only when the spec sets them**: every other field. A field the spec omits keeps its
@@ -12,9 +12,9 @@ This is where "no noisy diff" is won or lost (FC-NOTES §2). Rules:
 * **Shape differences**: ``layers`` input = list of ARNs, output = ``[{arn, size}]``; ``tags`` =
   ``[{Key, Value}]`` on the wire, a mapping in the spec; ``customContainerConfig.resolvedImageUri``
   and ``accelerationInfo`` are output-only; a hook is *set* iff ``handler`` is non-empty or
-  ``command`` is non-empty (FC-NOTES §1: empty means unset).
+  ``command`` is non-empty (FC docs 配置实例生命周期, fc-docs 04.功能说明/040.配置实例生命周期.md: empty means unset).
 * **Not updatable** through UpdateFunction: ``functionName``, ``tags``, ``resourceGroupId``
-  (FC-NOTES §3). fcctl sets them at creation and reports differences as warnings, not changes.
+  (SDK alibabacloud-fc20230330 4.8 UpdateFunctionInput has none of them). fcctl sets them at creation and reports differences as warnings, not changes.
 * **The rollout marker** (``fcfacts.ROLLOUT_ENV``) in ``environmentVariables`` is ignored by the
   diff and preserved by deploy.
 * **Secret-looking variables** (``fcfacts.is_secret_name``) are masked in every change shown.
@@ -47,7 +47,7 @@ NOT_BODY = frozenset({"code", "triggers", "region"})
 
 
 def hook_is_set(hook: dict | None) -> bool:
-    """FC-NOTES §1: a hook is set iff ``handler`` is non-empty or ``command`` is non-empty."""
+    """FC docs 配置实例生命周期, fc-docs 04.功能说明/040.配置实例生命周期.md: a hook is set iff ``handler`` is non-empty or ``command`` is non-empty."""
     return bool(hook) and bool(hook.get("handler") or hook.get("command"))
 
 

@@ -1,7 +1,7 @@
 """Waiting for FC: a loop with an injected clock, a deadline and a phase callback.
 
 ``wait_for_update`` polls GetFunction until ``lastUpdateStatus`` leaves ``InProgress`` and, for
-custom-container functions only, ``state`` leaves ``Pending`` (FC-NOTES §2: built-in runtimes may
+custom-container functions only, ``state`` leaves ``Pending`` (GetFunction payloads in geek-fun/serverlessinsight #219 / PR #224; built-in runtimes may
 stay Pending/null forever, so fcctl never waits for Active there).
 """
 

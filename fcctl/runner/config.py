@@ -25,7 +25,7 @@ CODE_MOUNT = "/code"
 @dataclass(frozen=True)
 class HookConfig:
     """One lifecycle hook. ``kind`` is ``"code"`` (HTTP ``POST /initialize`` / ``GET /pre-stop``)
-    or ``"command"`` (argv run inside the instance). ``timeout`` in seconds (FC-NOTES §1)."""
+    or ``"command"`` (argv run inside the instance). ``timeout`` in seconds (FC docs 配置实例生命周期, fc-docs 04.功能说明/040.配置实例生命周期.md)."""
 
     kind: str
     timeout: float
@@ -109,7 +109,7 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
 
 def hook_from_spec(hook: Any) -> HookConfig | None:
     """A hook is enabled iff its handler is non-empty (code type) or its command is non-empty
-    (command type). Empty means unset (FC-NOTES §1). Timeout defaults to 3 s (unverified)."""
+    (command type). Empty means unset (FC docs 配置实例生命周期, fc-docs 04.功能说明/040.配置实例生命周期.md). Timeout defaults to 3 s (unverified)."""
     if hook is None:
         return None
     handler = _get(hook, "handler", "") or ""

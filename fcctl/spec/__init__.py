@@ -39,7 +39,7 @@ The file format
   an error at its line.
 
 Every problem carries file:line:column and the key path; all are reported at once. Limits and
-policies come from :mod:`fcctl.fcfacts` (FC-NOTES.md §1-2); rules live in
+policies come from :mod:`fcctl.fcfacts` (sources in docs/fc-facts.md); rules live in
 :mod:`fcctl.spec.rules`, FC 2.0 / Serverless Devs keys in :mod:`fcctl.spec.keys`, hostile-input
 budgets in :mod:`fcctl.spec.yamlmarks`.
 """
