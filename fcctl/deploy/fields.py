@@ -25,19 +25,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from fcctl import fcfacts
+from fcctl import fcfacts, fcfields
 
-OUTPUT_ONLY = frozenset(
-    {
-        "functionId", "functionArn", "createdTime", "lastModifiedTime", "codeSize",
-        "codeChecksum", "state", "stateReason", "stateReasonCode", "lastUpdateStatus",
-        "lastUpdateStatusReason", "lastUpdateStatusReasonCode", "lockInfo",
-        "invocationRestriction", "accelerationInfo", "instanceLifecycleConfig.initializer.size",
-        "customContainerConfig.resolvedImageUri", "customContainerConfig.accelerationInfo",
-        "fcVersion", "url",
-    }
-)
-NOT_UPDATABLE = frozenset({"functionName", "tags", "resourceGroupId"})
+# From the one table of FC's function fields (fcctl/fcfields.py), shared with the emulator.
+OUTPUT_ONLY = fcfields.OUTPUT_ONLY
+NOT_UPDATABLE = fcfields.NOT_UPDATABLE
 HOOKS = ("initializer", "preStop")
 CLEARED_WHEN_ABSENT = ("instanceLifecycleConfig", "environmentVariables")
 # Compared as whole values (not key by key): a key removed from the spec is a change.

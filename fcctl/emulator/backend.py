@@ -34,7 +34,7 @@ from urllib.parse import quote
 from datetime import datetime, timezone
 from typing import Callable
 
-from fcctl import fcfacts, limits
+from fcctl import fcfacts, fcfields, limits
 from fcctl.emulator import errors
 
 # --- test knobs (environment variables on the function) ---------------------------------------
@@ -61,17 +61,10 @@ LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT = 20, 100
 # Destroyed instances kept per function (with their events); older ones are pruned.
 DESTROYED_KEEP = 500
 
-# Keys of CreateFunctionInput / UpdateFunctionInput (SDK 4.8.3 models). Unknown keys are ignored.
-CREATE_KEYS = frozenset({
-    "code", "cpu", "customContainerConfig", "customDNS", "customRuntimeConfig", "description",
-    "diskSize", "environmentVariables", "functionName", "gpuConfig", "handler", "instanceConcurrency",
-    "instanceLifecycleConfig", "internetAccess", "layers", "logConfig", "memorySize", "nasConfig",
-    "ossMountConfig", "role", "runtime", "timeout", "tracingConfig", "vpcConfig", "tags",
-    "resourceGroupId", "disableOndemand", "sessionAffinity", "sessionAffinityConfig",
-    "instanceIsolationMode", "enableLongLiving", "idleTimeout", "disableInjectCredentials",
-    "juiceFsConfig", "polarFsConfig", "microSandboxConfig",
-})
-UPDATE_KEYS = CREATE_KEYS - {"functionName", "tags", "resourceGroupId"}
+# Keys of CreateFunctionInput / UpdateFunctionInput, from the one field table (fcctl/fcfields.py,
+# SDK 4.8 models). Unknown keys are ignored.
+CREATE_KEYS = fcfields.CREATE_INPUT
+UPDATE_KEYS = fcfields.UPDATE_INPUT
 
 # Filled in on CreateFunction when absent (policy: the values FC documents as defaults).
 FUNCTION_DEFAULTS = {
