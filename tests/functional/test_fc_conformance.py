@@ -349,3 +349,72 @@ def test_a_spec_setting_every_field_deploys_and_plans_clean_against_the_emulator
     assert run.code == 0, run.err
     clean = fc("plan", "-f", path, "--detailed-exitcode")
     assert clean.code == 0, clean.out + clean.err
+
+
+# --- live_ok: the same checks against real FC with FCCTL_TEST_LIVE=1 (tests/livemode.py) ----------
+def _tf_function(target, base: str, **kw):
+    return models.CreateFunctionRequest(body=models.CreateFunctionInput(
+        function_name=target.name(base), runtime="python3.9", handler="index.handler",
+        code=models.InputCodeLocation(zip_file=TF_ZIP_1), **kw))
+
+
+@pytest.mark.live_ok
+def test_live_ok_fcctl_deploys_the_terraform_zip_with_fcs_checksum(fc_target, tmp_path):
+    (tmp_path / "index.zip").write_bytes(base64.b64decode(TF_ZIP_1))
+    name = fc_target.name("tf-zip")
+    (tmp_path / "fc.yaml").write_text(
+        f"region: {fc_target.region}\nfunctions:\n  - functionName: {name}\n"
+        "    runtime: python3.9\n    handler: index.handler\n    code: ./index.zip\n")
+    run = fc_target.run("deploy", "-f", "fc.yaml", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    fn = fc_target.sdk().get_function(name, models.GetFunctionRequest()).body
+    assert fn.code_checksum == TF_ZIP_1_CRC
+    clean = fc_target.run("plan", "-f", "fc.yaml", "--detailed-exitcode", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+@pytest.mark.live_ok
+def test_live_ok_function_not_found(fc_target):
+    with pytest.raises(sdk_exc.ClientException) as exc:
+        fc_target.sdk().get_function(fc_target.name("absent"), models.GetFunctionRequest())
+    assert (exc.value.status_code, exc.value.code) == (404, "FunctionNotFound")
+
+
+@pytest.mark.live_ok
+def test_live_ok_environment_of_exactly_4_kb_is_accepted(fc_target):
+    # fcctl's counting policy (names + values, UTF-8 bytes) at the boundary
+    env = {"BIG": "x" * (4096 - 3)}
+    client = fc_target.sdk()
+    client.create_function(_tf_function(fc_target, "env4k", environment_variables=env))
+    got = client.get_function(fc_target.name("env4k"), models.GetFunctionRequest()).body
+    assert got.environment_variables == env
+
+
+@pytest.mark.live_ok
+@pytest.mark.parametrize("kw, doc", [
+    ({"instance_lifecycle_config": models.InstanceLifecycleConfig(
+        initializer=models.LifecycleHook(handler="index.init", timeout=301))},
+     "Initializer最大运行时间 300s"),
+    ({"instance_concurrency": 2}, "支持的运行环境：自定义运行时、自定义镜像"),
+    ({"environment_variables": {"FC_DEBUG": "1"}}, "FC_*"),
+    ({"environment_variables": {"BIG": "x" * 4094}}, "不能超过4 KB"),
+], ids=["initializer-301", "concurrency-python", "env-FC_", "env-4KB+1"])
+def test_live_ok_documented_limits_are_refused(fc_target, kw, doc):
+    with pytest.raises(sdk_exc.ClientException) as exc:
+        fc_target.sdk().create_function(_tf_function(fc_target, "limit", **kw))
+    assert exc.value.status_code == 400
+    if fc_target.kind == "emulator":  # FC's own wording is not documented
+        assert exc.value.code == "InvalidArgument" and doc in exc.value.message
+
+
+@pytest.mark.live_ok
+def test_live_ok_listinstances_has_the_documented_shape(fc_target):
+    client = fc_target.sdk()
+    client.create_function(_tf_function(fc_target, "li"))
+    client.invoke_function(fc_target.name("li"), models.InvokeFunctionRequest(body=b"{}"))
+    body = client.list_instances(fc_target.name("li"), models.ListInstancesRequest(
+        qualifier="LATEST", with_all_active=True)).body.to_map()
+    assert body["instances"]
+    for inst in body["instances"]:
+        assert set(inst) <= set(API_LI_ZH["instances"][0])
+        assert serves_latest(inst)
