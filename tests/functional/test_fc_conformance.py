@@ -177,6 +177,25 @@ def test_function_already_exists_is_409_with_the_documented_message(sdk):
     assert "function 'twice' already exists" in exc.value.message
 
 
+@pytest.mark.parametrize("ak, secret, status, code", [
+    # API-ERR (alibabacloud.com/help/en/functioncompute/error-codes): "403 SignatureNotMatch The
+    # request signature we calculated does not match…", "403 InvalidAccessKeyID invalid access key ID"
+    ("test-ak", "wrong-secret", 403, "SignatureNotMatch"),
+    ("no-such-ak", "whatever", 403, "InvalidAccessKeyID"),
+])
+def test_signature_failures_are_the_documented_403s(emulator, ak, secret, status, code):
+    from alibabacloud_fc20230330.client import Client
+    from alibabacloud_tea_openapi.utils_models import Config
+
+    client = Client(Config(access_key_id=ak, access_key_secret=secret,
+                           endpoint=emulator.url.split("://", 1)[1], protocol="http",
+                           region_id="cn-hangzhou"))
+    with pytest.raises(sdk_exc.ClientException) as exc:
+        client.get_function("any", models.GetFunctionRequest())
+    assert (exc.value.status_code, exc.value.code) == (status, code)
+    assert secret not in exc.value.message
+
+
 # --- ListInstances examples (API-LI) -------------------------------------------------------------
 API_LI_ZH = {"instances": [{"instanceId": "1ef6b6ff-7f7b-485e-ab49-501ac681****", "versionId": "0",
                             "qualifier": "", "status": "", "createdTimeMs": 0,
