@@ -325,7 +325,8 @@ class _Checker:
 
     def hook_timeout(self, value: Any, tpath: PathT, hook_name: str) -> None:
         lo, hi = _HOOK_RANGES[hook_name]
-        what = f"{hook_name} timeout must be a positive number of seconds, a whole number from {lo} to {hi}"
+        upto = f"{lo} to {hi}" if hook_name == "initializer" else f"{lo} (FC's default quota: up to {hi})"
+        what = f"{hook_name} timeout must be a positive number of seconds, a whole number from {upto}"
         if isinstance(value, bool):
             self.error(tpath, f"{what}, not true/false")
         elif isinstance(value, float):
