@@ -13,9 +13,10 @@ API_VERSION = "2023-03-30"
 
 # --- functions (SDK field docs of CreateFunctionInput) -------------------------------------
 FUNCTION_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
-# Environment variable names: letters, digits and _, not starting with a digit. Unverified:
-# FC's console says so; the API docs state no pattern. fcctl's policy (what a shell can export).
-ENV_VAR_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# Environment variable names start with a letter (FC docs 配置环境变量: "必须以大小写字母开头").
+# The page lists only letters and digits after it; `_` is allowed too (policy: FC's own FC_* and
+# ALIBABA_CLOUD_* variables and every FC sample use it). The FC_ prefix is reserved (ENV_RESERVED_PREFIX).
+ENV_VAR_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 TIMEOUT_RANGE_S = (1, 86400)
 MEMORY_RANGE_MB = (128, 32768)
 MEMORY_STEP_MB = 64
@@ -41,10 +42,11 @@ CUSTOM_RUNTIMES = ("custom", "custom.debian10", "custom.debian11", "custom.debia
 CONTAINER_RUNTIME = "custom-container"
 
 # --- instance lifecycle hooks ----------------------------------------------------------------
-# Hook timeout, whole seconds >= 1. Upper bounds unverified: Terraform's schema (initializer
-# <= 600 s, preStop <= 900 s) is the policy.
-INITIALIZER_TIMEOUT_RANGE_S = (1, 600)
-PRESTOP_TIMEOUT_RANGE_S = (1, 900)
+# Hook timeout, whole seconds >= 1. FC docs 配额与使用限制: "Initializer最大运行时间 300s 不支持调整"
+# (an error above it) and "PreStop最大运行时间 90s 支持调整" (a quota FC raises on request: fcctl
+# warns above 90 s and the emulator accepts it). Terraform's 600/900 is only a client schema.
+INITIALIZER_TIMEOUT_RANGE_S = (1, 300)
+PRESTOP_TIMEOUT_RANGE_S = (1, 90)
 # Default when a hook sets no timeout: what Serverless Devs fills in (unverified for FC itself).
 DEFAULT_HOOK_TIMEOUT_S = 3
 # The body that clears a hook on UpdateFunction (FC keeps omitted fields; Serverless Devs sends
@@ -118,7 +120,8 @@ CREDENTIAL_ENV_NAMES = (
 )
 # Request headers that carry credentials to the instance (FC custom runtime spec) — secrets.
 CREDENTIAL_HEADERS = ("x-fc-access-key-id", "x-fc-access-key-secret", "x-fc-security-token")
-# Error type header of an invocation whose Initializer failed (FC-NOTES §1).
+# Error type header of an invocation whose Initializer failed (FC docs 函数实例生命周期回调 of custom
+# runtimes: "响应头X-Fc-Error-Type:InitializationError").
 ERROR_TYPE_HEADER = "x-fc-error-type"
 INITIALIZATION_ERROR = "InitializationError"
 UNHANDLED_INVOCATION_ERROR = "UnhandledInvocationError"
@@ -156,6 +159,81 @@ KNOWN_REGIONS = (
 # ============================================================================================
 
 # --- limits from FC's documentation (quotas, instance specifications, env vars) ----------------
+# Sources, named in every message that enforces one of these limits (docs/fc-facts.md, "Limits").
+DOC_QUOTAS = "FC docs 配额与使用限制 (fc-docs docs/zh-CN/02.云函数/01.开始使用/09.配额与使用限制.md)"
+DOC_SPECS = "FC docs 实例类型和规格 (fc-docs docs/zh-CN/02.云函数/01.开始使用/06.实例类型和规格.md)"
+DOC_ENV = "FC docs 配置环境变量 (fc-docs docs/zh-CN/02.云函数/04.功能说明/047.配置环境变量.md)"
+DOC_CONCURRENCY = ("FC docs 配置单实例并发度 "
+                   "(fc-docs docs/zh-CN/02.云函数/04.功能说明/034.配置单实例并发度.md)")
+# The lines quoted from them (INITIALIZER_TIMEOUT_RANGE_S / PRESTOP_TIMEOUT_RANGE_S are above).
+DOC_LINE_INITIALIZER = "Initializer最大运行时间 300s, 不支持调整 (cannot be raised)"
+DOC_LINE_PRESTOP = "PreStop最大运行时间 90s, 支持调整 (a quota FC raises on request)"
+DOC_LINE_ENV_NAME = "Key的字符集：必须以大小写字母开头 (names start with a letter)"
+DOC_LINE_ENV_RESERVED = "不能使用系统预留的环境变量FC_* (FC_* is reserved)"
+DOC_LINE_ENV_SIZE = "所有环境变量的大小总和不能超过4 KB (4 KB for all variables together)"
+DOC_LINE_CONCURRENCY = "支持的运行环境：自定义运行时、自定义镜像 (custom runtimes and custom containers only)"
+DOC_LINE_GPU = "GPU实例的vCPU与内存配置规则 (vCPU and memory per card, by gpuType)"
+DOC_LINE_GPU_DISK = "磁盘大小：512MB；10 ~ 200GB，步长为10GB"
+
+# Environment variables. FC_ is reserved; all variables together <= 4 KB. How FC counts the
+# size is not documented — policy: the UTF-8 bytes of every name plus its value (no separators).
+# fcctl's rollout marker (ROLLOUT_ENV = a rollout id, see deploy/rollout.py new_rollout_id) is
+# counted by `validate` even when absent, so that `fcctl rollout` can never push a function over;
+# the emulator (like FC) counts only the variables the function has.
+ENV_RESERVED_PREFIX = "FC_"
+ENV_TOTAL_MAX_BYTES = 4096
+ROLLOUT_ID_LENGTH = len("20240101T000000Z-deadbeef")  # %Y%m%dT%H%M%SZ-<8 hex>
+
+
+def env_size_bytes(env: dict) -> int:
+    """Size of environment variables as fcctl counts it: UTF-8 bytes of each name + value."""
+    return sum(len(str(k).encode("utf-8")) + len(str(v).encode("utf-8")) for k, v in env.items())
+
+
+def rollout_marker_bytes() -> int:
+    """What the rollout marker adds to env_size_bytes: its name plus a rollout id."""
+    return len(ROLLOUT_ENV.encode()) + ROLLOUT_ID_LENGTH
+
+
+# instanceConcurrency > 1 only on these runtimes (DOC_CONCURRENCY).
+CONCURRENCY_RUNTIMES = CUSTOM_RUNTIMES + (CONTAINER_RUNTIME,)
+# CPU instances (DOC_SPECS CPU table): MEMORY_RANGE_MB, CPU_RANGE_VCPU, CPU_MEMORY_RATIO and
+# DISK_SIZES_MB above. GPU instances use the tables below instead (and no cpu:memory ratio).
+# GPU memory of one card, MB (DOC_SPECS "GPU实例硬件规格概览", 显存容量).
+GPU_CARD_MEMORY_MB = {
+    "fc.gpu.tesla.1": 16 * 1024, "fc.gpu.ampere.1": 24 * 1024, "fc.gpu.ada.1": 48 * 1024,
+    "fc.gpu.ada.2": 24 * 1024, "fc.gpu.ada.3": 48 * 1024, "fc.gpu.hopper.1": 96 * 1024,
+    "fc.gpu.hopper.2": 141 * 1024, "fc.gpu.blackwell.1": 32 * 1024, "fc.gpu.xpu.1": 96 * 1024,
+}
+# "单实例最大卡数" where the table gives it; blank for the other types (no cap: policy).
+GPU_MAX_CARDS = {"fc.gpu.tesla.1": 4, "fc.gpu.ampere.1": 8, "fc.gpu.xpu.1": 16}
+# "实例规格设置为g1等同于设置为fc.gpu.tesla.1".
+GPU_TYPE_ALIASES = {"g1": "fc.gpu.tesla.1"}
+# Per card: (vCPU, memory low MB, memory high MB) rows of "GPU实例的vCPU与内存配置规则"; totals are
+# per card x cards ("总 vCPU = 单卡 vCPU × 卡数，总内存 = 单卡内存 × 卡数"); memory in 4 GB steps.
+_ADA = ((4, 16384, 32768), (8, 32768, 65536), (16, 65536, 122880))
+GPU_VCPU_MEMORY_PER_CARD = {
+    "fc.gpu.tesla.1": ((4, 4096, 16384), (8, 8192, 32768), (16, 16384, 65536)),
+    "fc.gpu.ampere.1": ((8, 8192, 32768), (16, 16384, 32768)),
+    "fc.gpu.ada.1": _ADA, "fc.gpu.ada.2": _ADA, "fc.gpu.ada.3": _ADA,
+    "fc.gpu.hopper.1": ((4, 16384, 32768), (8, 32768, 65536), (16, 65536, 98304), (24, 98304, 122880)),
+    "fc.gpu.hopper.2": ((4, 16384, 32768), (8, 32768, 65536), (16, 65536, 131072), (24, 98304, 253952)),
+    "fc.gpu.blackwell.1": ((4, 16384, 32768), (8, 32768, 65536), (16, 65536, 122880), (24, 98304, 188416)),
+    "fc.gpu.xpu.1": ((4, 16384, 49152), (8, 32768, 98304), (12, 49152, 122880)),
+}
+GPU_MEMORY_STEP_MB = 4096
+# GPU disk: 512 MB, or 10-200 GB in 10 GB steps.
+GPU_DISK_SMALL_MB = 512
+GPU_DISK_RANGE_MB = (10240, 204800)
+GPU_DISK_STEP_MB = 10240
+# Part of a card (gpuMemorySize below one card's memory). The current tables list whole cards
+# only, but FC accepted tesla.1 with gpuMemorySize 2048 (cpu 0.5, memory 512) and ampere.1 with
+# 4096 (Terraform acceptance test resource_alicloud_fcv3_function_test.go, gpuConfig step), and
+# FC docs 实时推理场景 (04.功能说明/133) deploys tesla.1 with gpuMemorySize 8192, cpu 2, memory 8192.
+# Policy: a partial card of these types is accepted in 1024 MB steps and sized like a CPU
+# function (MEMORY_RANGE_MB, CPU_RANGE_VCPU, no ratio); other types take whole cards only.
+GPU_PARTIAL_CARD_TYPES = ("fc.gpu.tesla.1", "fc.gpu.ampere.1")
+GPU_PARTIAL_STEP_MB = 1024
 
 # --- code packages ---------------------------------------------------------------------------
 

@@ -13,6 +13,12 @@ from __future__ import annotations
 import os
 import tempfile
 
+import livemode
+
+# Live mode (README, "For users with an account"): read before the test key pair replaces the
+# credentials below; the live_ok tests' live variant uses these (tests/functional/livetarget.py).
+LIVE = livemode.SESSION = livemode.live_config(os.environ)
+
 os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
 os.environ["ALIBABA_CLOUD_ACCESS_KEY_ID"] = "test-ak"
 os.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = "test-secret-value-never-printed"
@@ -23,3 +29,9 @@ for _name in ("ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_ROLE_ARN",
 os.environ.setdefault(
     "FCCTL_LOCAL_STATE", os.path.join(tempfile.mkdtemp(prefix="fcctl-test-"), "local.sqlite3")
 )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", f"{livemode.MARKER}: needs no emulator knob; with FCCTL_TEST_LIVE=1 it also runs "
+                   "against real FC (README, \"For users with an account\")")

@@ -1,4 +1,4 @@
-"""Credentials through ``alibabacloud-credentials`` (FC-NOTES §5), never hand-rolled.
+"""Credentials through ``alibabacloud-credentials`` (the official credentials chain, github.com/aliyun/credentials-python), never hand-rolled.
 
 * no profile: the library's default chain — environment (``ALIBABA_CLOUD_ACCESS_KEY_ID`` /
   ``_SECRET`` / ``_SECURITY_TOKEN``) → OIDC role (``ALIBABA_CLOUD_ROLE_ARN``,

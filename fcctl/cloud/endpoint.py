@@ -23,6 +23,33 @@ from fcctl.fcfacts import public_endpoint
 
 LOCAL = "local"
 REGION_PATTERN = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
+# FC's own control-plane hosts name their region: fcv3.<region>.aliyuncs.com (FC 3.0 endpoints;
+# SDK alibabacloud-fc20230330 client._endpoint_map), fcv3-vpc.<region>.aliyuncs.com, and the
+# account endpoint <account id>.<region>.fc.aliyuncs.com (with -internal for the VPC one).
+_FC_HOST = re.compile(
+    r"^(?:fcv3(?:-vpc)?\.(?P<r1>[a-z0-9-]+)\.aliyuncs\.com"
+    r"|\d+\.(?P<r2>[a-z0-9-]+?)(?:-internal)?\.fc\.aliyuncs\.com)$")
+
+
+def host_region(host: str) -> str | None:
+    """The region an FC endpoint host names (``fcv3.cn-shanghai.aliyuncs.com`` → cn-shanghai), or
+    None for a host that is not FC's (a proxy, an emulator)."""
+    m = _FC_HOST.match(host.strip().lower().split(":", 1)[0])
+    return (m.group("r1") or m.group("r2")) if m else None
+
+
+def check_region(ep: "Endpoint", region: str | None) -> None:
+    """A usage error when ``ep`` is FC's endpoint of another region than ``region``: FC would
+    create the function in the endpoint's region, not the one the spec names."""
+    if ep.local or not region:
+        return
+    named = host_region(ep.host)
+    if named is not None and named != region.strip():
+        raise errors.UsageError(
+            f"endpoint {ep.host} is FC's endpoint of region {named}, but the function's region "
+            f"is {region.strip()}; FC would create it in {named}",
+            hint=f"drop --endpoint (fcctl uses {public_endpoint(region)}), or set `region: "
+                 f"{named}` in the spec")
 
 
 @dataclass(frozen=True)
@@ -42,8 +69,8 @@ class Endpoint:
 def resolve_endpoint(raw: str | None, region: str | None) -> Endpoint:
     """Turn the ``--endpoint`` value into an :class:`Endpoint`.
 
-    Raises :class:`fcctl.errors.UsageError` for a URL with a path/query, an unknown scheme, or no
-    endpoint and no region.
+    Raises :class:`fcctl.errors.UsageError` for a URL with a path/query, an unknown scheme, no
+    endpoint and no region, or FC's endpoint of a region other than ``region``.
     """
     if raw is not None and not raw.strip():
         # never turn a blank setting into the public cloud
@@ -93,7 +120,9 @@ def resolve_endpoint(raw: str | None, region: str | None) -> Endpoint:
             )
         if port == 0:
             raise errors.UsageError(f"endpoint {value!r}: port 0 is not a port to connect to")
-        return Endpoint(host=parts.netloc, protocol=parts.scheme)
+        ep = Endpoint(host=parts.netloc, protocol=parts.scheme)
+        check_region(ep, region)
+        return ep
     if "/" in value or "@" in value:
         raise errors.UsageError(f"endpoint {value!r}: give a host[:port] or a URL")
     try:
@@ -101,4 +130,6 @@ def resolve_endpoint(raw: str | None, region: str | None) -> Endpoint:
             raise ValueError("port 0 is not a port to connect to")
     except ValueError as exc:
         raise errors.UsageError(f"endpoint {value!r} is not a valid host[:port]: {exc}") from None
-    return Endpoint(host=value, protocol="https")
+    ep = Endpoint(host=value, protocol="https")
+    check_region(ep, region)
+    return ep

@@ -2,7 +2,7 @@
 
 FC compares code by ``codeChecksum``: the CRC-64/ECMA-182 of the zip, as OSS computes it
 (``x-oss-hash-crc64ecma``: reflected, init and xor-out all ones), as a decimal string
-(FC-NOTES §2). The same directory always gives the same bytes: entries sorted, timestamps fixed
+(FC docs 配额与使用限制, fc-docs 01.开始使用/09.配额与使用限制.md). The same directory always gives the same bytes: entries sorted, timestamps fixed
 at 1980-01-01, permissions normalised (0755 for executables, 0644 otherwise), caches and VCS
 folders skipped. Zipping uses the stdlib ``zipfile``; the CRC uses ``crcmod``.
 """

@@ -36,21 +36,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from fcctl import fcfacts
+from fcctl import fcfacts, fcfields
 
-OUTPUT_ONLY = frozenset(
-    {
-        "functionId", "functionArn", "createdTime", "lastModifiedTime", "codeSize",
-        "codeChecksum", "state", "stateReason", "stateReasonCode", "lastUpdateStatus",
-        "lastUpdateStatusReason", "lastUpdateStatusReasonCode", "lockInfo",
-        "invocationRestriction", "accelerationInfo", "instanceLifecycleConfig.initializer.size",
-        "customContainerConfig.resolvedImageUri", "customContainerConfig.accelerationInfo",
-        "fcVersion", "url",
-    }
-)
-# Never changed by deploy (UpdateFunctionInput has neither; tags converge through
-# TagResources/UntagResources instead).
-NOT_UPDATABLE = frozenset({"functionName", "resourceGroupId"})
+# From the one table of FC's function fields (fcctl/fcfields.py), shared with the emulator.
+OUTPUT_ONLY = fcfields.OUTPUT_ONLY
+# Never changed by deploy: UpdateFunctionInput has none of them; tags converge through
+# TagResources/UntagResources instead (``tag_changes``).
+NOT_UPDATABLE = fcfields.NOT_UPDATABLE - {"tags"}
 HOOKS = ("initializer", "preStop")
 # Compared as whole values by export (not key by key).
 WHOLE_VALUE = frozenset({"environmentVariables", "layers", "tags"})

@@ -1,8 +1,8 @@
 """``fcctl rollout``: make FC replace a function's running instances without a code change.
 
 FC runs PreStop (``GET /pre-stop``) before it destroys an instance, and the documented way to make
-that happen now is to update the function's configuration (fc-docs custom runtime / container
-hook pages: "如需快速触发PreStop回调，可更新函数配置或者函数代码"). A rollout therefore:
+that happen now is to update the function's configuration (FC docs 函数实例生命周期回调: "如需快速触发
+PreStop回调，可更新函数配置或者函数代码"; docs/fc-facts.md). A rollout therefore:
 
 1. **record** — ListInstances, one call per qualifier that serves traffic (LATEST, then each alias
    of ListAliases), each with an explicit ``limit`` (the output has no continuation token: a full
@@ -211,6 +211,15 @@ def rollout_function(
         p, t0 = phase("restart")
         env = dict(fn.get("environmentVariables") or {})
         env[fcfacts.ROLLOUT_ENV] = rollout_id
+        size, limit = fcfacts.env_size_bytes(env), fcfacts.ENV_TOTAL_MAX_BYTES
+        if size > limit:
+            # refuse before any write: FC would reject the update (FC docs 配置环境变量, 4 KB)
+            raise errors.OperationFailed(
+                f"{name}: the rollout marker {fcfacts.ROLLOUT_ENV}={rollout_id} would bring the "
+                f"function's environment variables to {size} bytes, over FC's {limit}-byte "
+                f"total ({fcfacts.DOC_ENV}: {fcfacts.DOC_LINE_ENV_SIZE}); nothing was changed",
+                hint="shorten or remove environment variables (fcctl validate reserves room for "
+                     "the marker), deploy, then run the rollout again")
         update_when_free(
             client, name, {"environmentVariables": env}, progress=progress,
             wait=lambda: wait_for_update(lambda: client.get_function(name), name=name,

@@ -34,7 +34,7 @@ from urllib.parse import quote
 from datetime import datetime, timezone
 from typing import Callable
 
-from fcctl import fcfacts
+from fcctl import fcfacts, fcfields, limits
 from fcctl.emulator import errors
 
 # --- test knobs (environment variables on the function) ---------------------------------------
@@ -67,17 +67,10 @@ LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT = 20, 100
 # Destroyed instances kept per function (with their events); older ones are pruned.
 DESTROYED_KEEP = 500
 
-# Keys of CreateFunctionInput / UpdateFunctionInput (SDK 4.8.3 models). Unknown keys are ignored.
-CREATE_KEYS = frozenset({
-    "code", "cpu", "customContainerConfig", "customDNS", "customRuntimeConfig", "description",
-    "diskSize", "environmentVariables", "functionName", "gpuConfig", "handler", "instanceConcurrency",
-    "instanceLifecycleConfig", "internetAccess", "layers", "logConfig", "memorySize", "nasConfig",
-    "ossMountConfig", "role", "runtime", "timeout", "tracingConfig", "vpcConfig", "tags",
-    "resourceGroupId", "disableOndemand", "sessionAffinity", "sessionAffinityConfig",
-    "instanceIsolationMode", "enableLongLiving", "idleTimeout", "disableInjectCredentials",
-    "juiceFsConfig", "polarFsConfig", "microSandboxConfig",
-})
-UPDATE_KEYS = CREATE_KEYS - {"functionName", "tags", "resourceGroupId"}
+# Keys of CreateFunctionInput / UpdateFunctionInput, from the one field table (fcctl/fcfields.py,
+# SDK 4.8 models). Unknown keys are ignored.
+CREATE_KEYS = fcfields.CREATE_INPUT
+UPDATE_KEYS = fcfields.UPDATE_INPUT
 
 # Filled in on CreateFunction when absent (policy: the values FC documents as defaults).
 FUNCTION_DEFAULTS = {
@@ -159,6 +152,17 @@ def merge_update(stored: dict, patch: dict, path: str = "") -> dict:
 def _hook_set(hook: dict | None) -> bool:
     """The one shared rule: :func:`fcctl.fcfacts.hook_is_set`."""
     return isinstance(hook, dict) and fcfacts.hook_is_set(hook)
+def _limits_view(fn: dict) -> dict:
+    """The function as :func:`fcctl.limits.check_function` reads it: a cleared hook (``handler
+    ""``, ``command []``) is unset, so its leftover timeout is not checked."""
+    ilc = fn.get("instanceLifecycleConfig")
+    if not isinstance(ilc, dict):
+        return fn
+    view = dict(fn)
+    view["instanceLifecycleConfig"] = {k: v for k, v in ilc.items() if _hook_set(v)}
+    return view
+
+
 
 
 class Backend:
@@ -279,33 +283,6 @@ class Backend:
         t = fn.get("timeout")
         if isinstance(t, int) and not lo <= t <= hi:
             problems.append(f"timeout must be between {lo} and {hi} seconds (got {t})")
-        mem = fn.get("memorySize")
-        lo, hi = fcfacts.MEMORY_RANGE_MB
-        if isinstance(mem, int) and (not lo <= mem <= hi or mem % fcfacts.MEMORY_STEP_MB):
-            problems.append(
-                f"memorySize must be a multiple of {fcfacts.MEMORY_STEP_MB} MB between {lo} and "
-                f"{hi} (got {mem})"
-            )
-        cpu = fn.get("cpu")
-        if isinstance(cpu, (int, float)) and not isinstance(cpu, bool):
-            lo_c, hi_c = fcfacts.CPU_RANGE_VCPU
-            steps = cpu / fcfacts.CPU_STEP_VCPU
-            if not (lo_c <= cpu <= hi_c) or abs(steps - round(steps)) > 1e-6:
-                problems.append(
-                    f"cpu must be a multiple of {fcfacts.CPU_STEP_VCPU} vCPU between {lo_c} and "
-                    f"{hi_c} (got {cpu})"
-                )
-            elif isinstance(mem, int) and mem > 0:
-                ratio = (mem / 1024) / cpu
-                r_lo, r_hi = fcfacts.CPU_MEMORY_RATIO
-                if not (r_lo - 1e-9 <= ratio <= r_hi + 1e-9):
-                    problems.append(
-                        f"cpu : memorySize(GB) must be between 1:{r_lo:g} and 1:{r_hi:g} "
-                        f"(got {cpu} vCPU for {mem} MB)"
-                    )
-        disk = fn.get("diskSize")
-        if isinstance(disk, int) and disk not in fcfacts.DISK_SIZES_MB:
-            problems.append(f"diskSize must be one of {fcfacts.DISK_SIZES_MB} MB (got {disk})")
         conc = fn.get("instanceConcurrency")
         lo, hi = fcfacts.INSTANCE_CONCURRENCY_RANGE
         if isinstance(conc, int) and not lo <= conc <= hi:
@@ -324,9 +301,7 @@ class Backend:
         has_gpu = isinstance(gpu, dict) and bool(gpu.get("gpuType") or gpu.get("gpuMemorySize"))
         ilc = fn.get("instanceLifecycleConfig") or {}
         if isinstance(ilc, dict):
-            hooks = (("initializer", fcfacts.INITIALIZER_TIMEOUT_RANGE_S),
-                     ("preStop", fcfacts.PRESTOP_TIMEOUT_RANGE_S))
-            for hook_name, (lo, hi) in hooks:
+            for hook_name in ("initializer", "preStop"):
                 hook = ilc.get(hook_name)
                 if not isinstance(hook, dict):
                     continue
@@ -341,9 +316,15 @@ class Backend:
                     problems.append(f"{where}.command is only supported for GPU functions "
                                     "(gpuConfig)")
                 t = hook.get("timeout")
-                if isinstance(t, int) and _hook_set(hook) and not lo <= t <= hi:
-                    problems.append(f"{where}.timeout must be between {lo} and {hi} seconds "
-                                    f"(got {t})")
+                if isinstance(t, int) and _hook_set(hook) and t < 1:
+                    problems.append(f"{where}.timeout must be at least 1 second (got {t})")
+        # FC's documented limits, shared with `fcctl validate` (fcctl.limits): CPU or GPU sizes,
+        # hook maxima, instanceConcurrency by runtime, environment variables. The emulator
+        # models an account with the default quotas: a "quota" finding (PreStop > 90 s) is a 400
+        # too; "warning" findings (off-table GPU sizes FC has accepted) pass.
+        for finding in limits.check_function(_limits_view(fn)):
+            if finding.severity != "warning":
+                problems.append(f"{'.'.join(map(str, finding.path))}: {finding.message}")
 
     @staticmethod
     def _decode_code(code) -> dict:
@@ -810,7 +791,7 @@ class Backend:
         else:
             self._event(inst, "initializer ok", now)
         if not init_ok:
-            # FC 3.0: a failed Initializer discards the instance (FC-NOTES §1)
+            # FC 3.0: a failed Initializer discards the instance (docs/fc-facts.md, Local runner)
             inst["status"] = INSTANCE_DESTROYED
             inst["destroyedTimeMs"] = inst["createdTimeMs"]
             self._event(inst, "destroyed", now, reason="initializer failed")

@@ -2,7 +2,7 @@
 
 :func:`error_response` is the one place that serialises an error into FC's body
 ``{"Code", "Message", "RequestId"}`` with the ``x-fc-request-id`` / ``x-acs-request-id`` headers.
-Statuses and codes follow FC-NOTES §3 (FC 3.0 API reference "error codes"); the few the emulator
+Statuses and codes follow FC 3.0's error-code reference (help.aliyun.com/zh/functioncompute/api-fc-2023-03-30-errorcodes; docs/fc-facts.md); the few the emulator
 had to guess are marked **policy** below and listed in ``docs/emulator.md``.
 """
 

@@ -2,7 +2,7 @@
 backend, shape the response. No state lives here.
 
 Each handler is named after its FC action (see :mod:`fcctl.emulator.routes`) and takes
-``(backend, request)``, returning a :class:`Response`. Success statuses (policy, FC-NOTES §3):
+``(backend, request)``, returning a :class:`Response`. Success statuses (policy, docs/fc-facts.md):
 200 with a JSON body; 204 for deletes; 202 for async invocations.
 
 Request parsing is strict here, before the backend sees anything: JSON bodies within

@@ -1,6 +1,6 @@
 """The routing table: (method, path pattern) → FC action, as data (moto's ``urls.py``).
 
-Paths are FC 3.0's REST paths under ``/2023-03-30`` (FC-NOTES §3). ``{name}`` segments match one
+Paths are FC 3.0's REST paths under ``/2023-03-30`` (SDK alibabacloud-fc20230330 4.8 client.py). ``{name}`` segments match one
 path segment and are percent-decoded before they reach the handler. Control endpoints of the
 emulator itself live under the reserved prefix :data:`CONTROL_PREFIX` and are routed separately
 (:data:`CONTROL_ROUTES`).

@@ -1,4 +1,4 @@
-"""ACS3-HMAC-SHA256 request verification (FC-NOTES §4), the way FC's gateway checks a request.
+"""ACS3-HMAC-SHA256 request verification (FC docs 签名机制, help.aliyun.com/zh/functioncompute/fc/developer-reference/signature-mechanism; TEA alibabacloud-tea-openapi utils.get_authorization), the way FC's gateway checks a request.
 
 Pure functions over the request as received: no HTTP server. :func:`verify` returns the access
 key id of a valid request or raises an :mod:`fcctl.emulator.errors` error — for any input,
@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, quote
 from fcctl.emulator import errors
 
 ALGORITHM = "ACS3-HMAC-SHA256"
-# FC-NOTES §4: "may reject dates more than 15 minutes off".
+# Policy (docs/fc-facts.md): the POP gateway's 15-minute window; FC documents no value.
 MAX_CLOCK_SKEW_S = 15 * 60
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
@@ -105,7 +105,7 @@ def canonical_request(
     signed: tuple[str, ...],
     payload_hash: str,
 ) -> str:
-    """The canonical request string of FC-NOTES §4 (path as sent on the wire)."""
+    """The canonical request string of the ACS3 signature (FC docs 签名机制) (path as sent on the wire)."""
     canon_headers, signed_names = canonical_headers(headers, signed)
     return "\n".join(
         [method.upper(), path or "/", canonical_query(raw_query), canon_headers, signed_names,

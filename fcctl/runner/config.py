@@ -25,7 +25,7 @@ CODE_MOUNT = "/code"
 @dataclass(frozen=True)
 class HookConfig:
     """One lifecycle hook. ``kind`` is ``"code"`` (HTTP ``POST /initialize`` / ``GET /pre-stop``)
-    or ``"command"`` (argv run inside the instance). ``timeout`` in seconds (FC-NOTES §1)."""
+    or ``"command"`` (argv run inside the instance). ``timeout`` in seconds (FC docs 配置实例生命周期, fc-docs 04.功能说明/040.配置实例生命周期.md)."""
 
     kind: str
     timeout: float

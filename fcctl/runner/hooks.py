@@ -1,7 +1,7 @@
 """Requests FC sends to an instance: lifecycle hooks and invocations, with FC's headers.
 
 Code-type hooks are HTTP calls to the instance's server: ``POST /initialize`` and
-``GET /pre-stop`` (FC-NOTES §1); invocations are ``POST /invoke`` with the event as the body
+``GET /pre-stop`` (FC docs 函数实例生命周期回调（自定义运行时）, fc-docs 04.功能说明/060); invocations are ``POST /invoke`` with the event as the body
 (FC docs "Event handlers" of custom runtimes). Command-type Initializers run an argv in the
 instance's directory with the instance environment. Every call has a deadline; none raises on
 an application failure — each returns an :class:`HttpOutcome` / :class:`CommandOutcome`.

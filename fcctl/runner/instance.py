@@ -1,6 +1,6 @@
 """One local instance and its lifecycle: start → ready → Initializer → invocations → PreStop → stop.
 
-:class:`LocalInstance` drives one server process the way FC drives an instance (FC-NOTES §1):
+:class:`LocalInstance` drives one server process the way FC drives an instance (FC docs 函数实例生命周期回调（自定义运行时）, fc-docs 04.功能说明/060; docs/fc-facts.md):
 
 * **start** – the server's argv in the code directory, FC's instance environment
   (:func:`instance_env`), its own process group;
@@ -520,7 +520,7 @@ class LocalInstance:
 
 def initialization_error(request_id: str, message: str) -> dict:
     """FC's outcome for an invocation whose Initializer failed: HTTP 200 with
-    ``x-fc-error-type: InitializationError`` and an ``errorMessage`` body (FC-NOTES §1)."""
+    ``x-fc-error-type: InitializationError`` and an ``errorMessage`` body (FC docs 函数实例生命周期回调（自定义运行时）, fc-docs 04.功能说明/060: "响应头X-Fc-Error-Type:InitializationError或响应体中的errorMessage")."""
     body = {"errorMessage": message, "errorType": fcfacts.INITIALIZATION_ERROR}
     return {
         "requestId": request_id,

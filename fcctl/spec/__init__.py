@@ -46,7 +46,7 @@ The file format
   timer ``cronExpression`` is checked field by field (:mod:`fcctl.spec.cron`).
 
 Every problem carries file:line:column and the key path; all are reported at once. Limits and
-policies come from :mod:`fcctl.fcfacts` (FC-NOTES.md §1-2); rules live in
+policies come from :mod:`fcctl.fcfacts` (sources in docs/fc-facts.md); rules live in
 :mod:`fcctl.spec.rules`, FC 2.0 / Serverless Devs keys in :mod:`fcctl.spec.keys`, hostile-input
 budgets in :mod:`fcctl.spec.yamlmarks`.
 """

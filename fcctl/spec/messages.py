@@ -12,15 +12,17 @@ from fcctl.spec.yamlmarks import PathT
 # What a valid value looks like, by field (or "parent.field" for hook timeouts).
 RULE_TEXT = {
     "memorySize": f"a multiple of {fcfacts.MEMORY_STEP_MB} MB between {fcfacts.MEMORY_RANGE_MB[0]} "
-                  f"and {fcfacts.MEMORY_RANGE_MB[1]} MB",
+                  f"and {fcfacts.MEMORY_RANGE_MB[1]} MB (GPU functions: the gpuType's table)",
     "cpu": f"a multiple of {fcfacts.CPU_STEP_VCPU} vCPU between {fcfacts.CPU_RANGE_VCPU[0]} and "
-           f"{fcfacts.CPU_RANGE_VCPU[1]:g}",
-    "diskSize": " or ".join(str(d) for d in fcfacts.DISK_SIZES_MB) + " (MB)",
+           f"{fcfacts.CPU_RANGE_VCPU[1]:g} (GPU functions: the gpuType's table)",
+    "diskSize": " or ".join(str(d) for d in fcfacts.DISK_SIZES_MB) + " (MB; GPU functions: 512, or "
+                f"{fcfacts.GPU_DISK_RANGE_MB[0]}-{fcfacts.GPU_DISK_RANGE_MB[1]} in steps of "
+                f"{fcfacts.GPU_DISK_STEP_MB})",
     "timeout": f"whole seconds between {fcfacts.TIMEOUT_RANGE_S[0]} and {fcfacts.TIMEOUT_RANGE_S[1]}",
     "initializer.timeout": f"whole seconds between {fcfacts.INITIALIZER_TIMEOUT_RANGE_S[0]} and "
                            f"{fcfacts.INITIALIZER_TIMEOUT_RANGE_S[1]}",
     "preStop.timeout": f"whole seconds between {fcfacts.PRESTOP_TIMEOUT_RANGE_S[0]} and "
-                       f"{fcfacts.PRESTOP_TIMEOUT_RANGE_S[1]}",
+                       f"{fcfacts.PRESTOP_TIMEOUT_RANGE_S[1]} (FC's default quota)",
     "instanceConcurrency": f"a whole number between {fcfacts.INSTANCE_CONCURRENCY_RANGE[0]} and "
                            f"{fcfacts.INSTANCE_CONCURRENCY_RANGE[1]}",
     "gpuMemorySize": "a multiple of 1024 MB",

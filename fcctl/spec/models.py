@@ -4,8 +4,10 @@ Field names are FC's own (the camelCase keys of the SDK's ``to_map()`` for
 ``CreateFunctionInput`` and its nested models, ``alibabacloud-fc20230330`` 4.8.x); only fields a
 user sets are modelled (output-only ones such as ``resolvedImageUri``/``accelerationInfo`` are
 not). fcctl adds two keys of its own: ``region`` (top level, and per function) and ``code`` as a
-local directory. Every model forbids unknown keys. Limits come from the SDK's field docs
-(FC-NOTES.md §2) via :mod:`fcctl.fcfacts`.
+local directory. Every model forbids unknown keys. Limits come from FC's documentation via
+:mod:`fcctl.fcfacts` (docs/fc-facts.md); those that depend on other fields (CPU or GPU tables, the
+PreStop quota, environment size) are checked by :mod:`fcctl.limits`, so the model keeps only the
+bounds that hold for every function.
 
 Cross-field rules (code xor image, lifecycle hooks, cpu:memory ratio…) live in
 :mod:`fcctl.spec.rules`, which works on the raw data so that every problem is reported at once.
@@ -135,7 +137,7 @@ class GPUConfig(FcModel):
 class LifecycleHook(FcModel):
     """One lifecycle hook (SDK ``LifecycleHook``): ``handler`` (code type) or ``command``
     (command type, GPU Initializer only), never both; ``""``/``[]`` mean unset;
-    ``timeout`` in whole seconds (FC-NOTES.md §1)."""
+    ``timeout`` in whole seconds (docs/fc-facts.md)."""
 
     handler: Optional[Str] = Field(
         None, description="Code-type hook: the handler (built-in runtimes: file.function; custom "
@@ -153,10 +155,10 @@ class InitializerHook(LifecycleHook):
 
 
 class PreStopHook(LifecycleHook):
-    timeout: Optional[Annotated[Int, Field(
-        ge=fcfacts.PRESTOP_TIMEOUT_RANGE_S[0], le=fcfacts.PRESTOP_TIMEOUT_RANGE_S[1])]] = Field(
+    timeout: Optional[Annotated[Int, Field(ge=fcfacts.PRESTOP_TIMEOUT_RANGE_S[0])]] = Field(
         None, description="PreStop timeout in whole seconds, "
-        f"{fcfacts.PRESTOP_TIMEOUT_RANGE_S[0]}-{fcfacts.PRESTOP_TIMEOUT_RANGE_S[1]}.")
+        f"{fcfacts.PRESTOP_TIMEOUT_RANGE_S[0]}-{fcfacts.PRESTOP_TIMEOUT_RANGE_S[1]} (FC's default "
+        "quota; more only with a raised quota).")
 
 
 class InstanceLifecycleConfig(FcModel):
@@ -365,13 +367,16 @@ class FunctionSpec(FcModel):
     region: Optional[Str] = Field(None, description="fcctl: region of this function (default: the top-level region).")
     code: CodeT = None
     description: Optional[Str] = None
-    cpu: Optional[Annotated[Float, Field(ge=fcfacts.CPU_RANGE_VCPU[0], le=fcfacts.CPU_RANGE_VCPU[1])]] = Field(
-        None, description="vCPU, a multiple of 0.05 in 0.05-16; cpu:memory(GB) between 1:1 and 1:4.")
+    cpu: Optional[Annotated[Float, Field(ge=fcfacts.CPU_RANGE_VCPU[0])]] = Field(
+        None, description="vCPU. CPU functions: a multiple of 0.05 in 0.05-16, cpu:memory(GB) "
+        "between 1:1 and 1:4. GPU functions: per card 4/8/12/16/24 by gpuType, times the cards.")
     memorySize: Optional[Annotated[Int, Field(
-        ge=fcfacts.MEMORY_RANGE_MB[0], le=fcfacts.MEMORY_RANGE_MB[1], multiple_of=fcfacts.MEMORY_STEP_MB)]] = Field(
-        None, description="MB, a multiple of 64 in 128-32768.")
-    diskSize: Optional[Literal[fcfacts.DISK_SIZES_MB]] = Field(  # type: ignore[valid-type]
-        None, description="MB: 512 or 10240.")
+        ge=fcfacts.MEMORY_RANGE_MB[0], multiple_of=fcfacts.MEMORY_STEP_MB)]] = Field(
+        None, description="MB, a multiple of 64. CPU functions: 128-32768. GPU functions: the "
+        "per-card range of gpuType (up to 253952 MB per card), in 4096 MB steps.")
+    diskSize: Optional[Annotated[Int, Field(ge=fcfacts.DISK_SIZES_MB[0])]] = Field(
+        None, description="MB. CPU functions: 512 or 10240. GPU functions: 512, or "
+        "10240-204800 in steps of 10240.")
     timeout: Optional[Annotated[Int, Field(ge=fcfacts.TIMEOUT_RANGE_S[0], le=fcfacts.TIMEOUT_RANGE_S[1])]] = Field(
         None, description="Seconds, 1-86400 (default 3).")
     instanceConcurrency: Optional[Annotated[Int, Field(

@@ -1,7 +1,9 @@
 """Cross-field rules of fc.yaml, run on the merged plain data (so they run even where pydantic
 fails, and every problem is reported at once). Each problem says what is wrong and what to write.
 
-Sources: FC-NOTES.md §1 (lifecycle hooks) and §2 (limits), via :mod:`fcctl.fcfacts`.
+Sources: docs/fc-facts.md, via :mod:`fcctl.fcfacts`; the documented limits (sizes, GPU tables, hook
+timeouts, instanceConcurrency, environment variables) are checked by :mod:`fcctl.limits`, which the
+emulator shares.
 ``check`` returns the paths it reported errors at, so pydantic's errors there are not repeated.
 """
 
@@ -22,7 +24,8 @@ from fcctl.spec.messages import did_you_mean, may_echo
 from fcctl.spec.yamlmarks import PathT, Plain, problem
 
 # Handler values people write to mean "no hook" that in fact enable it on custom runtimes and
-# containers (FC-NOTES.md §1: any non-empty handler enables POST /initialize / GET /pre-stop).
+# containers (FC docs 配置实例生命周期 / custom runtime hook pages: any non-empty handler enables
+# POST /initialize / GET /pre-stop; docs/fc-facts.md).
 PLACEHOLDER_HANDLERS = {
     "not-used", "notused", "not_used", "unused", "none", "null", "nil", "placeholder", "n/a", "na",
     "-", "--", "todo", "tbd", "noop", "no-op", "disabled", "disable", "off", "no", "false", "0",
@@ -113,7 +116,6 @@ class _Checker:
                 f"runtime {runtime!r} is not an FC 3.0 runtime{did_you_mean(runtime, fcfacts.RUNTIMES)}; "
                 f"FC runtimes: {', '.join(fcfacts.RUNTIMES)}"))
             runtime = None
-        self.sizes(fn, path)
         if isinstance(fn.get("gpuConfig"), dict) and runtime is not None and runtime not in fcfacts.GPU_RUNTIMES:
             self.error(path + ("gpuConfig",), (
                 f"gpuConfig needs runtime custom-container: FC runs GPU functions only from "
@@ -124,6 +126,20 @@ class _Checker:
         self.secrets(fn, path)
         self.tags(fn, path)
         self.triggers(fn, path)
+        self.limits(fn, path)
+
+    # -- FC's documented limits (fcctl.limits, shared with the emulator) --
+    def limits(self, fn: dict, path: PathT) -> None:
+        from fcctl import limits
+
+        for f in limits.check_function(fn, reserve_rollout_marker=True):
+            fpath = path + f.path
+            if fpath in self.reported or fpath in self.plain.unset:
+                continue  # already explained (a YAML key kind, an unset ${env:…})
+            if f.severity == "error":
+                self.error(fpath, f.message, key=f.key)
+            else:
+                self.warn(fpath, f.message, key=f.key)
 
     # -- numbers and booleans YAML 1.1 and 1.2 read differently (010, 0x10, 1_0, 1:30, yes…) --
     def odd_forms(self) -> None:
@@ -154,43 +170,6 @@ class _Checker:
             self.warn(rpath, (
                 f"region {region!r} is not in the FC SDK's region list{hint}; if it is a typo, "
                 "deploys will fail to reach fcv3.<region>.aliyuncs.com"))
-
-    # -- cpu / memory --
-    def sizes(self, fn: dict, path: PathT) -> None:
-        cpu, mem = fn.get("cpu"), fn.get("memorySize")
-        is_gpu = isinstance(fn.get("gpuConfig"), dict)
-        cpu_ok = isinstance(cpu, (int, float)) and not isinstance(cpu, bool)
-        lo, hi = fcfacts.CPU_RANGE_VCPU
-        if cpu_ok and lo <= cpu <= hi:
-            steps = cpu / fcfacts.CPU_STEP_VCPU
-            if not math.isclose(steps, round(steps), abs_tol=1e-6):
-                self.error(path + ("cpu",), (
-                    f"cpu must be a multiple of {fcfacts.CPU_STEP_VCPU} vCPU between {lo} and {hi:g} "
-                    f"(got {cpu:g}); e.g. {round(steps) * fcfacts.CPU_STEP_VCPU:.2f}"))
-                return
-        else:
-            return
-        if is_gpu:  # GPU instances follow per-card tables, not the CPU ratio (fcfacts)
-            return
-        mem_ok = isinstance(mem, int) and not isinstance(mem, bool) and (
-            fcfacts.MEMORY_RANGE_MB[0] <= mem <= fcfacts.MEMORY_RANGE_MB[1])
-        if not mem_ok:
-            return
-        gb = mem / 1024
-        rlo, rhi = fcfacts.CPU_MEMORY_RATIO
-        if not (rlo * cpu - 1e-9 <= gb <= rhi * cpu + 1e-9):
-            need_lo = max(fcfacts.MEMORY_RANGE_MB[0], math.ceil(cpu * rlo * 1024 / 64) * 64)
-            need_hi = min(fcfacts.MEMORY_RANGE_MB[1], math.floor(cpu * rhi * 1024 / 64) * 64)
-            mem_line = self.where(path + ("memorySize",), path + ("cpu",))
-            cpu_line = self.where(path + ("cpu",), path + ("memorySize",))
-            self.error(path + ("cpu",), (
-                f"cpu {cpu:g} vCPU with memorySize {mem} MB ({mem_line}) breaks FC's cpu:memory "
-                f"ratio: memory in GB must be 1 to 4 times the vCPUs — for cpu {cpu:g} use memorySize "
-                f"{need_lo}-{need_hi} MB, or for memorySize {mem} MB use cpu "
-                f"{max(lo, gb / rhi):.2f}-{min(hi, gb / rlo):.2f}"))
-            self.error(path + ("memorySize",), (
-                f"memorySize {mem} MB does not fit cpu {cpu:g} vCPU ({cpu_line}): memory in GB "
-                "must be 1 to 4 times the vCPUs"))
 
     # -- code / image --
     def code_and_image(self, fn: dict, path: PathT, runtime, region, label: str) -> None:
@@ -271,7 +250,7 @@ class _Checker:
             "(code: {ossBucketName: …, ossObjectName: …})"))
         self.covering.add(cpath)
 
-    # -- lifecycle hooks (FC-NOTES.md §1) --
+    # -- lifecycle hooks (docs/fc-facts.md) --
     def lifecycle(self, fn: dict, path: PathT, runtime) -> None:
         ilc = fn.get("instanceLifecycleConfig")
         if not isinstance(ilc, dict):
@@ -352,7 +331,8 @@ class _Checker:
 
     def hook_timeout(self, value: Any, tpath: PathT, hook_name: str) -> None:
         lo, hi = _HOOK_RANGES[hook_name]
-        what = f"{hook_name} timeout must be a positive number of seconds, a whole number from {lo} to {hi}"
+        upto = f"{lo} to {hi}" if hook_name == "initializer" else f"{lo} (FC's default quota: up to {hi})"
+        what = f"{hook_name} timeout must be a positive number of seconds, a whole number from {upto}"
         if isinstance(value, bool):
             self.error(tpath, f"{what}, not true/false")
         elif isinstance(value, float):
@@ -364,14 +344,14 @@ class _Checker:
             m = re.fullmatch(r"\s*(\d+)\s*s(ec(ond)?s?)?\s*", value)
             hint = f"; write timeout: {m.group(1)}" if m else "; write a plain number, e.g. timeout: 10"
             self.error(tpath, f"{what}, as a number without quotes or units (got {value!r}){hint}")
-        elif isinstance(value, int) and not lo <= value <= hi:
-            self.error(tpath, f"{what} (got {value})")
+        elif isinstance(value, int) and value < lo:
+            self.error(tpath, f"{what} (got {value})")  # above the maximum: fcctl.limits
         elif not isinstance(value, int):
             self.error(tpath, f"{what}")
 
     # -- secrets written literally; numbers/booleans where FC wants strings --
     def env_names(self, mapping: Any, mpath: PathT, what: str) -> None:
-        """Environment variable names: text, letters, digits and _, not starting with a digit."""
+        """Environment variable names: text; letters, digits and _, starting with a letter."""
         if not isinstance(mapping, dict):
             return
         for name in mapping:
@@ -385,11 +365,12 @@ class _Checker:
             elif kind:
                 self.error(kpath, (
                     f"{what} name {name}: YAML reads this key as {as_kind}; a name is letters, "
-                    f"digits and _, not starting with a digit, e.g. {_env_name_hint(name)}"), key=True)
+                    f"digits and _, starting with a letter, e.g. {_env_name_hint(name)}"), key=True)
             elif not _ENV_NAME_RE.fullmatch(name):
                 self.error(kpath, (
-                    f"{what} name {name!r} is not valid: use letters, digits and _, not starting "
-                    f"with a digit, e.g. {_env_name_hint(name)}"), key=True)
+                    f"{what} name {name!r} is not valid: use letters, digits and _, starting with a "
+                    f"letter, e.g. {_env_name_hint(name)} ({fcfacts.DOC_ENV}: "
+                    f"{fcfacts.DOC_LINE_ENV_NAME})"), key=True)
 
     def secrets(self, fn: dict, path: PathT) -> None:
         env = fn.get("environmentVariables")
@@ -542,7 +523,7 @@ def _env_name_hint(name: str) -> str:
     hint = re.sub(r"[^A-Za-z0-9_]", "_", name)
     if not re.search(r"[A-Za-z0-9]", hint):
         return "MY_VAR"
-    return hint if not hint[0].isdigit() else "VAR_" + hint
+    return hint if hint[0].isalpha() else "VAR" + ("" if hint[0] == "_" else "_") + hint
 
 
 def _yaml_kind(value: Any) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from livetarget import fc_target  # noqa: F401  (fixture: emulator or real FC, live mode)
 
 AK_ID = "test-ak"
 AK_SECRET = "test-secret-value-never-printed"

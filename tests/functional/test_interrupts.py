@@ -1,6 +1,7 @@
 """Ctrl-C anywhere exits 130 without a traceback and without finishing long waits first.
 
-The operations below would otherwise run for minutes (a PreStop hook that hangs 300 s, an API
+The operations below would otherwise run for minutes (a PreStop hook that hangs 90 s — FC's default PreStop
+quota, which the emulator enforces —, an API
 that throttles every call); the subprocess timeouts are only safety nets."""
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def interrupt_after(args, marker: bytes, emulator):
 def test_ctrl_c_during_rollout_drain(fc, sdk, emulator, project):
     spec = write_spec(project, FCCTL_EMULATOR_PRESTOP_HANG="1")
     text = open(spec).read().replace('preStop: {handler: "true", timeout: 5}',
-                                     'preStop: {handler: "true", timeout: 300}')
+                                     'preStop: {handler: "true", timeout: 90}')
     open(spec, "w").write(text)
     assert fc("deploy", "-f", spec).code == 0
     invoke(sdk)

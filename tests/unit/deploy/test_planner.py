@@ -80,7 +80,7 @@ def test_hook_removed_from_spec_is_cleared_with_the_clearing_body():
 @pytest.mark.parametrize("empty", [{"handler": ""}, {"handler": "", "command": []}, {},
                                    {"command": []}])
 def test_empty_hook_equals_unset_hook(empty):
-    """FC-NOTES §1: "" and [] mean unset — never a diff against a live function without it."""
+    """FC docs 配置实例生命周期, fc-docs 04.功能说明/040.配置实例生命周期.md: "" and [] mean unset — never a diff against a live function without it."""
     live_body = {**BASE, "instanceLifecycleConfig": {"initializer": {"handler": "true",
                                                                       "timeout": 30}}}
     body = {**BASE, "instanceLifecycleConfig": {"initializer": {"handler": "true", "timeout": 30},

@@ -132,7 +132,8 @@ def test_list_functions_pages(be):
 
 
 def test_invocations_in_flight_and_idle_reclaim(be, clock):
-    be.create_function(body(instanceConcurrency=2))
+    # FC docs 配置单实例并发度: instanceConcurrency > 1 only on custom runtimes and containers
+    be.create_function(body(instanceConcurrency=2, runtime="custom.debian10"))
     a = be.begin_invocation("fn", None)
     b = be.begin_invocation("fn", None)
     c = be.begin_invocation("fn", None)

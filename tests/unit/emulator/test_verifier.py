@@ -20,7 +20,7 @@ BODY_HASH = hashlib.sha256(BODY).hexdigest()
 DATE = "2024-01-02T03:04:05Z"
 NOW = timegm(time.strptime(DATE, verifier.DATE_FORMAT))
 
-# Written out by hand from FC-NOTES §4 for the request below: header names lowercased and
+# Written out by hand from FC docs 签名机制 (help.aliyun.com/zh/functioncompute/fc/developer-reference/signature-mechanism) for the request below: header names lowercased and
 # sorted, values trimmed; query sorted by key, values RFC 3986-encoded (space → %20, "~" kept,
 # "+" on the wire is a space); empty value → "key=".
 HAND_CANONICAL = (

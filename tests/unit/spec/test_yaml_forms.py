@@ -82,7 +82,7 @@ def test_env_values_keep_the_text_written_with_a_warning(tmp_path, capsys):
 @pytest.mark.parametrize("key,ok", [
     ("2", False), ("1.5", False), ("null", False), ("~", False), ("true", False), ("yes", False),
     ("ON", False), ('"A-B"', False), ('"2FA"', False), ("a.b", False), ('""', False),
-    ('"true"', True), ('"ON"', True), ("_A1", True), ("lower", True), ("PATH_2", True),
+    ('"true"', True), ('"ON"', True), ("_A1", False), ("lower", True), ("PATH_2", True),
 ])
 def test_environment_variable_names(tmp_path, capsys, key, ok):
     code, problems = _validate(tmp_path, capsys, f"    environmentVariables:\n      {key}: x\n")
