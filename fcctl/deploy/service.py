@@ -1,8 +1,10 @@
 """The orchestrator of ``plan`` and ``deploy``. Only this module knows the order of the stages:
 
 1. **load** — ``fcctl.spec.load_spec`` (all problems at once; exit 2 before any API call);
-2. **package** — zip each local code directory deterministically, CRC-64 it
-   (:mod:`fcctl.deploy.codezip`);
+2. **package** — zip each distinct local code directory once (shared by the functions that use
+   it) deterministically into a temporary file and CRC-64 it, or take the checksum from the stat
+   cache when the tree is unchanged (:mod:`fcctl.deploy.codezip`); a tree fcctl must not upload
+   (links out of it, special files, over FC's size limit) is exit 2 here, before any API call;
 3. **connect** — one :class:`fcctl.cloud.client.FcClient` per region (:func:`fcctl.cloud.connect`);
 4. **observe** — GetFunction (+ ListTriggers where the spec manages triggers), concurrently;
    read-only;
@@ -49,7 +51,7 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
     Raises :class:`fcctl.errors.SpecError` (exit 2) for an invalid spec, :class:`UsageError` for
     an unknown ``--function`` name.
     """
-    from fcctl.deploy.codezip import load_code
+    from fcctl.deploy.codezip import PackagingError, StatCache, load_code
     from fcctl.spec import LocalCode, OssCode, load_spec
 
     loaded = load_spec(list(files), environ=os.environ)
@@ -65,14 +67,23 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
         functions = [f for f in functions if f.functionName in set(only)]
     _guard_spec_secrets(functions)
     desired, packages = [], {}
+    cache = StatCache() if os.environ.get("FCCTL_CODE_CACHE", "1") != "0" else None
+    by_dir: dict = {}  # each distinct code path is packaged once, shared by its functions
     for fn in functions:
         checksum, oss = None, None
         if isinstance(fn.code, LocalCode):
-            try:
-                pkg = load_code(fn.code.path)
-            except OSError as exc:
-                raise errors.UsageError(f"{fn.functionName}: cannot read code directory "
-                                        f"{fn.code.path}: {exc.strerror or exc}") from None
+            key = os.path.realpath(fn.code.path)
+            pkg = by_dir.get(key)
+            if pkg is None:
+                try:
+                    pkg = by_dir[key] = load_code(fn.code.path, cache=cache)
+                except PackagingError as exc:
+                    users = [f.functionName for f in functions if isinstance(f.code, LocalCode)
+                             and os.path.realpath(f.code.path) == key]
+                    more = f" (+{len(users) - 3} more)" if len(users) > 3 else ""
+                    label = "function" if len(users) == 1 else "functions"
+                    raise PackagingError(f"{label} {', '.join(users[:3])}{more}: {exc.message}",
+                                         hint=exc.hint) from None
             packages[fn.functionName] = pkg
             checksum = pkg.checksum
         elif isinstance(fn.code, OssCode):

@@ -8,7 +8,9 @@ Sources: FC-NOTES.md §1 (lifecycle hooks) and §2 (limits), via :mod:`fcctl.fcf
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -245,16 +247,7 @@ class _Checker:
                 return
             base = self.dirs.get(self.plain.loc(cpath).file, Path.cwd())
             target = (base / code)
-            if not target.exists():
-                self.error(cpath, (
-                    f"code directory {code} does not exist (looked in {target.resolve()}); paths are "
-                    "relative to the file that sets them"))
-            elif not target.is_dir() and not (target.suffix.lower() == ".zip"
-                                              and zipfile.is_zipfile(target)):
-                self.error(cpath, (
-                    f"code {code} is a file but not a zip; code must be a directory (fcctl zips "
-                    "it), a .zip file (sent as is, what `fcctl export` writes), or "
-                    "{ossBucketName, ossObjectName} for a zip in OSS"))
+            self.code_place(code, target, base, cpath)
             return
         if isinstance(code, dict):
             for key in ("ossBucketName", "ossObjectName"):
@@ -268,6 +261,48 @@ class _Checker:
             "code must be a local directory (code: ./src) or a zip in OSS "
             "(code: {ossBucketName: …, ossObjectName: …})"))
         self.covering.add(cpath)
+
+    def code_place(self, code: str, target: Path, base: Path, cpath: PathT) -> None:
+        """Where a local ``code:`` points: never a system directory (error), a warning outside
+        the spec's directory; only a directory or a regular .zip file (never opened before it
+        is known to be a regular file: a FIFO would hang the read)."""
+        real = os.path.realpath(target)
+        try:
+            st = os.stat(real)
+        except OSError:
+            self.error(cpath, (
+                f"code directory {code} does not exist (looked in {real}); paths are "
+                "relative to the file that sets them"))
+            return
+        home = os.path.realpath(os.path.expanduser("~"))
+        trees = fcfacts.CODE_SYSTEM_TREES
+        if (real in fcfacts.CODE_SYSTEM_DIRS or real == home
+                or any(real == t or real.startswith(t + "/") for t in trees)):
+            what = "your home directory" if real == home else "a system directory"
+            self.error(cpath, (
+                f"code {code} is {real}, {what}: fcctl would upload everything in it; point "
+                "code at the directory of your function's code"))
+            return
+        tree = _project_root(os.path.realpath(base))
+        if real != tree and not real.startswith(tree.rstrip("/") + "/"):
+            self.warn(cpath, (
+                f"code {code} points to {real}, outside the directory tree of this spec "
+                f"({tree}); everything in it is uploaded"))
+        if stat.S_ISDIR(st.st_mode):
+            return
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket"
+                    if stat.S_ISSOCK(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                    or stat.S_ISBLK(st.st_mode) else "not a regular file")
+            self.error(cpath, (
+                f"code {code} ({real}) is {kind}; code must be a directory (fcctl zips it), a "
+                ".zip file, or {ossBucketName, ossObjectName} for a zip in OSS"))
+            return
+        if not (target.suffix.lower() == ".zip" and _is_zip(real)):
+            self.error(cpath, (
+                f"code {code} is a file but not a zip; code must be a directory (fcctl zips "
+                "it), a .zip file (sent as is, what `fcctl export` writes), or "
+                "{ossBucketName, ossObjectName} for a zip in OSS"))
 
     # -- lifecycle hooks (FC-NOTES.md §1) --
     def lifecycle(self, fn: dict, path: PathT, runtime) -> None:
@@ -570,3 +605,29 @@ def check(plain: Plain, dirs: dict[str, Path], problems: list[Problem]) -> tuple
     checker = _Checker(plain, dirs, problems)
     checker.run()
     return checker.reported, checker.covering
+
+
+def _is_zip(path: str) -> bool:
+    """A regular file with a zip end record; opened non-blocking (it was a regular file when
+    checked, but could be swapped for a FIFO)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return False
+        return zipfile.is_zipfile(f)
+
+
+def _project_root(spec_dir: str) -> str:
+    """The spec's directory tree: the enclosing git work tree (a monorepo's ``code: ../src`` is
+    inside it), else the spec's own directory."""
+    d = spec_dir
+    while True:
+        if os.path.lexists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return spec_dir
+        d = parent
