@@ -210,6 +210,14 @@ class _Tree:
         self._scan("", self.root)
 
     def _scan(self, dir_rel: str, real_dir: str) -> None:
+        # Depth-first with an explicit stack (no recursion limit on deep trees); a directory's
+        # files come before its subdirectories, subdirectories in name order — as os.walk.
+        stack = [(dir_rel, real_dir)]
+        while stack:
+            dir_rel, real_dir = stack.pop()
+            stack.extend(reversed(self._scan_one(dir_rel, real_dir)))
+
+    def _scan_one(self, dir_rel: str, real_dir: str) -> list:
         try:
             with os.scandir(real_dir) as it:
                 items = sorted(it, key=lambda e: e.name)
@@ -244,8 +252,7 @@ class _Tree:
                     f"{path} is {_special(mode)}; a code package holds only regular files, "
                     "directories and symbolic links inside the code directory",
                     hint="remove it from the code directory (or list it in .fcignore)")
-        for rel, path in subdirs:
-            self._scan(rel + "/", path)
+        return [(rel + "/", path) for rel, path in subdirs]
 
     def _link(self, path: str, real_dir: str) -> str:
         try:
@@ -289,21 +296,26 @@ class _Tree:
 
 
 class _Counting:
-    """The temporary file as zipfile sees it; refuses to grow past the limit."""
+    """The temporary file as zipfile sees it; refuses to grow past the limit. Keeps the position
+    itself (zipfile asks for it after every write)."""
 
     def __init__(self, f, limit: int) -> None:
-        self.f, self.limit = f, limit
+        self.f, self.limit, self.pos = f, limit, 0
 
     def write(self, b) -> int:
-        if self.f.tell() + len(b) > self.limit:
+        n = len(b)
+        if self.pos + n > self.limit:
             raise _Overflow()
-        return self.f.write(b)
+        self.f.write(b)
+        self.pos += n
+        return n
 
-    def tell(self):
-        return self.f.tell()
+    def tell(self) -> int:
+        return self.pos
 
-    def seek(self, *a):
-        return self.f.seek(*a)
+    def seek(self, *a) -> int:
+        self.pos = self.f.seek(*a)
+        return self.pos
 
     def flush(self):
         return self.f.flush()
@@ -408,14 +420,17 @@ def _add(zf: zipfile.ZipFile, tree: _Tree, entry: _Entry, dirs: "_DirFds") -> No
         if (not stat.S_ISREG(st.st_mode) or st.st_ino != entry.st.st_ino
                 or st.st_dev != entry.st.st_dev):
             raise PackagingError(f"{path} changed while fcctl was packaging it", hint="run again")
-        with zf.open(info, "w") as dst:
-            offset = 0
-            while True:
-                chunk = os.pread(fd, _CHUNK, offset)
-                if not chunk:
-                    break
-                dst.write(chunk)
-                offset += len(chunk)
+        if st.st_size <= _CHUNK:  # most files: one read, one write
+            zf.writestr(info, os.read(fd, _CHUNK + 1))
+        else:
+            with zf.open(info, "w") as dst:
+                offset = 0
+                while True:
+                    chunk = os.pread(fd, _CHUNK, offset)
+                    if not chunk:
+                        break
+                    dst.write(chunk)
+                    offset += len(chunk)
     except UnicodeEncodeError:
         raise PackagingError(f"{path!r}: the name is not valid UTF-8; rename it") from None
     except OSError as exc:

@@ -7,6 +7,7 @@ Sources: FC-NOTES.md §1 (lifecycle hooks) and §2 (limits), via :mod:`fcctl.fcf
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
@@ -269,10 +270,13 @@ class _Checker:
         real = os.path.realpath(target)
         try:
             st = os.stat(real)
-        except OSError:
-            self.error(cpath, (
-                f"code directory {code} does not exist (looked in {real}); paths are "
-                "relative to the file that sets them"))
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                self.error(cpath, (
+                    f"code directory {code} does not exist (looked in {real}); paths are "
+                    "relative to the file that sets them"))
+            else:
+                self.error(cpath, f"code {code}: cannot use {real}: {exc.strerror}")
             return
         home = os.path.realpath(os.path.expanduser("~"))
         trees = fcfacts.CODE_SYSTEM_TREES
