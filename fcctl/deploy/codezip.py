@@ -47,8 +47,13 @@ from pathlib import Path
 
 from fcctl import errors, fcfacts
 
-SKIP_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".fcctl", ".venv"})
-SKIP_FILES = frozenset({".DS_Store"})
+# What never ships (gitignore syntax, matched from the code directory): secrets in dotenv files,
+# the spec, VCS metadata, fcctl's own state. An .fcignore cannot bring these back.
+NEVER_SHIP = (".env*", ".git/", ".fcctl/", "fc.yaml", "fc.yml")
+# What does not ship unless the code directory's .fcignore re-includes it (`!venv/`).
+DEFAULT_IGNORE = (".venv/", "venv/", "__pycache__/", "*.pyc", ".DS_Store", ".hg/", ".svn/",
+                  ".fcignore")
+IGNORE_FILE = ".fcignore"
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _CHUNK = 1 << 20
 # Bumped whenever the bytes of a package for the same tree would change (the stat cache keys on it).
@@ -192,13 +197,58 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
+class Ignore:
+    """Which paths of a code directory do not ship: :data:`NEVER_SHIP` and ``never`` (the spec
+    files inside it, as paths relative to it), then :data:`DEFAULT_IGNORE` followed by the lines
+    of its ``.fcignore`` (gitignore syntax, via ``pathspec``; ``!pattern`` re-includes a default)."""
+
+    def __init__(self, root: str, never=()) -> None:
+        import pathspec
+
+        self.never = pathspec.GitIgnoreSpec.from_lines(
+            list(NEVER_SHIP) + ["/" + n.replace("\\", "/").lstrip("/") for n in never])
+        self.soft = pathspec.GitIgnoreSpec.from_lines(list(DEFAULT_IGNORE) + _read_ignore(root))
+
+    def __call__(self, rel: str, is_dir: bool) -> bool:
+        p = rel + "/" if is_dir else rel
+        return self.never.match_file(p) or self.soft.match_file(p)
+
+
+def _read_ignore(root: str) -> list[str]:
+    path = os.path.join(root, IGNORE_FILE)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise PackagingError(f"cannot read {path}: {exc.strerror} (it must be a regular file in "
+                             "the code directory)") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise PackagingError(f"{path} is not a regular file")
+        data = f.read(1 << 20)
+    return data.decode("utf-8", "replace").splitlines()
+
+
+def ignore_for(directory, spec_files=()) -> Ignore:
+    """The :class:`Ignore` of a code directory; ``spec_files`` inside it never ship."""
+    root = os.path.realpath(directory)
+    never = []
+    for f in spec_files:
+        real = os.path.realpath(f)
+        if _inside(real, root) and real != root:
+            never.append(os.path.relpath(real, root))
+    return Ignore(root, never)
+
+
 class _Tree:
     """The files of a code directory, scanned without following any link."""
 
     def __init__(self, directory: Path, ignore=None) -> None:
         self.source = Path(directory)
         self.root = os.path.realpath(directory)
-        self.ignore = ignore  # callable(rel, is_dir) -> bool, or None
+        # callable(rel, is_dir) -> bool; default: the directory's own defaults and .fcignore
+        self.ignore = ignore
         self.entries: list[_Entry] = []
         self.total = 0  # bytes of regular files
         try:
@@ -207,6 +257,8 @@ class _Tree:
             raise PackagingError(f"cannot read code directory {directory}: {exc.strerror}") from None
         if not stat.S_ISDIR(st.st_mode):
             raise PackagingError(f"code {directory} is not a directory")
+        if self.ignore is None:
+            self.ignore = Ignore(self.root)
         self._scan("", self.root)
 
     def _scan(self, dir_rel: str, real_dir: str) -> None:
@@ -233,13 +285,10 @@ class _Tree:
                 raise PackagingError(f"cannot read {path}: {exc.strerror}") from None
             mode = st.st_mode
             if stat.S_ISDIR(mode):
-                if item.name in SKIP_DIRS or (self.ignore and self.ignore(rel, True)):
-                    continue
-                subdirs.append((rel, path))
+                if not self.ignore(rel, True):
+                    subdirs.append((rel, path))
                 continue
-            if item.name in SKIP_FILES or item.name.endswith(".pyc"):
-                continue
-            if self.ignore and self.ignore(rel, False):
+            if self.ignore(rel, False):
                 continue
             if stat.S_ISREG(mode):
                 self.entries.append(_Entry(rel, "file", st, dir_rel, item.name))

@@ -76,7 +76,8 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
             pkg = by_dir.get(key)
             if pkg is None:
                 try:
-                    pkg = by_dir[key] = load_code(fn.code.path, cache=cache)
+                    pkg = by_dir[key] = load_code(fn.code.path, cache=cache,
+                                                  ignore=_ignore(fn.code.path, files))
                 except PackagingError as exc:
                     users = [f.functionName for f in functions if isinstance(f.code, LocalCode)
                              and os.path.realpath(f.code.path) == key]
@@ -102,6 +103,13 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
         )
     return Prepared(desired=desired, packages=packages, warnings=list(loaded.warnings),
                     files=[str(f) for f in files])
+
+
+def _ignore(path, files):
+    """What does not ship from a code directory: defaults, its .fcignore, the spec files."""
+    from fcctl.deploy.codezip import ignore_for
+
+    return ignore_for(path, files) if os.path.isdir(path) else None
 
 
 def _guard_spec_secrets(functions) -> None:

@@ -121,6 +121,7 @@ class _Checker:
                 f"gpuConfig needs runtime custom-container: FC runs GPU functions only from "
                 f"container images, not runtime {runtime}"), key=True)
         self.code_and_image(fn, path, runtime, region, label)
+        self.start_file(fn, path, runtime)
         self.lifecycle(fn, path, runtime)
         self.secrets(fn, path)
         self.tags(fn, path)
@@ -307,6 +308,56 @@ class _Checker:
                 f"code {code} is a file but not a zip; code must be a directory (fcctl zips "
                 "it), a .zip file (sent as is, what `fcctl export` writes), or "
                 "{ossBucketName, ossObjectName} for a zip in OSS"))
+
+    def start_file(self, fn: dict, path: PathT, runtime) -> None:
+        """A custom runtime's start file in the code directory — ``bootstrap`` (no command) or
+        customRuntimeConfig.command[0] when it names a file there (``./run.sh``,
+        ``/code/run.sh``) — must be executable and have LF line endings, or FC cannot start it
+        and reports only that the instance failed. Warnings; FIFOs are never opened."""
+        code = fn.get("code")
+        if runtime not in fcfacts.CUSTOM_RUNTIMES or not isinstance(code, str) or not code.strip():
+            return
+        crc = fn.get("customRuntimeConfig")
+        command = crc.get("command") if isinstance(crc, dict) else None
+        at = path + ("code",)
+        if isinstance(command, list) and command:
+            first = command[0]
+            if not isinstance(first, str):
+                return
+            if first.startswith("/code/"):
+                rel = first[len("/code/"):]
+            elif not first.startswith("/") and "/" in first:
+                rel = first[2:] if first.startswith("./") else first
+            else:
+                return  # an interpreter from PATH (python3, node…)
+            at = path + ("customRuntimeConfig", "command", 0)
+        else:
+            rel = "bootstrap"
+        base = self.dirs.get(self.plain.loc(path + ("code",)).file, Path.cwd())
+        code_dir = os.path.realpath(base / code)
+        target = os.path.join(code_dir, rel)
+        try:
+            st = os.stat(target)
+        except OSError:
+            return
+        if not stat.S_ISREG(st.st_mode) or not os.path.isdir(code_dir):
+            return
+        if not st.st_mode & stat.S_IXUSR:
+            self.warn(at, (
+                f"{rel} in the code directory is not executable (mode {stat.S_IMODE(st.st_mode):o}): "
+                f"FC cannot start it and reports only a failed instance; run chmod +x "
+                f"{os.path.join(code, rel)}"))
+        try:
+            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return
+        with os.fdopen(fd, "rb") as f:
+            head = f.read(64 * 1024) if stat.S_ISREG(os.fstat(f.fileno()).st_mode) else b""
+        if b"\r\n" in head:
+            self.warn(at, (
+                f"{rel} in the code directory has Windows line endings (CRLF): its #! line ends "
+                "in a carriage return and FC cannot start it; convert it to LF (dos2unix, or "
+                "git config core.autocrlf input)"))
 
     # -- lifecycle hooks (FC-NOTES.md §1) --
     def lifecycle(self, fn: dict, path: PathT, runtime) -> None:

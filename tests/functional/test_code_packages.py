@@ -189,3 +189,61 @@ def test_a_directory_shared_by_functions_is_zipped_once(fc, project, monkeypatch
     sums = {sdk.get_function(f"f{i}", __import__("alibabacloud_fc20230330.models", fromlist=["x"])
                              .GetFunctionRequest()).body.code_checksum for i in range(6)}
     assert len(sums) == 1 and None not in sums
+
+
+BOOT = """\
+region: cn-hangzhou
+functions:
+  - functionName: boot
+    runtime: custom.debian10
+    handler: index.handler
+    code: ./app
+{extra}"""
+
+
+def test_bootstrap_without_exec_bit_or_with_crlf_is_a_warning(fc, project):
+    app = project.dir / "app"
+    (app / "bootstrap").write_bytes(b"#!/bin/bash\r\nexec python3 app.py\r\n")
+    (app / "bootstrap").chmod(0o644)
+    spec = project(BOOT.format(extra=""))
+    run = fc("validate", "-f", str(spec))
+    assert run.code == 0, run.out + run.err
+    text = run.out + run.err
+    assert "bootstrap in the code directory is not executable" in text and "chmod +x" in text
+    assert "Windows line endings (CRLF)" in text
+    assert f"{spec}:6:" in text  # at code:
+    (app / "bootstrap").write_bytes(b"#!/bin/bash\nexec python3 app.py\n")
+    (app / "bootstrap").chmod(0o755)
+    text = fc("validate", "-f", str(spec)).err
+    assert "bootstrap" not in text
+
+
+@pytest.mark.timeout(60)
+def test_start_file_named_by_command_is_checked_and_fifos_are_not_opened(fc, project):
+    app = project.dir / "app"
+    (app / "run.sh").write_text("#!/bin/sh\nexec python3 app.py\n")
+    os.mkfifo(app / "bootstrap")  # not the start file here; never opened
+    spec = project(BOOT.format(extra="    customRuntimeConfig: {command: [/code/run.sh], port: 9000}\n"))
+    run = fc("validate", "-f", str(spec))
+    assert run.code == 0 and "run.sh in the code directory is not executable" in run.err
+    assert f"{spec}:7:" in run.err  # at customRuntimeConfig.command
+    (app / "bootstrap").unlink()
+    os.mkfifo(app / "run.sh.fifo")
+    spec = project(BOOT.format(extra="    customRuntimeConfig: {command: [./run.sh.fifo], port: 9000}\n"))
+    run = fc("validate", "-f", str(spec))
+    assert run.code == 0 and "run.sh.fifo" not in run.err
+
+
+def test_spec_files_and_dotenv_in_the_code_directory_never_ship(fc, project, sdk, tmp_path):
+    """code: . — the spec and its overlay live in the code directory."""
+    app = project.dir / "app"
+    (app / ".env").write_text("DB_PASSWORD=dotenv-secret-value\n")
+    (app / "fc.yaml").write_text(BOOT.format(extra="").replace("./app", "."))
+    (app / "prod.yaml").write_text("functions:\n  - functionName: boot\n    memorySize: 512\n")
+    run = fc("deploy", "-f", str(app / "fc.yaml"), "-f", str(app / "prod.yaml"))
+    assert run.code == 0, run.out + run.err
+    run = fc("export", "boot", "--code-dir", str(tmp_path / "exported"))
+    assert run.code == 0, run.err
+    with zipfile.ZipFile(tmp_path / "exported" / "boot.zip") as z:
+        assert z.namelist() == ["app.py"]
+    assert b"dotenv-secret-value" not in (tmp_path / "exported" / "boot.zip").read_bytes()

@@ -196,9 +196,9 @@ def _old_zip(directory: Path) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for root, dirs, files in os.walk(directory):
-            dirs[:] = sorted(d for d in dirs if d not in codezip.SKIP_DIRS)
+            dirs[:] = sorted(d for d in dirs if d not in {"__pycache__", ".git", ".venv"})
             for name in sorted(files):
-                if name in codezip.SKIP_FILES or name.endswith(".pyc"):
+                if name == ".DS_Store" or name.endswith(".pyc"):
                     continue
                 path = Path(root) / name
                 info = zipfile.ZipInfo(path.relative_to(directory).as_posix(),
