@@ -193,6 +193,45 @@ def _special(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode) else "a special file"
 
 
+# Kernel pseudo filesystems: their "regular files" (/proc/self/environ…) are views of live
+# process and kernel state, never code. A mount of one inside a code directory is an error.
+PSEUDO_FS = frozenset({
+    "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "securityfs", "debugfs",
+    "tracefs", "bpf", "configfs", "fusectl", "mqueue", "pstore", "efivarfs", "hugetlbfs",
+    "autofs", "binfmt_misc", "rpc_pipefs", "nsfs", "selinuxfs",
+})
+
+
+def _mount_fs(path: str) -> str | None:
+    """The filesystem type of the mount at ``path`` (``/proc/self/mountinfo``), or None."""
+    try:
+        with open("/proc/self/mountinfo", "rb") as f:
+            lines = f.read().decode("utf-8", "surrogateescape").splitlines()
+    except OSError:
+        return None
+    found = None
+    for line in lines:
+        left, _, right = line.partition(" - ")
+        fields = left.split()
+        if len(fields) >= 5 and right:
+            point = fields[4].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n") \
+                .replace("\\134", "\\")
+            if point == path:
+                found = right.split()[0]
+    return found
+
+
+def _not_pseudo(path: str, st: os.stat_result, parent_dev: int) -> None:
+    """A mount point (its device differs from its directory's) of a pseudo filesystem is refused."""
+    if st.st_dev == parent_dev:
+        return
+    fs = _mount_fs(path)
+    if fs in PSEUDO_FS:
+        raise PackagingError(
+            f"{path} is a mount of the kernel's {fs} filesystem, not code: fcctl never packages "
+            "live system state", hint="unmount it, or list it in .fcignore")
+
+
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
@@ -264,12 +303,12 @@ class _Tree:
     def _scan(self, dir_rel: str, real_dir: str) -> None:
         # Depth-first with an explicit stack (no recursion limit on deep trees); a directory's
         # files come before its subdirectories, subdirectories in name order — as os.walk.
-        stack = [(dir_rel, real_dir)]
+        stack = [(dir_rel, real_dir, os.stat(real_dir).st_dev)]
         while stack:
-            dir_rel, real_dir = stack.pop()
-            stack.extend(reversed(self._scan_one(dir_rel, real_dir)))
+            dir_rel, real_dir, dev = stack.pop()
+            stack.extend(reversed(self._scan_one(dir_rel, real_dir, dev)))
 
-    def _scan_one(self, dir_rel: str, real_dir: str) -> list:
+    def _scan_one(self, dir_rel: str, real_dir: str, dev: int) -> list:
         try:
             with os.scandir(real_dir) as it:
                 items = sorted(it, key=lambda e: e.name)
@@ -286,10 +325,12 @@ class _Tree:
             mode = st.st_mode
             if stat.S_ISDIR(mode):
                 if not self.ignore(rel, True):
-                    subdirs.append((rel, path))
+                    _not_pseudo(path, st, dev)
+                    subdirs.append((rel, path, st.st_dev))
                 continue
             if self.ignore(rel, False):
                 continue
+            _not_pseudo(path, st, dev)
             if stat.S_ISREG(mode):
                 self.entries.append(_Entry(rel, "file", st, dir_rel, item.name))
                 self.total += st.st_size
@@ -301,7 +342,7 @@ class _Tree:
                     f"{path} is {_special(mode)}; a code package holds only regular files, "
                     "directories and symbolic links inside the code directory",
                     hint="remove it from the code directory (or list it in .fcignore)")
-        return [(rel + "/", path) for rel, path in subdirs]
+        return [(rel + "/", path, d) for rel, path, d in subdirs]
 
     def _link(self, path: str, real_dir: str) -> str:
         try:

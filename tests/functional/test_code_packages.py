@@ -247,3 +247,25 @@ def test_spec_files_and_dotenv_in_the_code_directory_never_ship(fc, project, sdk
     with zipfile.ZipFile(tmp_path / "exported" / "boot.zip") as z:
         assert z.namelist() == ["app.py"]
     assert b"dotenv-secret-value" not in (tmp_path / "exported" / "boot.zip").read_bytes()
+
+
+@pytest.mark.timeout(60)
+def test_export_replaces_a_link_or_fifo_at_the_zip_path_without_following_or_opening_it(
+        fc, project, tmp_path, monkeypatch):
+    spec = project(BOOT.format(extra=""))
+    assert fc("deploy", "-f", str(spec)).code == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not overwrite")
+    out = tmp_path / "exported"
+    out.mkdir()
+    (out / "boot.zip").symlink_to(victim)
+    run = fc("export", "boot", "--code-dir", str(out))
+    assert run.code == 0, run.err
+    assert victim.read_text() == "do not overwrite"
+    assert not (out / "boot.zip").is_symlink() and zipfile.is_zipfile(out / "boot.zip")
+    (out / "boot.zip").unlink()
+    os.mkfifo(out / "boot.zip")
+    run = fc("export", "boot", "--code-dir", str(out))
+    assert run.code == 0, run.err
+    assert zipfile.is_zipfile(out / "boot.zip")
+    assert [p.name for p in out.iterdir()] == ["boot.zip"]  # no temporary file left

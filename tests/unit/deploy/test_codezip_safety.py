@@ -261,3 +261,29 @@ def test_cache_planned_package_that_changed_before_upload_is_an_error(tree, tmp_
     (tree / "index.py").write_text("print('edited after the plan')\n")
     with pytest.raises(PackagingError, match="changed since it was planned"):
         planned.wire()
+
+
+def _bind(src: str, dst: Path) -> bool:
+    import subprocess
+
+    try:
+        return subprocess.run(["mount", "--bind", src, str(dst)], capture_output=True,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@pytest.mark.parametrize("src, is_dir", [("/proc", True), ("/proc/self/environ", False)])
+def test_a_bind_mount_of_proc_inside_the_tree_is_refused(tree, src, is_dir):
+    dst = tree / "mnt"
+    dst.mkdir() if is_dir else dst.write_text("")
+    if not _bind(src, dst):
+        pytest.skip("cannot bind-mount here (needs privileges)")
+    try:
+        with pytest.raises(PackagingError, match="proc filesystem") as info:
+            zip_directory(tree)
+        assert str(dst) in info.value.message
+    finally:
+        import subprocess
+
+        subprocess.run(["umount", str(dst)], capture_output=True, timeout=10)
