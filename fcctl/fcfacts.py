@@ -173,6 +173,10 @@ CODE_UNZIPPED_MAX_BYTES = 10 * 1024 * 1024 * 1024
 # directory itself too. Elsewhere outside the spec's directory: a warning.
 CODE_SYSTEM_DIRS = ("/", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr", "/var", "/opt",
                     "/home", "/srv", "/mnt", "/media", "/tmp", "/run", "/snap", "/root")
+# Policy: credential directories under the home directory (ssh, Alibaba Cloud CLI, Serverless
+# Devs' ~/.s, AWS, GnuPG, kube, docker, ~/.config) are errors as a `code:` path, and anything below them.
+CODE_HOME_SECRET_TREES = (".ssh", ".aliyun", ".s", ".aws", ".gnupg", ".kube", ".docker", ".config",
+                          ".alibabacloud", ".acs")
 CODE_SYSTEM_TREES = ("/etc", "/proc", "/sys", "/dev", "/boot", "/usr/bin", "/usr/sbin", "/usr/lib",
                      "/var/run", "/run/secrets")
 

@@ -131,6 +131,7 @@ class CodePackage:
     _build: object = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _b64: str | None = field(default=None, repr=False)
+    _wire_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _ensure(self) -> int:
         with self._lock:
@@ -153,10 +154,9 @@ class CodePackage:
     def wire(self) -> dict:
         """The ``code`` field of Create/UpdateFunction (``zipFile`` is base64). One base64 copy
         per package, shared by every function that uploads it."""
-        data = self.data
-        with self._lock:
+        with self._wire_lock:
             if self._b64 is None:
-                self._b64 = base64.b64encode(data).decode("ascii")
+                self._b64 = base64.b64encode(self.data).decode("ascii")
             return {"zipFile": self._b64}
 
     def __del__(self):  # the temporary file goes when the package does
@@ -510,23 +510,36 @@ def _add(zf: zipfile.ZipFile, tree: _Tree, entry: _Entry, dirs: "_DirFds") -> No
         if (not stat.S_ISREG(st.st_mode) or st.st_ino != entry.st.st_ino
                 or st.st_dev != entry.st.st_dev):
             raise PackagingError(f"{path} changed while fcctl was packaging it", hint="run again")
-        if st.st_size <= _CHUNK:  # most files: one read, one write
-            zf.writestr(info, os.read(fd, _CHUNK + 1))
+        # Read at most the size the scan saw: a file that keeps growing (a live log) is refused
+        # rather than read without end.
+        size = entry.st.st_size
+        if size <= _CHUNK:  # most files: one read, one write
+            data = os.pread(fd, size + 1, 0)
+            if len(data) > size:
+                raise _grew(path)
+            zf.writestr(info, data)
         else:
             with zf.open(info, "w") as dst:
                 offset = 0
-                while True:
-                    chunk = os.pread(fd, _CHUNK, offset)
+                while offset < size:
+                    chunk = os.pread(fd, min(_CHUNK, size - offset), offset)
                     if not chunk:
                         break
                     dst.write(chunk)
                     offset += len(chunk)
+            if os.pread(fd, 1, offset):
+                raise _grew(path)
     except UnicodeEncodeError:
         raise PackagingError(f"{path!r}: the name is not valid UTF-8; rename it") from None
     except OSError as exc:
         raise PackagingError(f"cannot read {path}: {exc.strerror}") from None
     finally:
         os.close(fd)
+
+
+def _grew(path: str) -> PackagingError:
+    return PackagingError(f"{path} grew while fcctl was packaging it (is something writing it?)",
+                          hint="leave it out (.fcignore) or run again when it is not being written")
 
 
 # --- public API -------------------------------------------------------------------------------

@@ -280,10 +280,13 @@ class _Checker:
                 self.error(cpath, f"code {code}: cannot use {real}: {exc.strerror}")
             return
         home = os.path.realpath(os.path.expanduser("~"))
-        trees = fcfacts.CODE_SYSTEM_TREES
+        secret_trees = tuple(os.path.join(home, d) for d in fcfacts.CODE_HOME_SECRET_TREES)
+        trees = fcfacts.CODE_SYSTEM_TREES + secret_trees
         if (real in fcfacts.CODE_SYSTEM_DIRS or real == home
                 or any(real == t or real.startswith(t + "/") for t in trees)):
-            what = "your home directory" if real == home else "a system directory"
+            what = ("your home directory" if real == home else "a directory of credentials"
+                    if any(real == t or real.startswith(t + "/") for t in secret_trees)
+                    else "a system directory")
             self.error(cpath, (
                 f"code {code} is {real}, {what}: fcctl would upload everything in it; point "
                 "code at the directory of your function's code"))

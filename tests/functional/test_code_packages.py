@@ -132,6 +132,8 @@ def test_sparse_200_gb_file_is_refused_before_any_read_or_call(fc, project, api_
     ("/proc/self", ["system directory"]),
     ("/", ["system directory"]),
     ("${env:HOME}", ["home directory"]),
+    ("${env:HOME}/.ssh", ["directory of credentials"]),
+    ("${env:HOME}/.aliyun/config.zip", ["directory of credentials"]),
     ("./pipe.zip", ["FIFO"]),
     ("./dev.zip", ["/dev/null", "system directory"]),
 ])
@@ -139,7 +141,9 @@ def test_sparse_200_gb_file_is_refused_before_any_read_or_call(fc, project, api_
 def test_code_paths_naming_system_places_or_special_files_are_spec_errors(fc, project, monkeypatch,
                                                                           code, words):
     home = project.dir / "home"
-    home.mkdir()
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".aliyun").mkdir()
+    (home / ".aliyun" / "config.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
     monkeypatch.setenv("HOME", str(home))
     os.mkfifo(project.dir / "pipe.zip")
     (project.dir / "dev.zip").symlink_to("/dev/null")

@@ -287,3 +287,14 @@ def test_a_bind_mount_of_proc_inside_the_tree_is_refused(tree, src, is_dir):
         import subprocess
 
         subprocess.run(["umount", str(dst)], capture_output=True, timeout=10)
+
+
+@pytest.mark.parametrize("size", [10, 3 * 1024 * 1024])
+def test_a_file_that_grows_after_the_scan_is_refused_not_read_without_end(tree, size):
+    log = tree / "live.log"
+    log.write_bytes(b"x" * size)
+    scanned = codezip._Tree(tree)
+    with open(log, "ab") as f:
+        f.write(b"more")
+    with pytest.raises(PackagingError, match="grew while fcctl was packaging"):
+        codezip._zip_tree(scanned)
