@@ -132,6 +132,7 @@ class CodePackage:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _b64: str | None = field(default=None, repr=False)
     _wire_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _pending: int = field(default=0, repr=False)
 
     def _ensure(self) -> int:
         with self._lock:
@@ -151,13 +152,21 @@ class CodePackage:
         fd = self._ensure()
         return os.pread(fd, self.size + 1, 0) if self.size else b""
 
-    def wire(self) -> dict:
-        """The ``code`` field of Create/UpdateFunction (``zipFile`` is base64). One base64 copy
-        per package, shared by every function that uploads it."""
+    def expect_uploads(self, n: int) -> None:
+        """``n`` functions will upload this package: :meth:`wire` makes its base64 once, shares
+        it with them, and lets it go after the n-th (the SDK then holds the only copies)."""
         with self._wire_lock:
-            if self._b64 is None:
-                self._b64 = base64.b64encode(self.data).decode("ascii")
-            return {"zipFile": self._b64}
+            self._pending = n
+
+    def wire(self) -> dict:
+        """The ``code`` field of Create/UpdateFunction (``zipFile`` is base64)."""
+        with self._wire_lock:
+            b64 = self._b64
+            if b64 is None:
+                b64 = base64.b64encode(self.data).decode("ascii")
+            self._pending -= 1
+            self._b64 = b64 if self._pending > 0 else None
+            return {"zipFile": b64}
 
     def __del__(self):  # the temporary file goes when the package does
         fd = self.__dict__.get("_fd")

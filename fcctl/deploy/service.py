@@ -198,6 +198,13 @@ def execute(prepared: Prepared, clients: Clients, the_plan: planner.Plan,
             options: ExecOptions | None = None,
             progress: Callable[[str], None] | None = None) -> list[FunctionResult]:
     """Stage 6: apply ``the_plan``; results in spec order."""
+    uploads: dict = {}
+    for action in the_plan.functions:
+        pkg = prepared.packages.get(action.name)
+        if action.send_code and hasattr(pkg, "expect_uploads"):
+            uploads[id(pkg)] = (pkg, uploads.get(id(pkg), (pkg, 0))[1] + 1)
+    for pkg, n in uploads.values():
+        pkg.expect_uploads(n)  # one base64 per shared package, dropped after its last upload
     ex = Executor(clients, prepared.packages, {d.name: d for d in prepared.desired},
                   options or ExecOptions(), progress=progress)
     return ex.run(the_plan)

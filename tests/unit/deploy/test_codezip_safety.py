@@ -298,3 +298,14 @@ def test_a_file_that_grows_after_the_scan_is_refused_not_read_without_end(tree, 
         f.write(b"more")
     with pytest.raises(PackagingError, match="grew while fcctl was packaging"):
         codezip._zip_tree(scanned)
+
+
+def test_base64_is_shared_by_expected_uploads_then_released(tree):
+    pkg = zip_directory(tree)
+    pkg.expect_uploads(3)
+    a, b = pkg.wire()["zipFile"], pkg.wire()["zipFile"]
+    assert a is b  # one copy shared
+    c = pkg.wire()["zipFile"]
+    assert c is a and pkg._b64 is None  # released after the last expected upload
+    again = pkg.wire()["zipFile"]  # a retry still works
+    assert again == a and __import__("base64").b64decode(again) == pkg.data
