@@ -211,34 +211,41 @@ PSEUDO_FS = frozenset({
 })
 
 
-def _mount_fs(path: str) -> str | None:
-    """The filesystem type of the mount at ``path`` (``/proc/self/mountinfo``), or None."""
+def _unescape(field: str) -> str:
+    return (field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
+            .replace("\\134", "\\"))
+
+
+def _bad_mounts(root: str) -> dict[str, str]:
+    """Mount points strictly inside ``root`` that must not be packaged, with the reason: a kernel
+    pseudo filesystem (/proc, /sys…), or a bind mount of a system or credential directory (the
+    mount's source, mountinfo's 4th field, is such a directory). From /proc/self/mountinfo."""
     try:
         with open("/proc/self/mountinfo", "rb") as f:
             lines = f.read().decode("utf-8", "surrogateescape").splitlines()
     except OSError:
-        return None
-    found = None
+        return {}
+    prefix = root.rstrip("/") + "/"
+    home = os.path.realpath(os.path.expanduser("~"))
+    trees = fcfacts.CODE_SYSTEM_TREES + tuple(os.path.join(home, d)
+                                              for d in fcfacts.CODE_HOME_SECRET_TREES)
+    bad: dict[str, str] = {}
     for line in lines:
         left, _, right = line.partition(" - ")
         fields = left.split()
-        if len(fields) >= 5 and right:
-            point = fields[4].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n") \
-                .replace("\\134", "\\")
-            if point == path:
-                found = right.split()[0]
-    return found
-
-
-def _not_pseudo(path: str, st: os.stat_result, parent_dev: int) -> None:
-    """A mount point (its device differs from its directory's) of a pseudo filesystem is refused."""
-    if st.st_dev == parent_dev:
-        return
-    fs = _mount_fs(path)
-    if fs in PSEUDO_FS:
-        raise PackagingError(
-            f"{path} is a mount of the kernel's {fs} filesystem, not code: fcctl never packages "
-            "live system state", hint="unmount it, or list it in .fcignore")
+        if len(fields) < 5 or not right:
+            continue
+        point = _unescape(fields[4])
+        if not point.startswith(prefix):
+            continue
+        fs, source = right.split()[0], _unescape(fields[3])
+        bad.pop(point, None)  # a later mount over the same point hides the earlier one
+        if fs in PSEUDO_FS:
+            bad[point] = f"a mount of the kernel's {fs} filesystem"
+        elif source != "/" and (source in fcfacts.CODE_SYSTEM_DIRS or source == home
+                                or any(source == t or source.startswith(t + "/") for t in trees)):
+            bad[point] = f"a bind mount of {source}"
+    return bad
 
 
 def _inside(path: str, root: str) -> bool:
@@ -307,17 +314,25 @@ class _Tree:
             raise PackagingError(f"code {directory} is not a directory")
         if self.ignore is None:
             self.ignore = Ignore(self.root)
+        self.bad_mounts = _bad_mounts(self.root)
         self._scan("", self.root)
 
     def _scan(self, dir_rel: str, real_dir: str) -> None:
         # Depth-first with an explicit stack (no recursion limit on deep trees); a directory's
         # files come before its subdirectories, subdirectories in name order — as os.walk.
-        stack = [(dir_rel, real_dir, os.stat(real_dir).st_dev)]
+        stack = [(dir_rel, real_dir)]
         while stack:
-            dir_rel, real_dir, dev = stack.pop()
-            stack.extend(reversed(self._scan_one(dir_rel, real_dir, dev)))
+            dir_rel, real_dir = stack.pop()
+            stack.extend(reversed(self._scan_one(dir_rel, real_dir)))
 
-    def _scan_one(self, dir_rel: str, real_dir: str, dev: int) -> list:
+    def _mount_check(self, path: str) -> None:
+        why = self.bad_mounts.get(path)
+        if why:
+            raise PackagingError(
+                f"{path} is {why}, not code: fcctl never packages live system state or "
+                "system files", hint="unmount it, or list it in .fcignore")
+
+    def _scan_one(self, dir_rel: str, real_dir: str) -> list:
         try:
             with os.scandir(real_dir) as it:
                 items = sorted(it, key=lambda e: e.name)
@@ -334,12 +349,12 @@ class _Tree:
             mode = st.st_mode
             if stat.S_ISDIR(mode):
                 if not self.ignore(rel, True):
-                    _not_pseudo(path, st, dev)
-                    subdirs.append((rel, path, st.st_dev))
+                    self._mount_check(path)
+                    subdirs.append((rel, path))
                 continue
             if self.ignore(rel, False):
                 continue
-            _not_pseudo(path, st, dev)
+            self._mount_check(path)
             if stat.S_ISREG(mode):
                 self.entries.append(_Entry(rel, "file", st, dir_rel, item.name))
                 self.total += st.st_size
@@ -351,7 +366,7 @@ class _Tree:
                     f"{path} is {_special(mode)}; a code package holds only regular files, "
                     "directories and symbolic links inside the code directory",
                     hint="remove it from the code directory (or list it in .fcignore)")
-        return [(rel + "/", path, d) for rel, path, d in subdirs]
+        return [(rel + "/", path) for rel, path in subdirs]
 
     def _link(self, path: str, real_dir: str) -> str:
         try:

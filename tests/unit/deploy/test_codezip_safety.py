@@ -309,3 +309,18 @@ def test_base64_is_shared_by_expected_uploads_then_released(tree):
     assert c is a and pkg._b64 is None  # released after the last expected upload
     again = pkg.wire()["zipFile"]  # a retry still works
     assert again == a and __import__("base64").b64decode(again) == pkg.data
+
+
+def test_a_bind_mount_of_a_system_directory_inside_the_tree_is_refused(tree):
+    dst = tree / "etc"
+    dst.mkdir()
+    if not _bind("/etc", dst):
+        pytest.skip("cannot bind-mount here (needs privileges)")
+    try:
+        with pytest.raises(PackagingError, match="bind mount of /etc") as info:
+            zip_directory(tree)
+        assert str(dst) in info.value.message
+    finally:
+        import subprocess
+
+        subprocess.run(["umount", str(dst)], capture_output=True, timeout=10)
