@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -541,7 +542,7 @@ def _add(zf: zipfile.ZipFile, tree: _Tree, entry: _Entry, dirs: "_DirFds") -> No
             data = os.pread(fd, size + 1, 0)
             if len(data) > size:
                 raise _grew(path)
-            zf.writestr(info, data)
+            _write_small(zf, info, data)
         else:
             with zf.open(info, "w") as dst:
                 offset = 0
@@ -559,6 +560,34 @@ def _add(zf: zipfile.ZipFile, tree: _Tree, entry: _Entry, dirs: "_DirFds") -> No
         raise PackagingError(f"cannot read {path}: {exc.strerror}") from None
     finally:
         os.close(fd)
+
+
+_FAST = all(hasattr(zipfile.ZipFile, a) for a in ("_writecheck",)) and hasattr(zipfile, "ZIP64_LIMIT")
+
+
+def _write_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    """``zf.writestr(info, data)`` without its seek back to rewrite the local header: the data is
+    compressed first, so the header is written once with its final CRC and sizes. The bytes are
+    those writestr writes (tests/unit/deploy/test_codezip_safety.py compares them)."""
+    if not _FAST or zf._writing or len(data) * 1.05 > zipfile.ZIP64_LIMIT:
+        zf.writestr(info, data)
+        return
+    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    cdata = comp.compress(data) + comp.flush()
+    info.flag_bits = 0
+    info.CRC = zlib.crc32(data)
+    info.file_size = len(data)
+    info.compress_size = len(cdata)
+    fp = zf.fp
+    fp.seek(zf.start_dir)
+    info.header_offset = fp.tell()
+    zf._writecheck(info)
+    zf._didModify = True
+    fp.write(info.FileHeader(False))
+    fp.write(cdata)
+    zf.start_dir = fp.tell()
+    zf.filelist.append(info)
+    zf.NameToInfo[info.filename] = info
 
 
 def _grew(path: str) -> PackagingError:

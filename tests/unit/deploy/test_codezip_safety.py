@@ -215,6 +215,8 @@ def test_streamed_package_has_the_same_bytes_as_before(tree):
     (tree / "b" / "c").mkdir(parents=True)
     (tree / "b" / "c" / "deep.txt").write_bytes(os.urandom(300_000))
     (tree / "b" / "zz.txt").write_text("z" * 100_000)
+    (tree / "b" / "big.bin").write_bytes(os.urandom(1_500_000) + b"text " * 400_000)  # streamed
+    (tree / "b" / "ünï.txt").write_text("non-ASCII name")
     (tree / "run.sh").write_text("#!/bin/sh\n")
     (tree / "run.sh").chmod(0o755)
     (tree / "empty").write_bytes(b"")
