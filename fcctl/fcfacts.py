@@ -236,6 +236,27 @@ GPU_PARTIAL_CARD_TYPES = ("fc.gpu.tesla.1", "fc.gpu.ampere.1")
 GPU_PARTIAL_STEP_MB = 1024
 
 # --- code packages ---------------------------------------------------------------------------
+# FC docs 配额与使用限制: a code package uploaded through the SDK/API (zip, base64-encoded) is at
+# most 100 MB, and the base64 plus the rest of the request body must stay under it. Policy: MB read
+# as MiB (as the emulator's body limit), with 256 KiB left for the rest of the body.
+CODE_API_BODY_MAX_BYTES = 100 * 1024 * 1024
+CODE_API_BODY_HEADROOM_BYTES = 256 * 1024
+# Same page: packages from OSS (or the console) may be up to 500 MB.
+CODE_OSS_MAX_BYTES = 500 * 1024 * 1024
+# Policy (FC documents no unzipped-size limit): fcctl refuses to read a code directory whose
+# regular files add up to more than 10 GiB (FC's largest diskSize), before reading any of them.
+CODE_UNZIPPED_MAX_BYTES = 10 * 1024 * 1024 * 1024
+# Policy: directories a `code:` path may never name (fcctl would upload them): error. Exact match
+# for CODE_SYSTEM_DIRS, the directory or anything below it for CODE_SYSTEM_TREES; the user's home
+# directory itself too. Elsewhere outside the spec's directory: a warning.
+CODE_SYSTEM_DIRS = ("/", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr", "/var", "/opt",
+                    "/home", "/srv", "/mnt", "/media", "/tmp", "/run", "/snap", "/root")
+# Policy: credential directories under the home directory (ssh, Alibaba Cloud CLI, Serverless
+# Devs' ~/.s, AWS, GnuPG, kube, docker, ~/.config) are errors as a `code:` path, and anything below them.
+CODE_HOME_SECRET_TREES = (".ssh", ".aliyun", ".s", ".aws", ".gnupg", ".kube", ".docker", ".config",
+                          ".alibabacloud", ".acs")
+CODE_SYSTEM_TREES = ("/etc", "/proc", "/sys", "/dev", "/boot", "/usr/bin", "/usr/sbin", "/usr/lib",
+                     "/var/run", "/run/secrets")
 
 # --- secrets and output ----------------------------------------------------------------------
 

@@ -164,12 +164,34 @@ def _export_code(client, name: str, code_dir, spec_fn: dict) -> None:
     target = code_dir / f"{name}.zip"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        _write_new(target, data)
     except OSError as exc:
         raise errors.UsageError(f"cannot write {target}: {exc.strerror or exc}",
                                 hint="choose another --code-dir") from None
     spec_fn["code"] = target.as_posix() if target.is_absolute() else f"./{target.as_posix()}"
     get_console().progress(f"{name}: code saved to {target} ({len(data)} bytes)")
+
+
+def _write_new(target, data: bytes) -> None:
+    """Write ``target`` as a new file (temporary file + rename): a link already there is
+    replaced, never followed; a FIFO there is replaced, never opened (no hang)."""
+    import os
+    import tempfile
+
+    if target.is_dir() and not target.is_symlink():
+        raise IsADirectoryError(21, "Is a directory", str(target))
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _environment_secrets() -> dict[str, str]:

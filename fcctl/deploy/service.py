@@ -1,8 +1,10 @@
 """The orchestrator of ``plan`` and ``deploy``. Only this module knows the order of the stages:
 
 1. **load** — ``fcctl.spec.load_spec`` (all problems at once; exit 2 before any API call);
-2. **package** — zip each local code directory deterministically, CRC-64 it
-   (:mod:`fcctl.deploy.codezip`);
+2. **package** — zip each distinct local code directory once (shared by the functions that use
+   it) deterministically into a temporary file and CRC-64 it, or take the checksum from the stat
+   cache when the tree is unchanged (:mod:`fcctl.deploy.codezip`); a tree fcctl must not upload
+   (links out of it, special files, over FC's size limit) is exit 2 here, before any API call;
 3. **connect** — one :class:`fcctl.cloud.client.FcClient` per region (:func:`fcctl.cloud.connect`);
 4. **observe** — GetFunction (+ ListTriggers where the spec manages triggers), concurrently;
    read-only;
@@ -49,7 +51,7 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
     Raises :class:`fcctl.errors.SpecError` (exit 2) for an invalid spec, :class:`UsageError` for
     an unknown ``--function`` name.
     """
-    from fcctl.deploy.codezip import load_code
+    from fcctl.deploy.codezip import PackagingError, StatCache, load_code
     from fcctl.spec import LocalCode, OssCode, load_spec
 
     loaded = load_spec(list(files), environ=os.environ)
@@ -65,14 +67,24 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
         functions = [f for f in functions if f.functionName in set(only)]
     _guard_spec_secrets(functions)
     desired, packages = [], {}
+    cache = StatCache() if os.environ.get("FCCTL_CODE_CACHE", "1") != "0" else None
+    by_dir: dict = {}  # each distinct code path is packaged once, shared by its functions
     for fn in functions:
         checksum, oss = None, None
         if isinstance(fn.code, LocalCode):
-            try:
-                pkg = load_code(fn.code.path)
-            except OSError as exc:
-                raise errors.UsageError(f"{fn.functionName}: cannot read code directory "
-                                        f"{fn.code.path}: {exc.strerror or exc}") from None
+            key = os.path.realpath(fn.code.path)
+            pkg = by_dir.get(key)
+            if pkg is None:
+                try:
+                    pkg = by_dir[key] = load_code(fn.code.path, cache=cache,
+                                                  ignore=_ignore(fn.code.path, files))
+                except PackagingError as exc:
+                    users = [f.functionName for f in functions if isinstance(f.code, LocalCode)
+                             and os.path.realpath(f.code.path) == key]
+                    more = f" (+{len(users) - 3} more)" if len(users) > 3 else ""
+                    label = "function" if len(users) == 1 else "functions"
+                    raise PackagingError(f"{label} {', '.join(users[:3])}{more}: {exc.message}",
+                                         hint=exc.hint) from None
             packages[fn.functionName] = pkg
             checksum = pkg.checksum
         elif isinstance(fn.code, OssCode):
@@ -91,6 +103,13 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
         )
     return Prepared(desired=desired, packages=packages, warnings=list(loaded.warnings),
                     files=[str(f) for f in files])
+
+
+def _ignore(path, files):
+    """What does not ship from a code directory: defaults, its .fcignore, the spec files."""
+    from fcctl.deploy.codezip import ignore_for
+
+    return ignore_for(path, files) if os.path.isdir(path) else None
 
 
 def _guard_spec_secrets(functions) -> None:
@@ -179,6 +198,13 @@ def execute(prepared: Prepared, clients: Clients, the_plan: planner.Plan,
             options: ExecOptions | None = None,
             progress: Callable[[str], None] | None = None) -> list[FunctionResult]:
     """Stage 6: apply ``the_plan``; results in spec order."""
+    uploads: dict = {}
+    for action in the_plan.functions:
+        pkg = prepared.packages.get(action.name)
+        if action.send_code and hasattr(pkg, "expect_uploads"):
+            uploads[id(pkg)] = (pkg, uploads.get(id(pkg), (pkg, 0))[1] + 1)
+    for pkg, n in uploads.values():
+        pkg.expect_uploads(n)  # one base64 per shared package, dropped after its last upload
     ex = Executor(clients, prepared.packages, {d.name: d for d in prepared.desired},
                   options or ExecOptions(), progress=progress)
     return ex.run(the_plan)

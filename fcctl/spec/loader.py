@@ -200,7 +200,8 @@ def _for_models(plain: Plain, dirs: dict[str, Path]) -> object:
                             mapping[name] = text
             if isinstance(fn, dict) and isinstance(fn.get("code"), str) and fn["code"]:
                 base = _code_file_dir(plain, ("functions", i, "code"), dirs)
-                fn["code"] = str((base / fn["code"]).resolve())
+                # realpath, not Path.resolve(): a link loop is the rules' error, not a RuntimeError
+                fn["code"] = os.path.realpath(base / fn["code"])
     return data
 
 

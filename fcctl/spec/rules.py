@@ -9,8 +9,11 @@ emulator shares.
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 import re
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -121,6 +124,7 @@ class _Checker:
                 f"gpuConfig needs runtime custom-container: FC runs GPU functions only from "
                 f"container images, not runtime {runtime}"), key=True)
         self.code_and_image(fn, path, runtime, region, label)
+        self.start_file(fn, path, runtime)
         self.lifecycle(fn, path, runtime)
         checks.function(self, fn, path, runtime)
         self.secrets(fn, path)
@@ -226,16 +230,7 @@ class _Checker:
                 return
             base = self.dirs.get(self.plain.loc(cpath).file, Path.cwd())
             target = (base / code)
-            if not target.exists():
-                self.error(cpath, (
-                    f"code directory {code} does not exist (looked in {target.resolve()}); paths are "
-                    "relative to the file that sets them"))
-            elif not target.is_dir() and not (target.suffix.lower() == ".zip"
-                                              and zipfile.is_zipfile(target)):
-                self.error(cpath, (
-                    f"code {code} is a file but not a zip; code must be a directory (fcctl zips "
-                    "it), a .zip file (sent as is, what `fcctl export` writes), or "
-                    "{ossBucketName, ossObjectName} for a zip in OSS"))
+            self.code_place(code, target, base, cpath)
             return
         if isinstance(code, dict):
             for key in ("ossBucketName", "ossObjectName"):
@@ -249,6 +244,104 @@ class _Checker:
             "code must be a local directory (code: ./src) or a zip in OSS "
             "(code: {ossBucketName: …, ossObjectName: …})"))
         self.covering.add(cpath)
+
+    def code_place(self, code: str, target: Path, base: Path, cpath: PathT) -> None:
+        """Where a local ``code:`` points: never a system directory (error), a warning outside
+        the spec's directory; only a directory or a regular .zip file (never opened before it
+        is known to be a regular file: a FIFO would hang the read)."""
+        real = os.path.realpath(target)
+        try:
+            st = os.stat(real)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                self.error(cpath, (
+                    f"code directory {code} does not exist (looked in {real}); paths are "
+                    "relative to the file that sets them"))
+            else:
+                self.error(cpath, f"code {code}: cannot use {real}: {exc.strerror}")
+            return
+        home = os.path.realpath(os.path.expanduser("~"))
+        secret_trees = tuple(os.path.join(home, d) for d in fcfacts.CODE_HOME_SECRET_TREES)
+        trees = fcfacts.CODE_SYSTEM_TREES + secret_trees
+        if (real in fcfacts.CODE_SYSTEM_DIRS or real == home
+                or any(real == t or real.startswith(t + "/") for t in trees)):
+            what = ("your home directory" if real == home else "a directory of credentials"
+                    if any(real == t or real.startswith(t + "/") for t in secret_trees)
+                    else "a system directory")
+            self.error(cpath, (
+                f"code {code} is {real}, {what}: fcctl would upload everything in it; point "
+                "code at the directory of your function's code"))
+            return
+        tree = _project_root(os.path.realpath(base))
+        if real != tree and not real.startswith(tree.rstrip("/") + "/"):
+            self.warn(cpath, (
+                f"code {code} points to {real}, outside the directory tree of this spec "
+                f"({tree}); everything in it is uploaded"))
+        if stat.S_ISDIR(st.st_mode):
+            return
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket"
+                    if stat.S_ISSOCK(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                    or stat.S_ISBLK(st.st_mode) else "not a regular file")
+            self.error(cpath, (
+                f"code {code} ({real}) is {kind}; code must be a directory (fcctl zips it), a "
+                ".zip file, or {ossBucketName, ossObjectName} for a zip in OSS"))
+            return
+        if not (target.suffix.lower() == ".zip" and _is_zip(real)):
+            self.error(cpath, (
+                f"code {code} is a file but not a zip; code must be a directory (fcctl zips "
+                "it), a .zip file (sent as is, what `fcctl export` writes), or "
+                "{ossBucketName, ossObjectName} for a zip in OSS"))
+
+    def start_file(self, fn: dict, path: PathT, runtime) -> None:
+        """A custom runtime's start file in the code directory — ``bootstrap`` (no command) or
+        customRuntimeConfig.command[0] when it names a file there (``./run.sh``,
+        ``/code/run.sh``) — must be executable and have LF line endings, or FC cannot start it
+        and reports only that the instance failed. Warnings; FIFOs are never opened."""
+        code = fn.get("code")
+        if runtime not in fcfacts.CUSTOM_RUNTIMES or not isinstance(code, str) or not code.strip():
+            return
+        crc = fn.get("customRuntimeConfig")
+        command = crc.get("command") if isinstance(crc, dict) else None
+        at = path + ("code",)
+        if isinstance(command, list) and command:
+            first = command[0]
+            if not isinstance(first, str):
+                return
+            if first.startswith("/code/"):
+                rel = first[len("/code/"):]
+            elif not first.startswith("/") and "/" in first:
+                rel = first[2:] if first.startswith("./") else first
+            else:
+                return  # an interpreter from PATH (python3, node…)
+            at = path + ("customRuntimeConfig", "command", 0)
+        else:
+            rel = "bootstrap"
+        base = self.dirs.get(self.plain.loc(path + ("code",)).file, Path.cwd())
+        code_dir = os.path.realpath(base / code)
+        target = os.path.join(code_dir, rel)
+        try:
+            st = os.stat(target)
+        except OSError:
+            return
+        if not stat.S_ISREG(st.st_mode) or not os.path.isdir(code_dir):
+            return
+        if not st.st_mode & stat.S_IXUSR:
+            self.warn(at, (
+                f"{rel} in the code directory is not executable (mode {stat.S_IMODE(st.st_mode):o}): "
+                f"FC cannot start it and reports only a failed instance; run chmod +x "
+                f"{os.path.join(code, rel)}"))
+        try:
+            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return
+        with os.fdopen(fd, "rb") as f:
+            head = f.read(64 * 1024) if stat.S_ISREG(os.fstat(f.fileno()).st_mode) else b""
+        if b"\r\n" in head:
+            self.warn(at, (
+                f"{rel} in the code directory has Windows line endings (CRLF): its #! line ends "
+                "in a carriage return and FC cannot start it; convert it to LF (dos2unix, or "
+                "git config core.autocrlf input)"))
 
     # -- lifecycle hooks (docs/fc-facts.md) --
     def lifecycle(self, fn: dict, path: PathT, runtime) -> None:
@@ -548,3 +641,29 @@ def check(plain: Plain, dirs: dict[str, Path], problems: list[Problem]) -> tuple
     checker = _Checker(plain, dirs, problems)
     checker.run()
     return checker.reported, checker.covering
+
+
+def _is_zip(path: str) -> bool:
+    """A regular file with a zip end record; opened non-blocking (it was a regular file when
+    checked, but could be swapped for a FIFO)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return False
+        return zipfile.is_zipfile(f)
+
+
+def _project_root(spec_dir: str) -> str:
+    """The spec's directory tree: the enclosing git work tree (a monorepo's ``code: ../src`` is
+    inside it), else the spec's own directory."""
+    d = spec_dir
+    while True:
+        if os.path.lexists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return spec_dir
+        d = parent
