@@ -42,7 +42,10 @@ class FieldChange:
     desired: Any
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "live": self.live, "desired": self.desired}
+        out = {"path": self.path, "live": self.live, "desired": self.desired}
+        if self.live is not None and self.live == self.desired:
+            out["sensitive"] = True  # both sides masked: a sensitive value changed
+        return out
 
 
 @dataclass(frozen=True)

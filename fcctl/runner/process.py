@@ -293,6 +293,11 @@ def _parent_death_signal() -> None:  # pragma: no cover - runs in the child
         pass
 
 
+# Bytes read before a tail's window, so a secret that straddles the cut is masked before the
+# cut (fcctl.ui.redact.scrub_tail).
+TAIL_MARGIN = 65536
+
+
 class ManagedProcess:
     """One started process group.
 
@@ -371,13 +376,13 @@ class ManagedProcess:
             with open(self.log_path, "rb") as fh:
                 fh.seek(0, os.SEEK_END)
                 size = fh.tell()
-                fh.seek(max(0, size - limit))
-                data = fh.read().decode("utf-8", "replace")
+                fh.seek(max(0, size - limit - TAIL_MARGIN))
+                data = fh.read()
         except OSError:
             return ""
-        for secret in self.redact:
-            data = data.replace(secret, "***")
-        return data.strip()
+        from fcctl.ui.redact import scrub_tail
+
+        return scrub_tail(data, limit, self.redact).strip()  # masked before it is cut
 
     def read_new(self) -> str:
         """Output written since the last call (decoded, secrets masked) — for following it."""
@@ -391,10 +396,10 @@ class ManagedProcess:
         # only whole lines, so a secret is never split across two reads
         cut = data.rfind(b"\n") + 1
         self._follow_offset = offset + cut
-        text = data[:cut].decode("utf-8", "replace")
-        for secret in self.redact:
-            text = text.replace(secret, "***")
-        return text
+        from fcctl.ui.redact import register, scrub
+
+        register(self.redact)
+        return scrub(data[:cut].decode("utf-8", "replace"))
 
     def members(self) -> list[int]:
         """Live pids of this process group plus tagged strays."""

@@ -144,6 +144,8 @@ _STS_TOKEN = re.compile(r"(?<![A-Za-z0-9+/])CAIS[A-Za-z0-9+/=]{16,}")
 _AK_SECRET = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]{0,29}[A-Z])(?=[A-Za-z0-9]{0,29}[a-z])"
                         r"(?=[A-Za-z0-9]{0,29}[0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])"
                         % fcfacts.ACCESS_KEY_SECRET_LENGTH)
+# fcctl's own reference to a variable (export writes secrets as these): not a secret.
+_ENV_REF = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
 _WHOLE = (_PEM_KEY, _JWT, _STS_TOKEN, _AK_SECRET)
 _PARTS = (_URL_PASSWORD, _KV_PASSWORD, _AUTH_SCHEME)
 
@@ -163,7 +165,7 @@ def shaped_secrets(text: str) -> list[str]:
     for rx in _PARTS:
         for m in rx.finditer(text):
             value = _unquote(m.group("secret"))
-            if value and value != MASK:
+            if value and value != MASK and not _ENV_REF.fullmatch(value):
                 found.append(value)
     for rx in _WHOLE:
         found += [m.group(0) for m in rx.finditer(text)]
@@ -181,7 +183,8 @@ def looks_secret(value: Any) -> bool:
 
 def _scrub_shapes(text: str) -> str:
     for rx in _PARTS:
-        text = rx.sub(lambda m: m.group(0) if m.group("secret") == MASK else
+        text = rx.sub(lambda m: m.group(0) if m.group("secret") == MASK
+                      or _ENV_REF.fullmatch(_unquote(m.group("secret"))) else
                       m.string[m.start():m.start("secret")] + MASK
                       + m.string[m.end("secret"):m.end()], text)
     for rx in _WHOLE:
@@ -246,6 +249,7 @@ def variants(secret: str) -> set[str]:
     forms.add(secret.replace("'", "''"))  # YAML single-quoted
     forms.add(secret.replace("'", "'\"'\"'"))  # shlex.quote
     forms.add(secret.replace('"', '""'))  # CSV
+    forms.add(secret.replace("$", "$$"))  # fc.yaml text (export doubles "$")
     for safe in ("", "/", ":/@", "!$&'()*+,;=:@/~"):
         forms.add(quote(secret, safe=safe))
         forms.add(quote_plus(secret, safe=safe))
@@ -297,9 +301,10 @@ def scrub_data(value: Any) -> Any:
     return value
 
 
-def scrub_tail(data: bytes, limit: int) -> str:
+def scrub_tail(data: bytes, limit: int, secrets: Iterable[str] = ()) -> str:
     """The last ``limit`` characters of ``data`` (decoded), masked *before* it is cut, so no
-    part of a secret survives at the cut."""
+    part of a secret survives at the cut. ``secrets`` are registered first."""
+    register(secrets)
     text = scrub(data.decode("utf-8", "replace"))
     return text[-limit:] if limit and len(text) > limit else text
 
