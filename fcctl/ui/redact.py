@@ -52,9 +52,10 @@ MASK = fcfacts.MASK
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _sensitive_names: set[str] = set()
-_pattern: "re.Pattern[str] | None" = None
-_pattern_version = -1
 _version = 0
+_forms_cache: tuple = ([], frozenset())
+_forms_version = 0
+_variants_cache: dict[str, set] = {}
 
 
 # --- registry ------------------------------------------------------------------------------------
@@ -133,8 +134,11 @@ _KV_PASSWORD = re.compile(
     r"(?i)(?<![A-Za-z0-9])(?:password|passwd|pwd|pass|secret|token|sig|signature|"
     r"access_?key_?secret|secret_?key|api_?key)\s*=\s*"
     r"(?P<secret>'[^']*'|\"[^\"]*\"|[^\s;&,'\"]+)")
-_AUTH_SCHEME = re.compile(r"(?<![A-Za-z0-9])(?:[Bb]earer|BEARER|Basic|BASIC)\s+"
-                          r"(?P<secret>[A-Za-z0-9\-._~+/]{4,}=*)")
+# "Bearer"/"Basic" as in an Authorization header; lowercase "bearer" only before a token with a
+# digit or a symbol (so prose such as "bearer tokens" stays).
+_AUTH_SCHEME = re.compile(r"(?<![A-Za-z0-9])(?:(?:Bearer|BEARER|Basic|BASIC)\s+"
+                          r"(?P<secret>[A-Za-z0-9\-._~+/]{4,}=*)|bearer\s+"
+                          r"(?P<lower>(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{4,}=*))")
 _PEM_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE "
                       r"KEY-----|\Z)", re.DOTALL)
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]+")
@@ -164,7 +168,7 @@ def shaped_secrets(text: str) -> list[str]:
     found = []
     for rx in _PARTS:
         for m in rx.finditer(text):
-            value = _unquote(m.group("secret"))
+            value = _unquote(m.group(_group(m)))
             if value and value != MASK and not _ENV_REF.fullmatch(value):
                 found.append(value)
     for rx in _WHOLE:
@@ -181,12 +185,21 @@ def looks_secret(value: Any) -> bool:
     return any(rx.fullmatch(v) for rx in _WHOLE) or bool(_AUTH_SCHEME.fullmatch(v))
 
 
+def _group(m: "re.Match[str]") -> str:
+    return "secret" if m.group("secret") is not None else "lower"
+
+
+def _mask_group(m: "re.Match[str]") -> str:
+    g = _group(m)
+    value = m.group(g)
+    if value == MASK or _ENV_REF.fullmatch(_unquote(value)):
+        return m.group(0)
+    return m.string[m.start():m.start(g)] + MASK + m.string[m.end(g):m.end()]
+
+
 def _scrub_shapes(text: str) -> str:
     for rx in _PARTS:
-        text = rx.sub(lambda m: m.group(0) if m.group("secret") == MASK
-                      or _ENV_REF.fullmatch(_unquote(m.group("secret"))) else
-                      m.string[m.start():m.start("secret")] + MASK
-                      + m.string[m.end("secret"):m.end()], text)
+        text = rx.sub(_mask_group, text)
     for rx in _WHOLE:
         text = rx.sub(MASK, text)
     return text
@@ -258,29 +271,33 @@ def variants(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= MIN_LENGTH}
 
 
-def _compiled() -> "re.Pattern[str] | None":
-    global _pattern, _pattern_version
+def _forms() -> tuple[list[str], frozenset]:
+    """(every form of every registered secret, longest first; the registered values)."""
+    global _forms_cache, _forms_version
     with _lock:
-        if _pattern_version == _version:
-            return _pattern
-        version, secrets = _version, sorted(_secrets)
+        if _forms_version == _version:
+            return _forms_cache
+        version, secrets = _version, list(_secrets)
     forms: set[str] = set()
     for secret in secrets:
-        forms |= variants(secret)
-    pattern = (re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
-               if forms else None)
+        cached = _variants_cache.get(secret)
+        if cached is None:
+            cached = _variants_cache[secret] = variants(secret)
+        forms |= cached
+    result = (sorted(forms, key=len, reverse=True), frozenset(secrets))
     with _lock:
-        _pattern, _pattern_version = pattern, version
-    return pattern
+        _forms_cache, _forms_version = result, version
+    return result
 
 
 def scrub(text: str) -> str:
     """``text`` with every registered secret (in every encoding) and every shaped secret masked."""
     if not isinstance(text, str) or not text:
         return text
-    pattern = _compiled()
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
+    forms, _ = _forms()
+    for form in forms:  # longest first: a form holding a shorter one is masked whole
+        if form in text:
+            text = text.replace(form, MASK)
     return _scrub_shapes(text)
 
 
@@ -292,7 +309,7 @@ def scrub_data(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
-        secrets = set(registered())
+        _, secrets = _forms()
         return MASK if any(t in secrets for t in _as_texts(value)) else value
     if isinstance(value, dict):
         return {scrub_data(k) if isinstance(k, str) else k: scrub_data(v) for k, v in value.items()}
