@@ -149,10 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - older typer
         from click import exceptions as click_exc
 
-    if argv is None:  # the real process: mask secret values in everything printed
-        from fcctl.ui import redact
+    from fcctl.ui import redact
 
+    if argv is None:  # the real process: mask secret values in everything printed
         redact.install()
+    else:  # embedded (tests): the environment's secrets are masked all the same
+        redact.register(redact.secret_values())
     args = sys.argv[1:] if argv is None else argv
     _register(args)
     code = errors.EXIT_OK
