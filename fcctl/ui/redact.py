@@ -144,10 +144,11 @@ _PEM_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]+")
 # STS security tokens start with "CAIS" (base64 of the token's header).
 _STS_TOKEN = re.compile(r"(?<![A-Za-z0-9+/])CAIS[A-Za-z0-9+/=]{16,}")
-# An AccessKey secret: 30 letters and digits (Alibaba Cloud RAM docs); mixed case and digits.
-_AK_SECRET = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]{0,29}[A-Z])(?=[A-Za-z0-9]{0,29}[a-z])"
-                        r"(?=[A-Za-z0-9]{0,29}[0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])"
-                        % fcfacts.ACCESS_KEY_SECRET_LENGTH)
+# An AccessKey secret: 30 letters and digits (gitleaks rule alibaba-secret-key: [a-z0-9]{30},
+# case-insensitive); fcctl's policy asks for at least one letter and one digit, so a word or a
+# number of that length is not taken for one.
+_AK_SECRET = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]{0,29}[A-Za-z])(?=[A-Za-z0-9]{0,29}[0-9])"
+                        r"[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % fcfacts.ACCESS_KEY_SECRET_LENGTH)
 # fcctl's own reference to a variable (export writes secrets as these): not a secret.
 _ENV_REF = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
 _WHOLE = (_PEM_KEY, _JWT, _STS_TOKEN, _AK_SECRET)
