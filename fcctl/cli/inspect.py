@@ -105,7 +105,7 @@ def get(
             else:
                 lines.append((h, f"handler {hook.get('handler')!r} (timeout {hook.get('timeout')} s)"))
         for k, v in sorted(env.items()):
-            lines.append((f"env {k}", v))
+            lines.append((f"env {_printable(k)}", v))
         width = max(len(k) for k, _ in lines)
         for k, v in lines:
             console.print(f"{k.ljust(width)}  {_printable('' if v is None else v)}")

@@ -275,3 +275,30 @@ functions:
     assert_absent(secret, blobs)
     assert '{"s": "***"}' in invoke.stdout  # the body is shown, the secret masked in it
     assert "\\x1b]0;pwned-title\\x07" in invoke.stdout  # controls made visible, not dropped
+
+
+def test_the_secret_in_use_from_a_profile_is_masked(emulator, tmp_path):
+    """A key from ~/.aliyun/config.json (not the environment) is masked all the same."""
+    import subprocess
+
+    from tests.functional.conftest import AK_ID, AK_SECRET
+
+    home = tmp_path / "home"
+    (home / ".aliyun").mkdir(parents=True)
+    (home / ".aliyun" / "config.json").write_text(json.dumps({"current": "ci", "profiles": [
+        {"name": "ci", "mode": "AK", "access_key_id": AK_ID, "access_key_secret": AK_SECRET,
+         "region_id": "cn-hangzhou"}]}))
+    d = write_project(SPEC.format(description=yaml_text(f"oops {AK_SECRET} pasted"),
+                                  secret='"db-secret-1"', secret2='"holder-1"', pw="pw-1-abc",
+                                  token="tok-1-abcdef"))
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ALIBABA_CLOUD_", "FCCTL_"))}
+    env.update(HOME=str(home), ALIBABA_CLOUD_ECS_METADATA_DISABLED="true")
+    for args in (["plan"], ["-o", "json", "plan"], ["deploy"]):
+        res = subprocess.run([sys.executable, "-m", "fcctl", "--endpoint", emulator.url,
+                              "--profile", "ci", *args, "-f", str(d / "fc.yaml")],
+                             capture_output=True, text=True, env=env, timeout=120,
+                             stdin=subprocess.DEVNULL)
+        assert res.returncode in (0, 3), res.stderr
+        assert "oops *** pasted" in res.stdout + res.stderr or args == ["deploy"]
+        assert_absent(AK_SECRET, {"stdout": res.stdout, "stderr": res.stderr})
