@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -38,6 +39,15 @@ URL_PASSWORDS = st.text(st.sampled_from(list("abcXYZ0123456789-_.~!$&'()*+,;=%")
                         min_size=6, max_size=30).filter(lambda s: sum(c.isalnum() for c in s) >= 4)
 TOKENS = st.text(st.sampled_from(list("abcXYZ0123456789-._~+/")), min_size=8, max_size=40).filter(
     lambda s: sum(c.isalnum() for c in s) >= 6)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry():
+    """Each test starts and ends with no registered secret (one fcctl run = one process: the
+    registry is process-wide, so random secrets of one test must not mask another's output)."""
+    redact.reset()
+    yield
+    redact.reset()
 
 
 def encodings(secret: str) -> dict[str, str]:
