@@ -194,3 +194,31 @@ def test_safe_is_scrub_and_sanitize():
     redact.register([secret])
     assert safe(f"[{secret}]") == "[***]"
     assert safe("\x1b[31mred") == "\\x1b[31mred"
+
+
+def test_a_secret_in_a_wrapped_table_cell_is_masked_before_the_fold():
+    """rich folds a long cell over several lines: masking the final text alone would miss the
+    pieces, so cells are masked before rich lays them out."""
+    import re
+    from types import SimpleNamespace
+
+    from rich.console import Console as RichConsole
+
+    from fcctl.ui.console import Console
+    from fcctl.ui.render import render_deploy
+
+    secret = "wrapped-" + uuid.uuid4().hex + "-secret-tail"
+    visible = "visible-" + uuid.uuid4().hex + "-long-text"
+    redact.register([secret])
+    buf = io.StringIO()
+    console = Console("text")
+    console._out = RichConsole(file=buf, width=40, highlight=False)
+    result = SimpleNamespace(name="fn", action="update", outcome="failed", duration_s=1.0,
+                             message=f"{visible} then {secret}\x1b]0;t\x07", triggers=[],
+                             last_update_status=None)
+    render_deploy(console, [result])
+    out = buf.getvalue()
+    flat = re.sub(r"\s+", "", out)
+    assert visible not in out and visible in flat  # the cell was folded (the check can fail)
+    assert secret not in flat and "***" in flat
+    assert "\x1b]" not in out and "\\x1b]0;t\\x07" in flat
