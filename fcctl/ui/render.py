@@ -103,23 +103,27 @@ def render_deploy(console, results) -> None:
 
 def render_rollout(console, results) -> None:
     """Per-function rollout summary: instances before, drained, phase durations."""
+
+    def say(text: str, **kw) -> None:  # one line each: FC's names and ids made safe
+        console.print(redact.safe(text), **kw)
+
     for r in results:
         style = {"ok": "green", "failed": "red", "timeout": "yellow"}.get(r.outcome)
-        console.print(f"function {redact.safe(r.name)}: rollout {r.outcome} in {r.duration_s:.1f}s", style=style)
-        console.print(f"    instances before: {len(r.instances_before)}"
-                      f"  drained: {len(r.drained)}"
-                      + (f"  still active: {', '.join(r.still_active)}" if r.still_active else ""))
+        say(f"function {r.name}: rollout {r.outcome} in {r.duration_s:.1f}s", style=style)
+        say(f"    instances before: {len(r.instances_before)}"
+            f"  drained: {len(r.drained)}"
+            + (f"  still active: {', '.join(r.still_active)}" if r.still_active else ""))
         for p in r.phases:
             detail = f"  ({p.detail})" if p.detail else ""
-            console.print(f"    {p.name:<9} {p.status:<8} {p.duration_s:6.1f}s{detail}")
+            say(f"    {p.name:<9} {p.status:<8} {p.duration_s:6.1f}s{detail}")
         if r.aliases or r.not_restarted:
             names = ", ".join(f"{a['aliasName']} → version {a['versionId']}" for a in r.aliases)
-            console.print(
+            say(
                 "    scope: this rollout replaced the instances of LATEST only; instances serving "
                 "a published version or an alias are not restarted by it"
                 + (f" (aliases: {names})" if names else ""), style="yellow")
             if r.not_restarted:
                 ids = ", ".join(f"{i['instanceId']} ({i['qualifier']})" for i in r.not_restarted)
-                console.print(f"    not restarted: {ids}", style="yellow")
+                say(f"    not restarted: {ids}", style="yellow")
         if r.message and r.outcome != "ok":
-            console.print(f"    {r.message}", style=style)
+            console.print("    " + redact.safe_lines(r.message), style=style)
