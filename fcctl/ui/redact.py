@@ -223,12 +223,19 @@ def _py_escape(s: str, quote_char: str | None, ascii_only: bool) -> str:
     return "".join(out)
 
 
-_HEX_ESC = re.compile(r"(\\u|\\x|\\U|%)([0-9A-Fa-f]+)")
+_BACKSLASH_HEX = re.compile(r"(\\u)([0-9A-Fa-f]{4})|(\\x)([0-9A-Fa-f]{2})|(\\U)([0-9A-Fa-f]{8})")
+_PERCENT_HEX = re.compile(r"(%)([0-9A-Fa-f]{2})")
 
 
-def _hex_cases(text: str) -> set[str]:
-    return {text, _HEX_ESC.sub(lambda m: m.group(1) + m.group(2).upper(), text),
-            _HEX_ESC.sub(lambda m: m.group(1) + m.group(2).lower(), text)}
+def _hex_case(m: "re.Match[str]", upper: bool) -> str:
+    prefix, digits = [g for g in m.groups() if g is not None]
+    return prefix + (digits.upper() if upper else digits.lower())
+
+
+def _hex_cases(text: str, escapes: "re.Pattern[str]") -> set[str]:
+    """``text`` with the hex digits of its escapes (``\\u00e9`` or ``%2F``) in both cases."""
+    return {text, escapes.sub(lambda m: _hex_case(m, True), text),
+            escapes.sub(lambda m: _hex_case(m, False), text)}
 
 
 def _base64_cores(data: bytes) -> set[str]:
@@ -251,23 +258,25 @@ def variants(secret: str) -> set[str]:
     import json
     from urllib.parse import quote, quote_plus
 
-    forms = {secret}
+    escaped = set()
     for ascii_only in (True, False):
         inner = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
-        forms.add(inner)
-        forms.add(json.dumps(inner, ensure_ascii=ascii_only)[1:-1])  # JSON inside JSON
+        escaped.add(inner)
+        escaped.add(json.dumps(inner, ensure_ascii=ascii_only)[1:-1])  # JSON inside JSON
         for q in ("'", '"', None):
-            forms.add(_py_escape(secret, q, ascii_only))
-    forms.add(repr(secret)[1:-1])
-    forms.add(ascii(secret)[1:-1])
+            escaped.add(_py_escape(secret, q, ascii_only))
+    escaped.add(repr(secret)[1:-1])
+    escaped.add(ascii(secret)[1:-1])
+    forms = {secret}
     forms.add(secret.replace("'", "''"))  # YAML single-quoted
     forms.add(secret.replace("'", "'\"'\"'"))  # shlex.quote
     forms.add(secret.replace('"', '""'))  # CSV
     forms.add(secret.replace("$", "$$"))  # fc.yaml text (export doubles "$")
+    for form in escaped:
+        forms |= _hex_cases(form, _BACKSLASH_HEX)
     for safe in ("", "/", ":/@", "!$&'()*+,;=:@/~"):
-        forms.add(quote(secret, safe=safe))
-        forms.add(quote_plus(secret, safe=safe))
-    forms = set().union(*(_hex_cases(f) for f in forms))
+        forms |= _hex_cases(quote(secret, safe=safe), _PERCENT_HEX)
+        forms |= _hex_cases(quote_plus(secret, safe=safe), _PERCENT_HEX)
     forms |= _base64_cores(secret.encode("utf-8", "surrogatepass"))
     return {f for f in forms if len(f) >= MIN_LENGTH}
 

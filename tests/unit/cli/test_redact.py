@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import uuid
 from urllib.parse import quote, quote_plus
 
@@ -47,6 +48,8 @@ def encodings(secret: str) -> dict[str, str]:
         "json": json.dumps(secret)[1:-1],
         "json-utf8": json.dumps(secret, ensure_ascii=False)[1:-1],
         "json-in-json": json.dumps(json.dumps(secret))[1:-1],
+        "json-upper-hex": re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m.group(1).upper(),
+                                 json.dumps(secret)[1:-1]),
         "repr": repr(secret)[1:-1],
         "ascii": ascii(secret)[1:-1],
         "quote": quote(secret),
