@@ -139,6 +139,8 @@ _KV_PASSWORD = re.compile(
 _AUTH_SCHEME = re.compile(r"(?<![A-Za-z0-9])(?:(?:Bearer|BEARER|Basic|BASIC)\s+"
                           r"(?P<secret>[A-Za-z0-9\-._~+/]{4,}=*)|bearer\s+"
                           r"(?P<lower>(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{4,}=*))")
+# user:PASSWORD@tcp(host:3306)/db — the Go MySQL driver's DSN, no scheme.
+_GO_DSN = re.compile(r"(?<![^\s\"'=])[^\s:/@\"']+:(?P<secret>[^\s@/\"']+)@(?:tcp|unix|udp)\(")
 _PEM_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE "
                       r"KEY-----|\Z)", re.DOTALL)
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]+")
@@ -152,7 +154,7 @@ _AK_SECRET = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]{0,29}[A-Za-z])(?=[A-Za-
 # fcctl's own reference to a variable (export writes secrets as these): not a secret.
 _ENV_REF = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
 _WHOLE = (_PEM_KEY, _JWT, _STS_TOKEN, _AK_SECRET)
-_PARTS = (_URL_PASSWORD, _KV_PASSWORD, _AUTH_SCHEME)
+_PARTS = (_URL_PASSWORD, _KV_PASSWORD, _AUTH_SCHEME, _GO_DSN)
 
 
 def _unquote(secret: str) -> str:
@@ -255,6 +257,7 @@ def _base64_cores(data: bytes) -> set[str]:
 
 def variants(secret: str) -> set[str]:
     """Every form of ``secret`` fcctl's output could hold (see the module docstring)."""
+    import html
     import json
     from urllib.parse import quote, quote_plus
 
@@ -267,11 +270,16 @@ def variants(secret: str) -> set[str]:
             escaped.add(_py_escape(secret, q, ascii_only))
     escaped.add(repr(secret)[1:-1])
     escaped.add(ascii(secret)[1:-1])
+    raw = secret.encode("utf-8", "surrogatepass")
+    escaped.add(repr(raw)[2:-1])  # b'…' of the UTF-8 bytes
+    escaped.add(raw.decode("latin-1"))  # UTF-8 bytes read as Latin-1 (mojibake)
     forms = {secret}
     forms.add(secret.replace("'", "''"))  # YAML single-quoted
     forms.add(secret.replace("'", "'\"'\"'"))  # shlex.quote
     forms.add(secret.replace('"', '""'))  # CSV
     forms.add(secret.replace("$", "$$"))  # fc.yaml text (export doubles "$")
+    forms.add(html.escape(secret))  # HTML / XML text
+    forms.add(html.escape(secret, quote=False))
     for form in escaped:
         forms |= _hex_cases(form, _BACKSLASH_HEX)
     for safe in ("", "/", ":/@", "!$&'()*+,;=:@/~"):

@@ -55,6 +55,8 @@ def encodings(secret: str) -> dict[str, str]:
         "quote": quote(secret),
         "quote-safe-none": quote(secret, safe=""),
         "quote_plus": quote_plus(secret),
+        "bytes-repr": repr(secret.encode())[2:-1],
+        "html": __import__("html").escape(secret),
     }
 
 
@@ -137,6 +139,9 @@ def test_a_tail_is_masked_before_it_is_cut():
     ("key: Z9yX8wV7uT6sR5qP4oN3mL2kJ1iH0g", "Z9yX8wV7uT6sR5qP4oN3mL2kJ1iH0g"),
     ("sts CAISabcdefghijklmnopqrstuvwxyz0123", "CAISabcdefghijklmnopqrstuvwxyz0123"),
     ("https://x/?token=qwertyuiop&a=1", "qwertyuiop"),
+    ("app:G0-pass!@tcp(db:3306)/orders", "G0-pass!"),
+    ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA=="),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "MIIEow"),
 ])
 def test_secrets_are_recognised_by_shape(text, hidden):
     out = scrub(text)
