@@ -146,7 +146,7 @@ def test_a_tail_is_masked_before_it_is_cut():
 def test_secrets_are_recognised_by_shape(text, hidden):
     out = scrub(text)
     assert hidden not in out and "***" in out
-    assert hidden in redact.shaped_secrets(text)
+    assert any(hidden in found for found in redact.shaped_secrets(text))
 
 
 @pytest.mark.parametrize("text", [
