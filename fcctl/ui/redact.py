@@ -5,9 +5,10 @@ Two functions carry the policy (``docs/fc-facts.md`` "Secrets and output"):
 
 * :func:`scrub` — every *registered* secret value is replaced by ``***`` in its plain form and in
   every encoding fcctl or its libraries may print it in: JSON-escaped (``ensure_ascii`` on and
-  off, and a JSON string inside a JSON string), Python ``repr``/``ascii`` escapes, YAML
-  single-quote doubling, shell quoting, URL encoding (``quote``/``quote_plus``, both hex cases)
-  and base64 (at each of the three byte alignments). Secrets recognised by their *shape* are
+  off, and a JSON string inside a JSON string, both hex cases), Python ``repr``/``ascii``
+  escapes and ``b'…'`` of its bytes, UTF-8 read as Latin-1, HTML escaping, YAML single-quote
+  doubling, fc.yaml ``$$``, shell quoting, URL encoding (``quote``/``quote_plus``, both hex
+  cases) and base64 (at each of the three byte alignments). Secrets recognised by their *shape* are
   masked too, registered or not: the password of ``scheme://user:password@host``,
   ``password=…``/``pwd=…`` in DSNs, ``Bearer``/``Basic`` credentials, PEM private keys, JWTs,
   STS security tokens and values shaped like an AccessKey secret (30 letters and digits, mixed).
