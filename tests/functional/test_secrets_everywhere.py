@@ -312,3 +312,40 @@ def test_the_secret_in_use_from_a_profile_is_masked(emulator, tmp_path):
         assert res.returncode in (0, 3), res.stderr
         assert "oops *** pasted" in res.stdout + res.stderr or args == ["deploy"]
         assert_absent(AK_SECRET, {"stdout": res.stdout, "stderr": res.stderr})
+
+
+def test_local_start_follows_app_output_safely(tmp_path):
+    """`fcctl local start` shows the app's output as it comes: secrets masked, controls made
+    visible, every line under the `[name]` prefix (no forged fcctl line)."""
+    import signal
+
+    from tests.functional.test_local_start_invoke import _finish, _start, _state, _wait_for
+
+    secret = "start-secret-\"q\\é-" + os.urandom(4).hex()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "app.py").write_text(LOCAL_APP.format(lib=str(APPS / "_lib"),
+                                                              hostile="".join(HOSTILE)))
+    spec = tmp_path / "fc.yaml"
+    spec.write_text(f"""
+region: cn-hangzhou
+functions:
+  - functionName: leaky
+    runtime: custom.debian12
+    handler: index.handler
+    code: ./app
+    customRuntimeConfig: {{command: [python3, app.py], port: {free_port()}}}
+    environmentVariables: {{DB_PASSWORD: {yaml_text(secret)}, PYTHONIOENCODING: utf-8}}
+""")
+    proc = _start(spec)
+    try:
+        _wait_for(lambda: _state(spec, "leaky"), what="the state file")
+        res = run_fcctl(["local", "invoke", "-f", str(spec), "-d", "x"], cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        _finish(proc)
+    assert "[leaky] plain *** json" in err  # the app's line, its secret masked in each form
+    assert "[leaky] \\x1b]0;pwned-title\\x07" in err
+    assert_terminal_safe(out + err)
+    assert_absent(secret, {"stdout": out, "stderr": err, "invoke": res.stdout + res.stderr})
