@@ -349,3 +349,15 @@ functions:
     assert "[leaky] \\x1b]0;pwned-title\\x07" in err
     assert_terminal_safe(out + err)
     assert_absent(secret, {"stdout": out, "stderr": err, "invoke": res.stdout + res.stderr})
+
+
+def test_an_fc_error_quoting_a_secret_is_masked(fc, monkeypatch):
+    """FC's error message echoes what it was sent (here a function name that is also the value
+    of a secret variable): text and JSON errors mask it."""
+    secret = "LeakyName" + os.urandom(4).hex()
+    monkeypatch.setenv("SERVICE_TOKEN", secret)
+    text = fc("get", secret)
+    doc = fc("-o", "json", "get", secret)
+    assert text.code == 1 and "FunctionNotFound" in text.err and "'***'" in text.err
+    assert doc.code == 1 and doc.json()["error"]["code"] == "FunctionNotFound"
+    assert_absent(secret, {"text": text.out + text.err, "json": doc.out + doc.err})
