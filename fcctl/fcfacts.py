@@ -259,6 +259,18 @@ CODE_SYSTEM_TREES = ("/etc", "/proc", "/sys", "/dev", "/boot", "/usr/bin", "/usr
                      "/var/run", "/run/secrets")
 
 # --- secrets and output ----------------------------------------------------------------------
+# Policy (docs/fc-facts.md "Secrets and output"): a secret value is scrubbed from free text only
+# when it has at least this many characters; shorter ones are masked by field/name only (a 1-3
+# character value would turn every "on" or "1" of the output into ***).
+MIN_SCRUB_LENGTH = 4
+# An AccessKey secret is 30 letters and digits (RAM docs "创建AccessKey"; the console shows
+# LTAI… ids of 24 characters and secrets of 30). A value of that shape is treated as a secret.
+ACCESS_KEY_SECRET_LENGTH = 30
+# The spec key that marks any variable sensitive: top level (every function) or per function,
+# a list of environment variable names.
+SENSITIVE_KEY = "x-fcctl-sensitive"
+# What plan shows for a sensitive value that changes (never "*** → ***").
+SENSITIVE_CHANGED = "(sensitive value changed)"
 
 # --- emulator wire and request limits ------------------------------------------------------------
 # FC docs 配额与使用限制 (fc-docs docs/zh-CN/02.云函数/01.开始使用/09.配额与使用限制.md): code sent

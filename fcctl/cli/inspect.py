@@ -25,18 +25,21 @@ def _client(ctx, endpoint, profile, output, region):
 
 
 def _printable(value) -> str:
-    """FC values shown as text lose control characters (no terminal escapes, no fake lines)."""
-    return "".join(ch if ch.isprintable() else "\ufffd" for ch in str(value))
+    """FC values shown as text: secrets scrubbed, control characters made visible (no terminal
+    escapes, no fake lines) — ``fcctl.ui.redact.safe``."""
+    from fcctl.ui.redact import safe
+
+    return safe(value)
 
 
 def _guard_secrets(fn: dict) -> None:
-    """The live function's secret-named variable values are scrubbed from everything printed,
-    wherever else they appear (a description, a trigger payload)."""
-    from fcctl import fcfacts
+    """The live function's secrets (secret and sensitive variables, credential fields, values
+    secret by shape) are scrubbed from everything printed, wherever else they appear (a
+    description, a trigger payload)."""
+    from fcctl.deploy.fields import secrets_of
     from fcctl.ui import redact
 
-    redact.add_secrets(v for k, v in (fn.get("environmentVariables") or {}).items()
-                       if fcfacts.is_secret_name(k) and isinstance(v, str))
+    redact.add_secrets(secrets_of(fn))
 
 
 def _fetch(client, name: str) -> dict:
@@ -90,7 +93,7 @@ def get(
             else:
                 lines.append((h, f"handler {hook.get('handler')!r} (timeout {hook.get('timeout')} s)"))
         for k, v in sorted(env.items()):
-            lines.append((f"env {k}", v))
+            lines.append((f"env {_printable(k)}", v))
         width = max(len(k) for k, _ in lines)
         for k, v in lines:
             console.print(f"{k.ljust(width)}  {_printable('' if v is None else v)}")
@@ -133,6 +136,7 @@ def export(
     functions = []
     for name in dict.fromkeys(names):  # a name given twice is exported once
         fn = _fetch(client, name)
+        _guard_secrets(fn)
         spec_fn = {"functionName": fn.get("functionName", name)}
         spec_fn.update({k: v for k, v in export_fields(fn).items() if k != "functionName"})
         if fn.get("runtime") != fcfacts.CONTAINER_RUNTIME and not no_code:
@@ -146,7 +150,11 @@ def export(
     def render(console):
         import sys
 
-        sys.stdout.write(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+        from fcctl.ui.redact import scrub_data
+
+        # scrubbed before YAML folds a long line (a fold would split a secret); no folding
+        sys.stdout.write(yaml.safe_dump(scrub_data(doc), sort_keys=False, allow_unicode=True,
+                                        width=2 ** 31 - 1))
 
     get_console().result({"schemaVersion": 1, "spec": doc}, render)
 
@@ -232,7 +240,25 @@ def _as_spec_text(value, secrets: dict[str, str], path: str = ""):
     text = value.replace("$", "$$")
     for secret, name in secrets.items():  # longest first
         text = text.replace(secret.replace("$", "$$"), "${env:%s}" % name)
-    return text
+    return _secret_free(text, path)
+
+
+def _secret_free(text: str, path: str) -> str:
+    """``text`` if it holds no secret (registered, or by shape: a URL's password, a token);
+    else a variable's value becomes ``${env:NAME}`` and any other field is masked, with a
+    warning — an exported file never holds a secret."""
+    from fcctl.ui.redact import scrub
+
+    scrubbed = scrub(text)
+    if scrubbed == text:
+        return text
+    if path.startswith("environmentVariables."):
+        name = path.split(".", 1)[1]
+        get_console().warn(f"{path}: holds a secret; written as ${{env:{name}}}: set {name} "
+                           "before planning")
+        return "${env:%s}" % name
+    get_console().warn(f"{path}: holds a secret FC keeps; it is masked here, fill it in yourself")
+    return scrubbed
 
 
 def _export_trigger(t: dict) -> dict:

@@ -355,8 +355,10 @@ def start(
     def pump() -> None:
         # the server's own output, as it comes (secrets masked), prefixed so it stands apart
         if inst.proc is not None and not quiet:
-            for line in inst.proc.read_new().splitlines():
-                sys.stderr.write(f"[{cfg.function_name}] {line}\n")
+            from fcctl.ui.redact import safe
+
+            for line in inst.proc.read_new().replace("\r\n", "\n").split("\n")[:-1]:
+                sys.stderr.write(f"[{cfg.function_name}] {safe(line)}\n")
             sys.stderr.flush()
 
     failed = None
@@ -519,7 +521,10 @@ def invoke(
         if result.get("errorType"):
             meta += f", x-fc-error-type: {result['errorType']}"
         c.info(meta)
-        sys.stdout.write(result.get("body") or "")
+        from fcctl.ui.redact import safe
+
+        # the app's answer: secrets masked, terminal controls made visible (lines kept)
+        sys.stdout.write(safe((result.get("body") or "").replace("\r\n", "\n"), newlines=True))
         if result.get("body") and not str(result["body"]).endswith("\n"):
             sys.stdout.write("\n")
         sys.stdout.flush()

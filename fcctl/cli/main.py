@@ -78,8 +78,10 @@ def _report(exc: errors.FcctlError) -> None:
     if console.json_mode:
         import json
 
-        sys.stdout.write(json.dumps({"schemaVersion": 1, "error": exc.to_dict()}, indent=2,
-                                    default=str) + "\n")
+        from fcctl.ui.redact import scrub_data
+
+        sys.stdout.write(json.dumps(scrub_data({"schemaVersion": 1, "error": exc.to_dict()}),
+                                    indent=2, default=str) + "\n")
         if not isinstance(exc, errors.SpecError):
             return
     if isinstance(exc, errors.SpecError):
@@ -90,7 +92,7 @@ def _report(exc: errors.FcctlError) -> None:
         return
     console.error(str(exc))
     if exc.hint:
-        console.err.print("hint: " + exc.hint, markup=False)
+        console.info("hint: " + exc.hint)
 
 
 def _json_error(error: dict) -> None:
@@ -98,7 +100,10 @@ def _json_error(error: dict) -> None:
     if get_console().json_mode or _argv_wants_json():
         import json
 
-        sys.stdout.write(json.dumps({"schemaVersion": 1, "error": error}, indent=2) + "\n")
+        from fcctl.ui.redact import scrub_data
+
+        sys.stdout.write(json.dumps(scrub_data({"schemaVersion": 1, "error": error}),
+                                    indent=2) + "\n")
         sys.stdout.flush()
 
 
@@ -144,10 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - older typer
         from click import exceptions as click_exc
 
-    if argv is None:  # the real process: mask secret values in everything printed
-        from fcctl.ui import redact
+    from fcctl.ui import redact
 
+    if argv is None:  # the real process: mask secret values in everything printed
         redact.install()
+    else:  # embedded (tests): the environment's secrets are masked all the same
+        redact.register(redact.secret_values())
     args = sys.argv[1:] if argv is None else argv
     _register(args)
     code = errors.EXIT_OK
@@ -184,8 +191,10 @@ def main(argv: list[str] | None = None) -> int:
         if get_console().debug or os.environ.get("FCCTL_DEBUG"):
             raise
         _json_error({"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"})
+        from fcctl.ui.redact import safe_lines
+
         sys.stderr.write(
-            f"error: internal error: {type(exc).__name__}: {exc}\n"
+            f"error: internal error: {type(exc).__name__}: {safe_lines(str(exc))}\n"
             "hint: run again with --debug for a traceback and report it\n"
         )
         code = errors.EXIT_FAILED

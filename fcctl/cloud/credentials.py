@@ -35,7 +35,7 @@ def credential_client(profile: str | None):
 
         provider = DefaultCredentialsProvider()
     try:
-        provider.get_credentials()
+        creds = provider.get_credentials()
     except Exception as exc:  # the library raises CredentialException with provider details
         raise errors.UsageError(
             "no Alibaba Cloud credentials found",
@@ -47,7 +47,22 @@ def credential_client(profile: str | None):
                 + (f" (details: {_scrub(str(exc))})" if not profile else "")
             ),
         ) from None
+    _mask_in_output(creds)
     return CredentialClient(provider=provider)
+
+
+def _mask_in_output(creds) -> None:
+    """The secret and token in use (from a profile file, an OIDC exchange, …) are scrubbed from
+    everything fcctl prints, like the environment's (``fcctl.ui.redact``)."""
+    from fcctl.ui.redact import register
+
+    values = []
+    for getter in ("get_access_key_secret", "get_security_token"):
+        try:
+            values.append(getattr(creds, getter)())
+        except Exception:  # a credentials model without that field
+            continue
+    register(v for v in values if isinstance(v, str))
 
 
 def static_credential_client(access_key_id: str, access_key_secret: str):

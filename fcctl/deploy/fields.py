@@ -353,23 +353,34 @@ SECRET_FIELD_WORDS = ("password", "token", "secret", "privatekey", "credential")
 
 
 def is_secret_field(path: str) -> bool:
-    """True for an API field that holds a credential, or a secret-named environment variable."""
+    """True for an API field that holds a credential, or a secret-looking environment variable
+    (by name, ``fcfacts.is_secret_name``, or marked ``x-fcctl-sensitive`` in the spec)."""
+    from fcctl.ui import redact
+
     if path.startswith("environmentVariables."):
-        return fcfacts.is_secret_name(path.split(".", 1)[1])
+        return redact.is_sensitive_name(path.split(".", 1)[1])
     last = path.rsplit(".", 1)[-1].lower()
     return any(word in last for word in SECRET_FIELD_WORDS)
 
 
 def mask(path: str, value: Any) -> Any:
-    """The value to show for ``path``: credentials and secret-looking environment variables
-    masked, also inside a mapping shown whole (e.g. a dropped ``registryConfig``)."""
+    """The value to show for ``path``: credentials and secret variables masked whole (any
+    length); a string that is a secret by its shape (an AccessKey secret, a bearer header, a
+    token) masked whole; in other strings the registered secrets and the secret parts of
+    URLs/DSNs (``postgres://u:***@h``) masked — also inside mappings and lists shown whole."""
+    from fcctl.ui import redact
+
     if value is None:
         return None
     if is_secret_field(path):
         return fcfacts.MASK
     if isinstance(value, dict):
         return {k: mask(f"{path}.{k}", v) for k, v in value.items()}
-    return value
+    if isinstance(value, list):
+        return [mask(path, v) for v in value]
+    if isinstance(value, str) and redact.looks_secret(value):
+        return fcfacts.MASK
+    return redact.scrub_data(value)
 
 
 def mask_function(fn: dict) -> dict:
@@ -381,6 +392,31 @@ def mask_function(fn: dict) -> dict:
         else:
             out[key] = mask(key, value)
     return out
+
+
+def secrets_of(fn: dict) -> list:
+    """The secret values a Function body (spec or live, API shape) holds: secret and sensitive
+    variables, credential fields, and the shaped secrets in any of its strings — to register
+    with ``fcctl.ui.redact`` so they are scrubbed wherever else they appear."""
+    from fcctl.ui import redact
+
+    found: list = []
+
+    def walk(path: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{path}.{k}" if path else str(k), v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(path, v)
+        elif value is not None and not isinstance(value, bool):
+            if is_secret_field(path) or (isinstance(value, str) and redact.looks_secret(value)):
+                found.append(value)
+            if isinstance(value, str):
+                found.extend(redact.shaped_secrets(value))
+
+    walk("", fn)
+    return found
 
 
 def update_body(desired_body: dict, live: dict, tops: set[str] | list[str]) -> dict:

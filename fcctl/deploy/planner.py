@@ -48,8 +48,11 @@ class FieldChange:
     cleared: bool = False
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "live": self.live, "desired": self.desired,
-                "cleared": self.cleared}
+        out = {"path": self.path, "live": self.live, "desired": self.desired,
+               "cleared": self.cleared}
+        if self.live is not None and self.live == self.desired:
+            out["sensitive"] = True  # both sides masked: a sensitive value changed
+        return out
 
 
 @dataclass(frozen=True)

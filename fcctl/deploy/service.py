@@ -160,6 +160,11 @@ def observe(clients: Clients, desired: list[planner.Desired], concurrency: int) 
     def one(want: planner.Desired):
         client = clients(want.region)
         fn = client.get_function(want.name)
+        if fn is not None:  # FC's copies of secrets are scrubbed wherever else they appear
+            from fcctl.deploy.fields import secrets_of
+            from fcctl.ui.redact import add_secrets
+
+            add_secrets(secrets_of(fn))
         triggers: tuple = ()
         if fn is not None and want.manage_triggers:
             triggers = tuple(client.list_triggers(want.name))

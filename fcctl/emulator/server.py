@@ -407,11 +407,14 @@ class EmulatorServer:
             self._requests.append(entry)
             del self._requests[:-REQUEST_LOG_MAX]
         if self.log is not None:
+            from fcctl.ui.redact import safe
+
             line = f"{method} {path} {status if status else 'dropped'} {action or '-'} {request_id}"
             if fault:
                 line += f" fault={fault}"
             try:
-                self.log.write(line + "\n")
+                # a client's path may hold control characters or a secret: one safe line
+                self.log.write(safe(line) + "\n")
                 self.log.flush()
             except (ValueError, OSError):
                 pass  # the log stream was closed

@@ -242,10 +242,10 @@ class LocalInstance:
         return self.proc.pid if self.proc else None
 
     def _mask(self, text: str) -> str:
-        for secret in self.redact:
-            if len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+        from fcctl.ui.redact import register, scrub
+
+        register(self.redact)
+        return scrub(text)
 
     def _process_note(self) -> str:
         """' (the instance process exited: …)' when the server died, else ''."""

@@ -338,6 +338,11 @@ def _parent_death_signal() -> None:  # pragma: no cover - runs in the child
         pass
 
 
+# Bytes read before a tail's window, so a secret that straddles the cut is masked before the
+# cut (fcctl.ui.redact.scrub_tail).
+TAIL_MARGIN = 65536
+
+
 class ManagedProcess:
     """One started process group.
 
@@ -408,10 +413,12 @@ class ManagedProcess:
             return None
 
     def _masked(self, data: bytes) -> str:
-        text = data.decode("utf-8", "replace")
-        for secret in self.redact:
-            text = text.replace(secret, "***")
-        return text
+        """Decoded, with secrets masked in every encoding and control characters made visible
+        (fcctl.ui.redact)."""
+        from fcctl.ui.redact import register, scrub
+
+        register(self.redact)
+        return scrub(data.decode("utf-8", "replace"))
 
     def tail(self, limit: int = 2000) -> str:
         """The last ``limit`` bytes of the output (at most :data:`OUTPUT_KEEP_BYTES`), decoded,

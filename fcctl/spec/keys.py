@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from fcctl import fcfacts
 from fcctl.errors import Problem
 from fcctl.spec import models
 from fcctl.spec.messages import did_you_mean
@@ -111,6 +112,8 @@ def check_keys(plain: Plain, problems: list[Problem]) -> set:
             if key not in fields:
                 if cls is models.Spec and isinstance(key, str) and key.startswith("x-"):
                     continue  # extension keys (docker compose style), e.g. to hold anchors
+                if cls is models.FunctionSpec and key == fcfacts.SENSITIVE_KEY:
+                    continue  # fcctl's per-function list of sensitive variables (spec.sensitive)
                 legacy = LEGACY.get((cls, key))
                 loc = plain.loc(kpath, key=True)
                 if legacy:

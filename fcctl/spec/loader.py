@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 from pydantic import ValidationError
 
 from fcctl.errors import Problem, SpecError
-from fcctl.spec import rules
+from fcctl.spec import rules, sensitive
 from fcctl.spec.keys import check_keys
 from fcctl.spec.merge import check_duplicate_names, merge
 from fcctl.spec.messages import reword
@@ -102,6 +102,7 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
     plain = to_plain(merged, problems)
     if plain is None:
         raise SpecError(_sorted(problems, files))
+    sensitive.register(plain, problems, environ)  # before any check can quote a secret
 
     first_check = len(problems)
     covering = check_keys(plain, problems)
@@ -191,6 +192,8 @@ def _for_models(plain: Plain, dirs: dict[str, Path]) -> object:
     fns = data.get("functions") if isinstance(data, dict) else None
     if isinstance(fns, list):
         for i, fn in enumerate(fns):
+            if isinstance(fn, dict):
+                fn.pop(sensitive.KEY, None)  # fcctl's own key, not an FC field
             for key in ("environmentVariables", "tags"):
                 mapping = fn.get(key) if isinstance(fn, dict) else None
                 if isinstance(mapping, dict):

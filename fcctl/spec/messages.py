@@ -58,6 +58,9 @@ def show(value: Any, path: PathT) -> str:
     elif isinstance(value, (int, float)):
         text = f"{value:g}" if isinstance(value, float) else str(value)
     elif isinstance(value, str):
+        from fcctl.ui.redact import scrub  # mask before cutting: no part of a secret survives
+
+        value = scrub(value)
         text = repr(value if len(value) <= 40 else value[:37] + "...")
     elif isinstance(value, list):
         text = "a list"
@@ -65,7 +68,9 @@ def show(value: Any, path: PathT) -> str:
         text = "a mapping"
     else:
         return ""
-    return f" (got {text})"
+    from fcctl.ui.redact import scrub
+
+    return f" (got {scrub(text)})"
 
 
 def rule_text(path: PathT) -> str | None:

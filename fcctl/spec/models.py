@@ -360,6 +360,11 @@ class FunctionSpec(FcModel):
     ``code`` (local dir or OSS) and ``triggers``. Units: memorySize/diskSize MB, cpu vCPU,
     timeout/idleTimeout seconds."""
 
+    # fcctl's x-fcctl-sensitive (fcctl/spec/sensitive.py): removed before validation, shown to
+    # editors here
+    model_config = ConfigDict(extra="forbid", defer_build=True, json_schema_extra=lambda schema: (
+        schema.setdefault("properties", {}).__setitem__(fcfacts.SENSITIVE_KEY, _SENSITIVE_SCHEMA)))
+
     functionName: Annotated[Str, Field(pattern=fcfacts.FUNCTION_NAME_PATTERN)] = Field(
         description="1-64 letters, digits, _ or -; not starting with a digit or -.")
     runtime: Runtime  # type: ignore[valid-type]
@@ -428,6 +433,13 @@ class FunctionSpec(FcModel):
         """CreateFunctionInput JSON body: camelCase, only keys the spec sets (recursively), no
         ``code``/``triggers``/``region``; ``tags`` as ``[{"Key", "Value"}]``; hooks as written."""
         return self.model_dump(mode="json", exclude_unset=True, exclude={"code", "triggers", "region"})
+
+
+_SENSITIVE_SCHEMA = {
+    "type": "array", "items": {"type": "string"},
+    "description": "fcctl: environment variables whose values are masked in all output, "
+                   "whatever their names (top level: every function).",
+}
 
 
 class Spec(FcModel):

@@ -5,6 +5,12 @@
 * ``info`` / ``warn`` / ``error`` / ``progress`` write to stderr in both modes.
 * User strings are never interpreted as rich markup (``markup=False`` by default on every call
   that prints them), so a function named ``[red]x`` prints as written.
+* Secrets and terminal control (``fcctl.ui.redact``): the JSON document is scrubbed *before* it
+  is serialised; strings, ``Text`` and table cells given to ``print`` are scrubbed and sanitised
+  *before* rich lays them out (a wrapped cell never holds half a secret);
+  ``info``/``warn``/``error``/``progress`` messages are scrubbed, sanitised, and their lines after
+  the first indented (a newline inside a value never starts a fake ``error:`` line). Both rich
+  consoles write through ``redact.StdStream``, which scrubs the final text once more.
 
 rich is imported lazily so that ``fcctl --help`` stays fast.
 """
@@ -14,6 +20,9 @@ from __future__ import annotations
 import os
 import sys
 from typing import Any, Callable
+
+from fcctl.ui import redact
+from fcctl.ui.redact import StdStream
 
 _current: "Console | None" = None
 
@@ -35,7 +44,8 @@ class Console:
 
             # Piped output (CI logs, files) is not folded at 80 columns.
             width = None if sys.stdout.isatty() else 200
-            self._out = RichConsole(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
+            self._out = RichConsole(file=StdStream("stdout"), highlight=False, soft_wrap=True,
+                                    width=width)
         return self._out
 
     @property
@@ -43,7 +53,7 @@ class Console:
         if self._err is None:
             from rich.console import Console as RichConsole
 
-            self._err = RichConsole(file=sys.stderr, highlight=False, soft_wrap=True)
+            self._err = RichConsole(file=StdStream("stderr"), highlight=False, soft_wrap=True)
         return self._err
 
     @property
@@ -59,7 +69,8 @@ class Console:
         if self.json_mode or render is None:
             import json
 
-            sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+            sys.stdout.write(json.dumps(redact.scrub_data(data), indent=2, sort_keys=False,
+                                        default=str) + "\n")
             sys.stdout.flush()
         else:
             render(self)
@@ -67,27 +78,72 @@ class Console:
     def print(self, *objects: Any, markup: bool = False, **kw: Any) -> None:
         """Text-mode output on stdout (tables, lines). Ignored in JSON mode."""
         if not self.json_mode:
-            self.out.print(*objects, markup=markup, **kw)
+            self.out.print(*(clean(o) for o in objects), markup=markup, **kw)
 
     def info(self, message: str) -> None:
-        self.err.print(message, markup=False)
+        self.err.print(redact.safe_lines(message), markup=False)
 
     def warn(self, message: str) -> None:
-        self.err.print("warning: " + message, markup=False, style="yellow")
+        self.err.print("warning: " + redact.safe_lines(message), markup=False, style="yellow")
 
     def error(self, message: str) -> None:
-        self.err.print("error: " + message, markup=False, style="red")
+        self.err.print("error: " + redact.safe_lines(message), markup=False, style="red")
 
     def status(self, message: str):
         """A live spinner on stderr while work runs, on a terminal only (CI logs get the plain
         progress lines alone). Use as a context manager; ``.update(text)`` changes the text."""
         if not self.stderr_is_terminal:
             return _NoStatus()
-        return self.err.status(message, spinner="dots")
+        return _SafeStatus(self.err.status(redact.safe(message), spinner="dots"))
 
     def progress(self, message: str) -> None:
         """One progress line on stderr (plain, so it reads well in CI logs)."""
-        self.err.print(message, markup=False, style="dim" if self.stderr_is_terminal else None)
+        self.err.print(redact.safe_lines(message), markup=False,
+                       style="dim" if self.stderr_is_terminal else None)
+
+
+def clean(obj: Any) -> Any:
+    """``obj`` ready for rich: strings and ``Text`` scrubbed and sanitised (newlines kept), a
+    ``Table``'s title and cells likewise, in place — before rich wraps anything."""
+    if isinstance(obj, str):
+        return redact.safe(obj, newlines=True)
+    try:
+        from rich.table import Table
+        from rich.text import Text
+    except ImportError:  # pragma: no cover
+        return obj
+    if isinstance(obj, Text):
+        plain = redact.safe(obj.plain, newlines=True)
+        if plain == obj.plain:
+            return obj
+        return Text(plain, style=obj.style, justify=obj.justify, overflow=obj.overflow,
+                    no_wrap=obj.no_wrap, end=obj.end)
+    if isinstance(obj, Table):
+        if obj.title is not None:
+            obj.title = clean(obj.title)
+        for column in obj.columns:
+            column.header = clean(column.header)
+            column._cells = [clean(c) for c in column._cells]
+    return obj
+
+
+class _SafeStatus:
+    """A rich status whose ``update(text)`` is sanitised and scrubbed too."""
+
+    def __init__(self, status) -> None:
+        self._status = status
+
+    def __enter__(self):
+        self._status.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return self._status.__exit__(*exc)
+
+    def update(self, status=None, **kwargs) -> None:
+        if isinstance(status, str):
+            status = redact.safe(status)
+        self._status.update(status, **kwargs)
 
 
 class _NoStatus:

@@ -12,9 +12,12 @@ from typing import Sequence
 
 
 def plain_line(p) -> str:
-    """``file:line:col: severity: path: message`` (path omitted when empty)."""
+    """``file:line:col: severity: path: message`` (path omitted when empty), one line: secrets
+    scrubbed, control characters made visible (``fcctl.ui.redact.safe``)."""
+    from fcctl.ui.redact import safe
+
     path = f"{p.path}: " if p.path else ""
-    return f"{p.location()}: {p.severity}: {path}{p.message}"
+    return safe(f"{p.location()}: {p.severity}: {path}{p.message}")
 
 
 def render_problems(console, problems: Sequence) -> None:
@@ -34,7 +37,9 @@ def render_problems(console, problems: Sequence) -> None:
             style = "red" if p.severity == "error" else "yellow"
             table.add_row(Text(p.location()), Text(p.severity, style=style), Text(p.path or "-"),
                           Text(p.message))
-        console.err.print(table)
+        from fcctl.ui.console import clean
+
+        console.err.print(clean(table))
         return
     sys.stderr.write("".join(plain_line(p) + "\n" for p in problems))
     sys.stderr.flush()
@@ -42,7 +47,9 @@ def render_problems(console, problems: Sequence) -> None:
 
 def summary(files: Sequence[str], problems: Sequence, valid: bool, functions: int) -> str:
     """One closing line: ``fc.yaml: valid, 2 functions, 1 warning`` / ``fc.yaml: 3 errors, …``."""
-    names = " + ".join(files) if files else "fc.yaml"
+    from fcctl.ui.redact import safe
+
+    names = safe(" + ".join(files)) if files else "fc.yaml"
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
 

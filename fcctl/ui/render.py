@@ -1,9 +1,16 @@
-"""Text rendering of plans and deploy results (JSON documents are built by the services)."""
+"""Text rendering of plans and deploy results (JSON documents are built by the services).
+
+Every user or FC string is scrubbed and sanitised (``fcctl.ui.redact``) before rich lays it
+out; a sensitive value that changes shows as ``(sensitive value changed)``, never ``*** → ***``.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from fcctl import fcfacts
+from fcctl.ui import redact
 
 _SYMBOL = {"create": ("+", "green"), "update": ("~", "yellow"), "noop": ("=", "dim"),
            "delete": ("-", "red"), "replace": ("±", "magenta")}
@@ -12,9 +19,25 @@ _SYMBOL = {"create": ("+", "green"), "update": ("~", "yellow"), "noop": ("=", "d
 def _fmt(value: Any) -> str:
     if value is None:
         return "(unset)"
+    value = redact.scrub_data(value)
+    if value == fcfacts.MASK:
+        return "(sensitive value)"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        return redact.sanitize(json.dumps(value, ensure_ascii=False))
+    return redact.sanitize(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def _change(path: str, live: Any, desired: Any) -> str:
+    """``path: live → desired``; a change whose two sides show the same (masked) text is a
+    sensitive value that changed."""
+    shown_live, shown_desired = _fmt(live), _fmt(desired)
+    if shown_live == shown_desired:
+        return f"{redact.safe(path)}: {fcfacts.SENSITIVE_CHANGED}"
+    return f"{redact.safe(path)}: {shown_live} → {shown_desired}"
+
+
+def _line(out, text: str, **kw) -> None:
+    out.print(redact.safe(text), markup=False, **kw)
 
 
 def render_plan(console, plan, stream: str = "out") -> None:
@@ -24,31 +47,30 @@ def render_plan(console, plan, stream: str = "out") -> None:
         sym, style = _SYMBOL.get(fn.action, ("?", None))
         label = {"create": "will be created", "update": "will be updated",
                  "noop": "no changes"}[fn.action]
-        out.print(f"{sym} function {fn.name} ({fn.region or '-'}): {label}", style=style,
-                  markup=False)
+        _line(out, f"{sym} function {fn.name} ({fn.region or '-'}): {label}", style=style)
         if fn.pending:
-            out.print(f"    ! FC is still applying the last update ({fn.pending}); deploy waits "
-                      "for it and reports how it ends", style="yellow", markup=False)
+            _line(out, f"    ! FC is still applying the last update ({fn.pending}); deploy waits "
+                  "for it and reports how it ends", style="yellow")
         if fn.action == "update":
             for c in fn.changes:
                 if c.cleared:
-                    out.print(f"    {c.path}: {_fmt(c.live)} → cleared", markup=False)
+                    out.print(f"    {redact.safe(c.path)}: {_fmt(c.live)} → cleared", markup=False)
                 else:
-                    out.print(f"    {c.path}: {_fmt(c.live)} → {_fmt(c.desired)}", markup=False)
+                    out.print("    " + _change(c.path, c.live, c.desired), markup=False)
         elif fn.action == "create":
             for c in fn.changes:
-                out.print(f"    {c.path}: {_fmt(c.desired)}", markup=False)
+                out.print(f"    {redact.safe(c.path)}: {_fmt(c.desired)}", markup=False)
         for t in fn.triggers:
             tsym, tstyle = _SYMBOL.get(t.action, ("?", None))
-            out.print(f"    {tsym} trigger {t.name}: {t.action}", style=tstyle, markup=False)
+            _line(out, f"    {tsym} trigger {t.name}: {t.action}", style=tstyle)
             for c in t.changes:
-                out.print(f"        {c.path}: {_fmt(c.live)} → {_fmt(c.desired)}", markup=False)
+                out.print("        " + _change(c.path, c.live, c.desired), markup=False)
         if fn.kept and fn.action != "create":
             kept = ", ".join(f"{p} {_fmt(v)}" for p, v in fn.kept)
-            out.print(f"    kept at live value: {kept} (FC keeps a removed field; set it in the "
-                      "spec to manage it)", style="dim", markup=False)
+            _line(out, f"    kept at live value: {kept} (FC keeps a removed field; set it in the "
+                  "spec to manage it)", style="dim")
         for w in fn.warnings:
-            out.print(f"    ! {w}", style="yellow", markup=False)
+            _line(out, f"    ! {w}", style="yellow")
     counts = plan.counts()
     out.print(
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
@@ -76,7 +98,7 @@ def render_deploy(console, results) -> None:
         style = {"ok": None, "failed": "red", "timeout": "yellow"}.get(r.outcome)
         # Text(): user strings are never read as markup
         cells = (r.name, r.action, r.outcome, f"{r.duration_s:.1f}s", detail)
-        table.add_row(*(Text(c) for c in cells), style=style)
+        table.add_row(*(Text(redact.safe(c)) for c in cells), style=style)
     console.out.print(table)
     failed = sum(1 for r in results if r.outcome != "ok")
     console.out.print(
@@ -88,31 +110,35 @@ def render_deploy(console, results) -> None:
 
 def render_rollout(console, results) -> None:
     """Per-function rollout summary: instances before, drained, phase durations."""
+
+    def say(text: str, **kw) -> None:  # one line each: FC's names and ids made safe
+        console.print(redact.safe(text), **kw)
+
     for r in results:
         style = {"ok": "green", "failed": "red", "timeout": "yellow"}.get(r.outcome)
-        console.print(f"function {r.name}: rollout {r.outcome} in {r.duration_s:.1f}s", style=style)
+        say(f"function {r.name}: rollout {r.outcome} in {r.duration_s:.1f}s", style=style)
         alive = ", ".join(f"{i} ({r.still_active_status.get(i) or 'no status'})"
                           for i in r.still_active)
-        console.print(f"    instances before: {len(r.instances_before)}"
-                      f"  drained: {len(r.drained)}"
-                      + (f"  still active: {alive}" if r.still_active else ""))
+        say(f"    instances before: {len(r.instances_before)}"
+            f"  drained: {len(r.drained)}"
+            + (f"  still active: {alive}" if r.still_active else ""))
         for line in r.warnings:
-            console.print(f"    warning: {line}", style="yellow")
+            say(f"    warning: {line}", style="yellow")
         if r.unknown_statuses:
-            console.print("    instance status(es) fcctl does not know (counted as active): "
-                          + ", ".join(f"{i} ({s})" for i, s in r.unknown_statuses.items()),
-                          style="yellow")
+            say("    instance status(es) fcctl does not know (counted as active): "
+                + ", ".join(f"{i} ({s})" for i, s in r.unknown_statuses.items()),
+                style="yellow")
         for p in r.phases:
             detail = f"  ({p.detail})" if p.detail else ""
-            console.print(f"    {p.name:<9} {p.status:<8} {p.duration_s:6.1f}s{detail}")
+            say(f"    {p.name:<9} {p.status:<8} {p.duration_s:6.1f}s{detail}")
         if r.aliases or r.not_restarted:
             names = ", ".join(f"{a['aliasName']} → version {a['versionId']}" for a in r.aliases)
-            console.print(
+            say(
                 "    scope: this rollout replaced the instances of LATEST only; instances serving "
                 "a published version or an alias are not restarted by it"
                 + (f" (aliases: {names})" if names else ""), style="yellow")
             if r.not_restarted:
                 ids = ", ".join(f"{i['instanceId']} ({i['qualifier']})" for i in r.not_restarted)
-                console.print(f"    not restarted: {ids}", style="yellow")
+                say(f"    not restarted: {ids}", style="yellow")
         if r.message and r.outcome != "ok":
-            console.print(f"    {r.message}", style=style)
+            console.print("    " + redact.safe_lines(r.message), style=style)

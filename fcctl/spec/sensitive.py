@@ -1,0 +1,80 @@
+"""Which spec values are secret, registered for scrubbing as soon as the spec is read — before
+any check can quote one in an error (``fcctl.ui.redact``, ``docs/fc-facts.md`` "Secrets and
+output").
+
+``x-fcctl-sensitive: [NAME, …]`` marks environment variables sensitive whatever their names, at
+the top level (every function) or in one function. Secret values: the values of secret-named or
+marked variables (and ``juiceFsConfig.envs``), credential fields (``…authConfig.password``,
+``…token``), each as YAML read it *and* as the text written (``0777777`` is both ``262143`` and
+``0777777``); values shaped like secrets anywhere (a URL's password, ``password=`` in a DSN, a
+bearer token, an AccessKey-secret-shaped value); and this environment's secret variables.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from fcctl import fcfacts
+from fcctl.errors import Problem
+
+KEY = fcfacts.SENSITIVE_KEY
+
+
+def _names(value: Any, path: tuple, plain, problems: list[Problem]) -> list[str]:
+    from fcctl.spec.yamlmarks import problem
+
+    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+        return list(value)
+    problems.append(problem(plain.loc(path), path, (
+        f"{KEY} must be a list of environment variable names, e.g. {KEY}: [DATABASE_URL]")))
+    return []
+
+
+def register(plain, problems: list[Problem], environ: Mapping[str, str] | None = None) -> None:
+    """Check ``x-fcctl-sensitive`` (a problem when it is not a list of names), then register the
+    spec's sensitive names and secret values with ``fcctl.ui.redact``."""
+    from fcctl.deploy.fields import is_secret_field
+    from fcctl.ui import redact
+
+    data = plain.data
+    if not isinstance(data, dict):
+        return
+    names: list[str] = []
+    if KEY in data:
+        names += _names(data[KEY], (KEY,), plain, problems)
+    fns = data.get("functions")
+    fns = fns if isinstance(fns, list) else []
+    for i, fn in enumerate(fns):
+        if isinstance(fn, dict) and KEY in fn:
+            names += _names(fn[KEY], ("functions", i, KEY), plain, problems)
+    redact.mark_sensitive(names)
+
+    found: list = list(redact.secret_values(environ))
+
+    def walk(value: Any, path: tuple) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, path + (k,))
+            return
+        if isinstance(value, list):
+            for j, v in enumerate(value):
+                walk(v, path + (j,))
+            return
+        if value is None or isinstance(value, bool):
+            text = plain.texts.get(path)
+            if text is None:
+                return
+        keys = [str(p) for p in path if isinstance(p, str)]
+        dotted = ".".join(keys[keys.index("environmentVariables"):]
+                          if "environmentVariables" in keys else keys[-1:])
+        secret = is_secret_field(dotted) or (len(keys) >= 2 and keys[-2] == "envs"
+                                             and redact.is_sensitive_name(keys[-1]))
+        if secret or redact.looks_secret(value):
+            found.append(value)
+            if path in plain.texts:  # the text as written, when YAML read something else
+                found.append(plain.texts[path])
+        if isinstance(value, str):
+            found.extend(redact.shaped_secrets(value))
+
+    walk(data, ())
+    redact.add_secrets(found)
