@@ -35,3 +35,18 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", f"{livemode.MARKER}: needs no emulator knob; with FCCTL_TEST_LIVE=1 it also runs "
                    "against real FC (README, \"For users with an account\")")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_secret_registry():
+    """Each fcctl run is a new process with its own registry of secrets to mask; in-process CLI
+    runs share one, so a value one test registered (a fuzzed secret such as "null") must not
+    mask another test's output. fcctl re-registers the environment's secrets on every run."""
+    from fcctl.ui import redact
+
+    redact.reset()
+    yield
+    redact.reset()
