@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -48,7 +49,8 @@ class OnTerminal:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "fcctl", "--endpoint", emulator.url, *args],
             stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
-            start_new_session=True)
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         os.close(slave)
         self.seen = b""
 
@@ -155,3 +157,14 @@ def test_rollout_of_one_function_does_not_ask(fc, emulator, project):
     code, _out, err = t.finish()
     assert code == 0, err
     assert b"[y/N]" not in t.seen
+
+
+def test_ctrl_c_at_the_question_exits_130_and_changes_nothing(emulator, project, api_log):
+    spec = write_spec(project)
+    t = OnTerminal(["deploy", "-f", spec], emulator)
+    t.expect(b"Apply these changes? [y/N]: ")
+    t.proc.send_signal(signal.SIGINT)
+    code, _out, err = t.finish()
+    assert code == 130, err
+    assert "Traceback" not in err
+    assert api_log.writes() == []
