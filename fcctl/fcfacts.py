@@ -491,3 +491,8 @@ ACCELERATION_PREPARING, ACCELERATION_READY = "Preparing", "Ready"
 # - session affinity: an instance bound to a session keeps serving it until the session ends
 #   (the emulator models it as a test knob; FC's exact behaviour is undocumented).
 OLD_INSTANCE_POLICIES = ("in-flight", "rotation", "session-affinity")
+
+# --- credentials and the terminal (ux) ---------------------------------------------------------
+# `fcctl emulator serve`'s default port: not FC's default custom-runtime/container port
+# (DEFAULT_CUSTOM_PORT, 9000), which `fcctl local` apps listen on (docs/fc-facts.md).
+EMULATOR_DEFAULT_PORT = 9100

@@ -18,6 +18,7 @@ MODULES = {
     "emulator": "emulator",
     "local": "local",
     "init": "init",
+    "doctor": "doctor",
 }
 # Global options that take a value (so their value is not mistaken for the command).
 VALUE_OPTIONS = frozenset({"--endpoint", "--profile", "-o", "--output"})

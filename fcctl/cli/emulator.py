@@ -28,8 +28,10 @@ ENV_AK_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
 @emulator_app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback)."),
-    port: int = typer.Option(9000, "--port", min=0, max=65535,
-                             help="Port to listen on (0: a free port)."),
+    port: Optional[int] = typer.Option(
+        None, "--port", min=0, max=65535, show_default=False,
+        help="Port to listen on (0: a free port). Default 9100 (fcfacts.EMULATOR_DEFAULT_PORT): "
+        "not FC's custom-runtime port 9000, which apps use."),
     state: Path = typer.Option(
         Path(".fcctl/emulator.db"), "--state", help="SQLite file holding the emulator's state."
     ),
@@ -70,6 +72,10 @@ def serve(
             f"{ENV_AK_SECRET}",
         )
     from fcctl.emulator.server import FAULT_KINDS, EmulatorServer, is_loopback
+    from fcctl.fcfacts import EMULATOR_DEFAULT_PORT
+
+    if port is None:
+        port = EMULATOR_DEFAULT_PORT
 
     if not is_loopback(host) and not allow_remote:
         raise errors.UsageError(

@@ -362,6 +362,7 @@ def start(
             sys.stderr.flush()
 
     failed = None
+    interrupted = False
     try:
         for step_fn in (inst.start, inst.wait_ready):
             step = step_fn()
@@ -402,6 +403,7 @@ def start(
                     console.error(f"the server exited ({_exit_text(code)})")
                 failed = True
             except KeyboardInterrupt:
+                interrupted = True  # exit 130 after the clean stop, like every command
                 console.info("stopping (PreStop, then SIGTERM)")
                 cur = state.read_state(spath) or {}  # `local invoke` may have run the Initializer
                 inst.initialized = inst.initialized or bool(cur.get("initialized"))
@@ -422,6 +424,8 @@ def start(
             state.remove_state(spath)
     if failed is not None:
         raise errors.ExitStatus(errors.EXIT_FAILED)
+    if interrupted:
+        raise errors.ExitStatus(errors.EXIT_INTERRUPTED)
 
 
 @local_app.command("invoke")

@@ -23,7 +23,7 @@ app = typer.Typer(
     help="Declarative deploys, rollouts and local lifecycle-hook checks for Alibaba Cloud "
     "Function Compute 3.0.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import List, Optional
 
 import typer
 
 from fcctl import errors
-from fcctl.cli.context import EndpointOpt, FilesOpt, OutputOpt, ProfileOpt, check_name, merged
+from fcctl.cli.context import (EndpointOpt, FilesOpt, OutputOpt, ProfileOpt, check_name, confirm,
+                               merged, must_ask)
 from fcctl.cli.main import app
 from fcctl.ui.console import get_console
 
@@ -75,7 +75,7 @@ def deploy(
                                   help="Seconds to wait for FC in all (exit 4 when exceeded)."),
     concurrency: int = ConcurrencyOpt,
     yes: bool = typer.Option(False, "--yes", "-y",
-                             help="Apply without asking (never asks when stdin is not a terminal)."),
+                             help="Apply without asking (never asks when stdin is not a terminal; needed with -o json on a terminal)."),
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
@@ -89,16 +89,15 @@ def deploy(
     for name in function or []:
         check_name(name)
     console = get_console()
+    must_ask(yes=yes, json=console.json_mode)  # -o json on a terminal needs --yes (exit 2)
     target = service.Target(s.endpoint, s.profile)
     prepared, clients, the_plan = service.make_plan(
         files, target, only=function, concurrency=concurrency, on_retry=_retry_reporter
     )
     _show_warnings(prepared)
-    interactive = sys.stdin.isatty() and sys.stderr.isatty() and not console.json_mode
-    if the_plan.has_changes and interactive and not yes:
-        render_plan(console, the_plan, stream="err")
-        if not typer.confirm("Apply these changes?", default=False, err=True):
-            raise errors.OperationFailed("deploy cancelled; nothing was changed")
+    if the_plan.has_changes:
+        confirm(console, "Apply these changes?", yes=yes, json=console.json_mode,
+                show=lambda c: render_plan(c, the_plan, stream="err"))
     options = ExecOptions(wait=wait, timeout_s=timeout, concurrency=concurrency)
     total = sum(1 for f in the_plan.functions if f.writes)
     done = []

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from fcctl import errors
-from fcctl.cli.context import EndpointOpt, OutputOpt, ProfileOpt, merged
+from fcctl.cli.context import EndpointOpt, OutputOpt, ProfileOpt, confirm, merged
 from fcctl.cli.main import app
 from fcctl.ui.console import get_console
 
@@ -34,6 +34,8 @@ def rollout(
     region: Optional[str] = typer.Option(
         None, "--region", envvar="ALIBABA_CLOUD_REGION_ID", metavar="REGION",
         help="Region for functions named without a spec."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Roll out several functions without "
+                             "asking (never asks when stdin is not a terminal)."),
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
@@ -50,6 +52,9 @@ def rollout(
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
     console = get_console()
     targets = _targets(names or [], files, region)
+    if len(targets) > 1:  # several functions: ask on a terminal, like deploy (before any call)
+        confirm(console, f"Roll out {len(targets)} functions ({', '.join(n for n, _ in targets)})?",
+                yes=yes, json=console.json_mode)
     clients = Clients(Target(s.endpoint, s.profile))
     for reg in dict.fromkeys(r for _, r in targets):
         clients(reg)  # credentials/endpoint problems surface once, before any write

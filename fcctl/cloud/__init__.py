@@ -32,7 +32,7 @@ def connect(
     :class:`fcctl.errors.UsageError` when no endpoint can be resolved or no credentials exist.
     """
     from fcctl.cloud.client import FcClient
-    from fcctl.cloud.credentials import credential_client, static_credential_client
+    from fcctl.cloud.credentials import credential_client, debug_report, static_credential_client
     from fcctl.cloud.endpoint import resolve_endpoint
     from fcctl.cloud.retry import DEFAULT_POLICY
 
@@ -53,6 +53,7 @@ def connect(
         protocol = ep.protocol
         credential = credential_client(profile)
         label = ep.url
+    debug_report(label, region)  # --debug: the identity's provider, endpoint and region
 
     def config_factory():
         from alibabacloud_tea_openapi.utils_models import Config

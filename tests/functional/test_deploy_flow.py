@@ -217,7 +217,7 @@ def test_profile_without_keys_refused_even_when_another_profile_has_the_env_key(
 
 def test_profile_without_keys_and_no_env_says_so(fc_proc, project, tmp_path):
     (tmp_path / ".alibabacloud").mkdir()
-    (tmp_path / ".alibabacloud" / "credentials").write_text("[ci]\ntype = access_key\n")
+    (tmp_path / ".alibabacloud" / "credentials.ini").write_text("[ci]\ntype = access_key\n")
     run = fc_proc("--profile", "ci", "plan", "-f", str(project(spec())),
                   env={"HOME": str(tmp_path), "ALIBABA_CLOUD_ACCESS_KEY_ID": "",
                        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ""})

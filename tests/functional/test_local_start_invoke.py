@@ -87,7 +87,7 @@ def test_start_invoke_ctrl_c_runs_hooks_in_order_and_cleans_up(tmp_path):
         out, err = proc.communicate(timeout=20)
     finally:
         _finish(proc)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 130, err  # Ctrl-C: 130, like every command
     assert _calls(calls)[-1] == "GET /pre-stop"  # PreStop last
     assert "preStop: ok" in err
     assert "[healthy] app listening on 0.0.0.0:" in err  # the server's own output, followed
@@ -267,7 +267,7 @@ def test_start_leaves_no_lock_file_after_it_stops(tmp_path):
         proc.communicate(timeout=20)
     finally:
         _finish(proc)
-    assert proc.returncode == 0
+    assert proc.returncode == 130  # Ctrl-C after a clean stop
     assert sorted(p.name for p in (tmp_path / ".fcctl" / "local").iterdir()) == []
 
 
