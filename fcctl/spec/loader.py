@@ -17,19 +17,10 @@ from fcctl.spec.keys import check_keys
 from fcctl.spec.merge import check_duplicate_names, merge
 from fcctl.spec.messages import reword
 from fcctl.spec.models import FunctionSpec, Spec
-from fcctl.spec.yamlmarks import (
-    Loc,
-    PathT,
-    Plain,
-    YMap,
-    YScalar,
-    YSeq,
-    deref,
-    format_path,
-    load_yaml_file,
-    problem,
-    to_plain,
-)
+from fcctl.spec.composer import load_yaml_file
+from fcctl.spec.locations import Loc, PathT, format_path, problem
+from fcctl.spec.plain import Plain, to_plain
+from fcctl.spec.tree import YMap, YScalar, YSeq, deref
 
 
 @dataclass

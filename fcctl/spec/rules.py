@@ -24,7 +24,8 @@ from fcctl.spec import checks
 from fcctl.spec.keys import field_kind
 from fcctl.spec.messages import _name as value_name
 from fcctl.spec.messages import did_you_mean, may_echo
-from fcctl.spec.yamlmarks import PathT, Plain, problem
+from fcctl.spec.locations import PathT, problem
+from fcctl.spec.plain import Plain
 
 # Handler values people write to mean "no hook" that in fact enable it on custom runtimes and
 # containers (FC docs 配置实例生命周期 / custom runtime hook pages: any non-empty handler enables

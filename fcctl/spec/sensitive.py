@@ -21,7 +21,7 @@ KEY = fcfacts.SENSITIVE_KEY
 
 
 def _names(value: Any, path: tuple, plain, problems: list[Problem]) -> list[str]:
-    from fcctl.spec.yamlmarks import problem
+    from fcctl.spec.locations import problem
 
     if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
         return list(value)
