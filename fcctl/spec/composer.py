@@ -225,21 +225,58 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
         else:
             frame.node.key_kinds.pop(key, None)
 
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    starts = {yaml.MappingStartEvent: YMap, yaml.SequenceStartEvent: YSeq}
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    skipped = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
     for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.DocumentStartEvent):
+        kind = type(event)  # PyYAML's event classes are final: dispatch on the exact type
+        if kind in ends:
+            nodes += 1  # end events count towards the node budget too
+            if nodes > MAX_NODES:
+                raise _Abort(problem(loc_of(event.start_mark), "", (
+                    f"the file has more than {MAX_NODES} YAML nodes; fcctl refuses it")))
+            frame = stack.pop()
+            if frame.merges:
+                _apply_merge(frame.node, frame.merges, problems, _stack_path(stack))
+            continue
+        if kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise _Abort(problem(loc_of(event.start_mark), "", (
                     "the file holds more than one YAML document (`---`); put everything in one "
                     "document, or pass overlays as separate -f files")))
             continue
-        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+        if kind in skipped:
             continue
         nodes += 1
         if nodes > MAX_NODES:
             raise _Abort(problem(loc_of(event.start_mark), "", (
                 f"the file has more than {MAX_NODES} YAML nodes; fcctl refuses it")))
-        if isinstance(event, yaml.AliasEvent):
+        if kind is scalar_event:
+            loc = loc_of(event.start_mark)
+            if is_key_position():
+                # keys stay as written (`on:` is the name "on", not a boolean)
+                node = YScalar(loc, value=event.value)
+                if event.tag not in (None, "!", _YAML_TAG + "merge") and event.tag not in _BASIC_TAGS:
+                    problems.append(_tag_problem(event.tag, loc, stack))
+                if event.style in (None, "") and event.tag in (None, "!"):
+                    odd = _KEY_ODD.get(event.value, False)
+                    if odd is False:
+                        if len(_KEY_ODD) >= _SCALARS_MAX:
+                            _KEY_ODD.clear()
+                        odd = _KEY_ODD[event.value] = _key_odd(event.value)
+                    if odd is not None:
+                        node.odd = odd
+                stack[-1].key_merge = event.value == "<<" and event.style in (None, "") and (
+                    event.tag in (None, "tag:yaml.org,2002:merge"))
+            else:
+                node = _scalar_node(event, loc, environ, problems, stack, budget)
+            if event.anchor:
+                anchors[event.anchor] = node
+            add(node)
+            continue
+        if kind is alias_event:
             loc = loc_of(event.start_mark)
             target = anchors.get(event.anchor)
             if target is None:  # PyYAML's parser reports these first; keep a guard
@@ -253,45 +290,20 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
                     f"line {at.line}): a structure that contains itself never ends; fcctl refuses it")))
             add(YAlias(loc, target=target, name=event.anchor))
             continue
-        if isinstance(event, yaml.ScalarEvent):
-            loc = loc_of(event.start_mark)
-            if is_key_position():
-                # keys stay as written (`on:` is the name "on", not a boolean)
-                node = YScalar(loc, value=event.value)
-                if event.tag not in (None, "!", _YAML_TAG + "merge") and event.tag not in _BASIC_TAGS:
-                    problems.append(_tag_problem(event.tag, loc, stack))
-                if event.style in (None, "") and event.tag in (None, "!"):
-                    kind = _resolve_plain(event.value).rsplit(":", 1)[-1]
-                    if kind in ("int", "float"):
-                        node.odd = ("number", None)
-                    elif kind in ("bool", "null"):
-                        node.odd = ("boolean" if kind == "bool" else "null", None)
-                stack[-1].key_merge = event.value == "<<" and event.style in (None, "") and (
-                    event.tag in (None, "tag:yaml.org,2002:merge"))
-            else:
-                node = _scalar_node(event, loc, environ, problems, stack, budget)
-            if event.anchor:
-                anchors[event.anchor] = node
-            add(node)
-            continue
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+        container = starts.get(kind)
+        if container is not None:
             if len(stack) >= MAX_DEPTH:
                 raise _Abort(problem(loc_of(event.start_mark), _stack_path(stack)[:2], (
                     f"the document nests too deeply (more than {MAX_DEPTH} levels); fcctl refuses it")))
             loc = loc_of(event.start_mark)
             if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
                 problems.append(_tag_problem(event.tag, loc, stack))
-            node = YMap(loc) if isinstance(event, yaml.MappingStartEvent) else YSeq(loc)
+            node = container(loc)
             if event.anchor:
                 anchors[event.anchor] = node
                 anchor_locs[event.anchor] = loc
             add(node)
             stack.append(_Frame(node))
-            continue
-        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            frame = stack.pop()
-            if frame.merges:
-                _apply_merge(frame.node, frame.merges, problems, _stack_path(stack))
             continue
     return root
 
@@ -337,10 +349,48 @@ def _tag_problem(tag: str, loc: Loc, stack) -> Problem:
         "from the environment)"))
 
 
+_SCALARS: dict = {}  # (text, plain) -> (value, odd): see _scalar_node
+_SCALARS_MAX = 4096
+_KEY_ODD: dict = {}  # plain key text -> YMap.key_kinds entry (None: text), see _key_odd
+
+
+def _key_odd(text: str) -> tuple | None:
+    """A plain untagged key that YAML would read as a number, boolean or null: its kind."""
+    kind = _resolve_plain(text).rsplit(":", 1)[-1]
+    if kind in ("int", "float"):
+        return ("number", None)
+    if kind in ("bool", "null"):
+        return ("boolean" if kind == "bool" else "null", None)
+    return None
+
+
+def _untagged_scalar(text: str, plain: bool) -> tuple:
+    """``(value, odd)`` of an untagged scalar without ``$`` (what :func:`_scalar_node` builds)."""
+    tag = _resolve_plain(text) if plain else "tag:yaml.org,2002:str"
+    try:
+        value = _scalar_value(tag, text, None)
+    except (yaml.YAMLError, ValueError):
+        value = text
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        value = text  # an absurd number (0x…, 0…, 1_…: no digit limit) stays text
+    return value, (odd_form(text, value) if plain else None)
+
+
 def _scalar_node(event, loc: Loc, environ, problems: list[Problem], stack,
                  budget: "_EnvBudget | None" = None) -> YScalar:
     text = event.value
     plain = event.style in (None, "")
+    if event.tag in (None, "!") and "$" not in text:
+        # the common case: an untagged scalar without ${env:…}; its value depends only on the
+        # text and whether it is plain (values are immutable), so a spec's repeated values —
+        # runtimes, handlers, memory sizes — are resolved once
+        key = (text, plain)
+        hit = _SCALARS.get(key)
+        if hit is None:
+            if len(_SCALARS) >= _SCALARS_MAX:
+                _SCALARS.clear()
+            hit = _SCALARS[key] = _untagged_scalar(text, plain)
+        return YScalar(loc, value=hit[0], text=text, odd=hit[1])
     if event.tag in (None, "!"):
         tag = _resolve_plain(text) if plain else "tag:yaml.org,2002:str"
     else:

@@ -6,6 +6,7 @@ column from a character offset, never from PyYAML's own line count.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -68,8 +69,6 @@ class LineIndex:
         self.starts = [0] + [m.end() for m in _EDITOR_BREAK.finditer(text)]
 
     def position(self, offset: int) -> tuple[int, int]:
-        import bisect
-
         i = bisect.bisect_right(self.starts, max(offset, 0)) - 1
         return i + 1, offset - self.starts[i] + 1
 
