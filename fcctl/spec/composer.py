@@ -171,10 +171,23 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
     """Iterative composer: events -> located tree. Raises yaml.YAMLError / _Abort."""
 
     lines = LineIndex(text)
+    line_starts = lines.starts
+    last = len(line_starts) - 1
+    current = [0]  # the line of the previous event: events come in file order
 
     def loc_of(mark) -> Loc:
-        line, col = lines.position(mark.index)
-        return Loc(label, line, col)
+        # LineIndex.position, without a search when the mark is on the previous event's line
+        # or the next one
+        offset = mark.index
+        i = current[0]
+        if not (line_starts[i] <= offset and (i == last or offset < line_starts[i + 1])):
+            if i < last and line_starts[i + 1] <= offset and (i + 1 == last or offset < line_starts[i + 2]):
+                i += 1
+            else:
+                line, col = lines.position(offset)
+                i = line - 1
+            current[0] = i
+        return Loc(label, i + 1, offset - line_starts[i] + 1)
 
     budget = _EnvBudget(len(text.encode("utf-8", "surrogatepass")))
 
@@ -226,7 +239,7 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
             frame.node.key_kinds.pop(key, None)
 
     scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
-    starts = {yaml.MappingStartEvent: YMap, yaml.SequenceStartEvent: YSeq}
+    containers = {yaml.MappingStartEvent: YMap, yaml.SequenceStartEvent: YSeq}
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     skipped = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
     for event in yaml.parse(text, Loader=_Loader):
@@ -290,7 +303,7 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
                     f"line {at.line}): a structure that contains itself never ends; fcctl refuses it")))
             add(YAlias(loc, target=target, name=event.anchor))
             continue
-        container = starts.get(kind)
+        container = containers.get(kind)
         if container is not None:
             if len(stack) >= MAX_DEPTH:
                 raise _Abort(problem(loc_of(event.start_mark), _stack_path(stack)[:2], (
