@@ -242,82 +242,91 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
     containers = {yaml.MappingStartEvent: YMap, yaml.SequenceStartEvent: YSeq}
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     skipped = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
-    for event in yaml.parse(text, Loader=_Loader):
-        kind = type(event)  # PyYAML's event classes are final: dispatch on the exact type
-        if kind in ends:
-            nodes += 1  # end events count towards the node budget too
+    # the parser's events read directly (yaml.parse wraps the same calls in a generator)
+    parser = _Loader(text)
+    next_event = parser.get_event
+    try:
+        while True:
+            event = next_event()
+            if event is None or type(event) is yaml.StreamEndEvent:
+                break
+            kind = type(event)  # PyYAML's event classes are final: dispatch on the exact type
+            if kind in ends:
+                nodes += 1  # end events count towards the node budget too
+                if nodes > MAX_NODES:
+                    raise _Abort(problem(loc_of(event.start_mark), "", (
+                        f"the file has more than {MAX_NODES} YAML nodes; fcctl refuses it")))
+                frame = stack.pop()
+                if frame.merges:
+                    _apply_merge(frame.node, frame.merges, problems, _stack_path(stack))
+                continue
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Abort(problem(loc_of(event.start_mark), "", (
+                        "the file holds more than one YAML document (`---`); put everything in one "
+                        "document, or pass overlays as separate -f files")))
+                continue
+            if kind in skipped:
+                continue
+            nodes += 1
             if nodes > MAX_NODES:
                 raise _Abort(problem(loc_of(event.start_mark), "", (
                     f"the file has more than {MAX_NODES} YAML nodes; fcctl refuses it")))
-            frame = stack.pop()
-            if frame.merges:
-                _apply_merge(frame.node, frame.merges, problems, _stack_path(stack))
-            continue
-        if kind is yaml.DocumentStartEvent:
-            documents += 1
-            if documents > 1:
-                raise _Abort(problem(loc_of(event.start_mark), "", (
-                    "the file holds more than one YAML document (`---`); put everything in one "
-                    "document, or pass overlays as separate -f files")))
-            continue
-        if kind in skipped:
-            continue
-        nodes += 1
-        if nodes > MAX_NODES:
-            raise _Abort(problem(loc_of(event.start_mark), "", (
-                f"the file has more than {MAX_NODES} YAML nodes; fcctl refuses it")))
-        if kind is scalar_event:
-            loc = loc_of(event.start_mark)
-            if is_key_position():
-                # keys stay as written (`on:` is the name "on", not a boolean)
-                node = YScalar(loc, value=event.value)
-                if event.tag not in (None, "!", _YAML_TAG + "merge") and event.tag not in _BASIC_TAGS:
+            if kind is scalar_event:
+                loc = loc_of(event.start_mark)
+                if is_key_position():
+                    # keys stay as written (`on:` is the name "on", not a boolean)
+                    node = YScalar(loc, value=event.value)
+                    if event.tag not in (None, "!", _YAML_TAG + "merge") and event.tag not in _BASIC_TAGS:
+                        problems.append(_tag_problem(event.tag, loc, stack))
+                    if event.style in (None, "") and event.tag in (None, "!"):
+                        odd = _KEY_ODD.get(event.value, False)
+                        if odd is False:
+                            if len(_KEY_ODD) >= _SCALARS_MAX:
+                                _KEY_ODD.clear()
+                            odd = _KEY_ODD[event.value] = _key_odd(event.value)
+                        if odd is not None:
+                            node.odd = odd
+                    stack[-1].key_merge = event.value == "<<" and event.style in (None, "") and (
+                        event.tag in (None, "tag:yaml.org,2002:merge"))
+                else:
+                    node = _scalar_node(event, loc, environ, problems, stack, budget)
+                if event.anchor:
+                    anchors[event.anchor] = node
+                add(node)
+                continue
+            if kind is alias_event:
+                loc = loc_of(event.start_mark)
+                target = anchors.get(event.anchor)
+                if target is None:  # PyYAML's parser reports these first; keep a guard
+                    raise _Abort(problem(loc, _stack_path(stack), (
+                        f"alias *{event.anchor} is not defined; define the anchor &{event.anchor} "
+                        "before using it")))
+                if any(frame.node is target for frame in stack):
+                    at = anchor_locs.get(event.anchor, target.loc)
+                    raise _Abort(problem(loc, _stack_path(stack), (
+                        f"alias *{event.anchor} is used inside the node it names (&{event.anchor} at "
+                        f"line {at.line}): a structure that contains itself never ends; fcctl refuses it")))
+                add(YAlias(loc, target=target, name=event.anchor))
+                continue
+            container = containers.get(kind)
+            if container is not None:
+                if len(stack) >= MAX_DEPTH:
+                    raise _Abort(problem(loc_of(event.start_mark), _stack_path(stack)[:2], (
+                        f"the document nests too deeply (more than {MAX_DEPTH} levels); fcctl refuses it")))
+                loc = loc_of(event.start_mark)
+                if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
                     problems.append(_tag_problem(event.tag, loc, stack))
-                if event.style in (None, "") and event.tag in (None, "!"):
-                    odd = _KEY_ODD.get(event.value, False)
-                    if odd is False:
-                        if len(_KEY_ODD) >= _SCALARS_MAX:
-                            _KEY_ODD.clear()
-                        odd = _KEY_ODD[event.value] = _key_odd(event.value)
-                    if odd is not None:
-                        node.odd = odd
-                stack[-1].key_merge = event.value == "<<" and event.style in (None, "") and (
-                    event.tag in (None, "tag:yaml.org,2002:merge"))
-            else:
-                node = _scalar_node(event, loc, environ, problems, stack, budget)
-            if event.anchor:
-                anchors[event.anchor] = node
-            add(node)
-            continue
-        if kind is alias_event:
-            loc = loc_of(event.start_mark)
-            target = anchors.get(event.anchor)
-            if target is None:  # PyYAML's parser reports these first; keep a guard
-                raise _Abort(problem(loc, _stack_path(stack), (
-                    f"alias *{event.anchor} is not defined; define the anchor &{event.anchor} "
-                    "before using it")))
-            if any(frame.node is target for frame in stack):
-                at = anchor_locs.get(event.anchor, target.loc)
-                raise _Abort(problem(loc, _stack_path(stack), (
-                    f"alias *{event.anchor} is used inside the node it names (&{event.anchor} at "
-                    f"line {at.line}): a structure that contains itself never ends; fcctl refuses it")))
-            add(YAlias(loc, target=target, name=event.anchor))
-            continue
-        container = containers.get(kind)
-        if container is not None:
-            if len(stack) >= MAX_DEPTH:
-                raise _Abort(problem(loc_of(event.start_mark), _stack_path(stack)[:2], (
-                    f"the document nests too deeply (more than {MAX_DEPTH} levels); fcctl refuses it")))
-            loc = loc_of(event.start_mark)
-            if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-                problems.append(_tag_problem(event.tag, loc, stack))
-            node = container(loc)
-            if event.anchor:
-                anchors[event.anchor] = node
-                anchor_locs[event.anchor] = loc
-            add(node)
-            stack.append(_Frame(node))
-            continue
+                node = container(loc)
+                if event.anchor:
+                    anchors[event.anchor] = node
+                    anchor_locs[event.anchor] = loc
+                add(node)
+                stack.append(_Frame(node))
+                continue
+    finally:
+        parser.dispose()
     return root
 
 
