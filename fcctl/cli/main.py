@@ -18,6 +18,63 @@ from fcctl import errors
 from fcctl.cli.context import Settings
 from fcctl.ui.console import Console, get_console, set_console
 
+def _light_coercion() -> None:
+    """Coerce the common CLI values without pydantic (start-up budget).
+
+    typer (>= 0.29) coerces every parameter it processes through a pydantic ``TypeAdapter``
+    built on first use; that imports pydantic (~50 ms) even for ``fcctl plan --help``, where
+    the only values are the global options' defaults. A value of ``None`` (option not given)
+    and a ``str`` value of a ``str`` parameter come out of typer's adapter unchanged, so they
+    skip it here; every other value goes through typer's own adapter, built on first need.
+    Falls back to typer's behaviour unchanged if its internals differ.
+    ``List[str]`` options (``-f a.yaml -f b.yaml``) likewise: typer's adapter makes a list of
+    the same strings.
+    """
+    try:
+        from typer import _coercion, core
+    except ImportError:  # pragma: no cover - other typer versions
+        return
+    build = getattr(core, "build_runtime_param", None)
+    base = getattr(_coercion, "RuntimeParam", None)
+    if build is None or base is None or getattr(build, "_fcctl_light", False):
+        return
+
+    import typing
+
+    _STR_LISTS = (typing.List[str], list[str])
+
+    class _LazyParam(base):  # type: ignore[misc, valid-type]
+        def __init__(self, descriptor) -> None:
+            object.__setattr__(self, "parameter_info", descriptor.parameter_info)
+            object.__setattr__(self, "annotation", descriptor.annotation)
+            object.__setattr__(self, "_descriptor", descriptor)
+            object.__setattr__(self, "_real", None)
+
+        def _coerce_value(self, value, param, ctx):
+            kind = self._descriptor.annotation
+            if self._descriptor.parameter_info.parser is None:
+                if kind is str and type(value) is str:
+                    return value
+                if (kind in _STR_LISTS and type(value) in (list, tuple)
+                        and all(type(v) is str for v in value)):
+                    return list(value)
+            real = self._real
+            if real is None:
+                real = build(self._descriptor)
+                object.__setattr__(self, "_real", real)
+            return real._coerce_value(value, param=param, ctx=ctx)
+
+    def light_build(descriptor):
+        if descriptor.file_annotation is not None:
+            return build(descriptor)
+        return _LazyParam(descriptor)
+
+    light_build._fcctl_light = True  # type: ignore[attr-defined]
+    core.build_runtime_param = light_build
+
+
+_light_coercion()
+
 app = typer.Typer(
     name="fcctl",
     help="Declarative deploys, rollouts and local lifecycle-hook checks for Alibaba Cloud "
@@ -66,11 +123,8 @@ def _global(
     set_console(Console(output, debug=debug))
 
 
-def _register(args: list[str] | None = None) -> None:
-    """Register the commands this run needs (all of them when ``args`` is None)."""
-    from fcctl.cli import commands
-
-    commands.register(list(args) if args is not None else [])
+# argv as fcctl read it before typer: set once by main() (see commands.Invocation)
+_INVOCATION = None
 
 
 def _report(exc: errors.FcctlError) -> None:
@@ -109,12 +163,8 @@ def _json_error(error: dict) -> None:
 
 def _argv_wants_json() -> bool:
     # Usage errors can happen before the callback has set the console's mode.
-    args = sys.argv[1:]
-    for i, a in enumerate(args):
-        if a in ("-o", "--output") and i + 1 < len(args) and args[i + 1] == "json":
-            return True
-        if a in ("-o=json", "--output=json", "-ojson"):
-            return True
+    if _INVOCATION is not None:
+        return _INVOCATION.json
     return os.environ.get("FCCTL_OUTPUT") == "json"
 
 
@@ -155,8 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         redact.install()
     else:  # embedded (tests): the environment's secrets are masked all the same
         redact.register(redact.secret_values())
+    global _INVOCATION
+    from fcctl.cli import commands
+
     args = sys.argv[1:] if argv is None else argv
-    _register(args)
+    _INVOCATION = commands.Invocation(args)  # the one pass over argv before typer's
+    commands.register(_INVOCATION)
     code = errors.EXIT_OK
     try:
         try:

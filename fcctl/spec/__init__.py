@@ -48,7 +48,7 @@ The file format
 Every problem carries file:line:column and the key path; all are reported at once. Limits and
 policies come from :mod:`fcctl.fcfacts` (sources in docs/fc-facts.md); rules live in
 :mod:`fcctl.spec.rules`, FC 2.0 / Serverless Devs keys in :mod:`fcctl.spec.keys`, hostile-input
-budgets in :mod:`fcctl.spec.yamlmarks`.
+budgets in :mod:`fcctl.spec.tree` (loading: :mod:`fcctl.spec.reading`, :mod:`fcctl.spec.composer`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fcctl import fcfacts
-from fcctl.spec.yamlmarks import PathT
+from fcctl.spec.locations import PathT
 
 # argv lists whose items FC passes to exec: an empty item is never what a person meant
 # (`command: ["", "x"]` runs a program named "").

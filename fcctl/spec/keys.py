@@ -12,7 +12,8 @@ from fcctl import fcfacts
 from fcctl.errors import Problem
 from fcctl.spec import models
 from fcctl.spec.messages import did_you_mean
-from fcctl.spec.yamlmarks import PathT, Plain, problem
+from fcctl.spec.locations import PathT, problem
+from fcctl.spec.plain import Plain
 
 _ILC = "instanceLifecycleConfig"
 

@@ -12,7 +12,8 @@ holds it.
 from __future__ import annotations
 
 from fcctl.errors import Problem
-from fcctl.spec.yamlmarks import MAX_DEPTH, MAX_NODES, PathT, YAlias, YMap, YNode, YScalar, YSeq, deref, problem
+from fcctl.spec.locations import PathT, problem
+from fcctl.spec.tree import MAX_DEPTH, MAX_NODES, YAlias, YMap, YNode, YScalar, YSeq, deref
 
 _BY_NAME = {"functions": "functionName", "triggers": "triggerName"}
 

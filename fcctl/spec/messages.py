@@ -7,7 +7,7 @@ import difflib
 from typing import Any, Iterable
 
 from fcctl import fcfacts
-from fcctl.spec.yamlmarks import PathT
+from fcctl.spec.locations import PathT
 
 # What a valid value looks like, by field (or "parent.field" for hook timeouts).
 RULE_TEXT = {

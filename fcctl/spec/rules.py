@@ -24,7 +24,8 @@ from fcctl.spec import checks
 from fcctl.spec.keys import field_kind
 from fcctl.spec.messages import _name as value_name
 from fcctl.spec.messages import did_you_mean, may_echo
-from fcctl.spec.yamlmarks import PathT, Plain, problem
+from fcctl.spec.locations import PathT, problem
+from fcctl.spec.plain import Plain
 
 # Handler values people write to mean "no hook" that in fact enable it on custom runtimes and
 # containers (FC docs 配置实例生命周期 / custom runtime hook pages: any non-empty handler enables
@@ -57,6 +58,7 @@ class _Checker:
     def __init__(self, plain: Plain, dirs: dict[str, Path], problems: list[Problem]) -> None:
         self.plain = plain
         self.dirs = dirs
+        self._places: dict = {}  # (code, target, base) -> findings, see code_place
         self.problems = problems
         self.reported: set = set()  # paths with an error: pydantic's error there is redundant
         self.covering: set = set()  # paths whose whole subtree a rule has judged
@@ -248,18 +250,28 @@ class _Checker:
     def code_place(self, code: str, target: Path, base: Path, cpath: PathT) -> None:
         """Where a local ``code:`` points: never a system directory (error), a warning outside
         the spec's directory; only a directory or a regular .zip file (never opened before it
-        is known to be a regular file: a FIFO would hang the read)."""
+        is known to be a regular file: a FIFO would hang the read). Functions that share a
+        code directory share the answer (looked up once per check)."""
+        key = (code, str(target), str(base))
+        found = self._places.get(key)
+        if found is None:
+            found = self._places[key] = self._place_findings(code, target, base)
+        for level, message in found:
+            (self.error if level == "error" else self.warn)(cpath, message)
+
+    def _place_findings(self, code: str, target: Path, base: Path) -> list:
+        out: list = []
         real = os.path.realpath(target)
         try:
             st = os.stat(real)
         except OSError as exc:
             if exc.errno == errno.ENOENT:
-                self.error(cpath, (
+                out.append(("error", (
                     f"code directory {code} does not exist (looked in {real}); paths are "
-                    "relative to the file that sets them"))
+                    "relative to the file that sets them")))
             else:
-                self.error(cpath, f"code {code}: cannot use {real}: {exc.strerror}")
-            return
+                out.append(("error", f"code {code}: cannot use {real}: {exc.strerror}"))
+            return out
         home = os.path.realpath(os.path.expanduser("~"))
         secret_trees = tuple(os.path.join(home, d) for d in fcfacts.CODE_HOME_SECRET_TREES)
         trees = fcfacts.CODE_SYSTEM_TREES + secret_trees
@@ -268,30 +280,31 @@ class _Checker:
             what = ("your home directory" if real == home else "a directory of credentials"
                     if any(real == t or real.startswith(t + "/") for t in secret_trees)
                     else "a system directory")
-            self.error(cpath, (
+            out.append(("error", (
                 f"code {code} is {real}, {what}: fcctl would upload everything in it; point "
-                "code at the directory of your function's code"))
-            return
+                "code at the directory of your function's code")))
+            return out
         tree = _project_root(os.path.realpath(base))
         if real != tree and not real.startswith(tree.rstrip("/") + "/"):
-            self.warn(cpath, (
+            out.append(("warn", (
                 f"code {code} points to {real}, outside the directory tree of this spec "
-                f"({tree}); everything in it is uploaded"))
+                f"({tree}); everything in it is uploaded")))
         if stat.S_ISDIR(st.st_mode):
-            return
+            return out
         if not stat.S_ISREG(st.st_mode):
             kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket"
                     if stat.S_ISSOCK(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
                     or stat.S_ISBLK(st.st_mode) else "not a regular file")
-            self.error(cpath, (
+            out.append(("error", (
                 f"code {code} ({real}) is {kind}; code must be a directory (fcctl zips it), a "
-                ".zip file, or {ossBucketName, ossObjectName} for a zip in OSS"))
-            return
+                ".zip file, or {ossBucketName, ossObjectName} for a zip in OSS")))
+            return out
         if not (target.suffix.lower() == ".zip" and _is_zip(real)):
-            self.error(cpath, (
+            out.append(("error", (
                 f"code {code} is a file but not a zip; code must be a directory (fcctl zips "
                 "it), a .zip file (sent as is, what `fcctl export` writes), or "
-                "{ossBucketName, ossObjectName} for a zip in OSS"))
+                "{ossBucketName, ossObjectName} for a zip in OSS")))
+        return out
 
     def start_file(self, fn: dict, path: PathT, runtime) -> None:
         """A custom runtime's start file in the code directory — ``bootstrap`` (no command) or

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from fcctl.spec.models import Spec
-from fcctl.spec.yamlmarks import ENV_REF_PATTERN
+from fcctl.spec.envrefs import ENV_REF_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ENV_REF = {

@@ -21,7 +21,7 @@ KEY = fcfacts.SENSITIVE_KEY
 
 
 def _names(value: Any, path: tuple, plain, problems: list[Problem]) -> list[str]:
-    from fcctl.spec.yamlmarks import problem
+    from fcctl.spec.locations import problem
 
     if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
         return list(value)
@@ -50,6 +50,8 @@ def register(plain, problems: list[Problem], environ: Mapping[str, str] | None =
     redact.mark_sensitive(names)
 
     found: list = list(redact.secret_values(environ))
+    field_secret: dict = {}  # (dotted field, its last two keys) -> secret by name
+    by_value: dict = {}  # string value -> (secret by shape, secrets it holds by shape)
 
     def walk(value: Any, path: tuple) -> None:
         if isinstance(value, dict):
@@ -67,14 +69,26 @@ def register(plain, problems: list[Problem], environ: Mapping[str, str] | None =
         keys = [str(p) for p in path if isinstance(p, str)]
         dotted = ".".join(keys[keys.index("environmentVariables"):]
                           if "environmentVariables" in keys else keys[-1:])
-        secret = is_secret_field(dotted) or (len(keys) >= 2 and keys[-2] == "envs"
-                                             and redact.is_sensitive_name(keys[-1]))
-        if secret or redact.looks_secret(value):
+        # a spec repeats field names and values: decide each distinct one once (the names
+        # marked sensitive are fixed above, so the answers cannot change during the walk)
+        fkey = (dotted, tuple(keys[-2:]))
+        secret = field_secret.get(fkey)
+        if secret is None:
+            secret = field_secret[fkey] = is_secret_field(dotted) or (
+                len(keys) >= 2 and keys[-2] == "envs" and redact.is_sensitive_name(keys[-1]))
+        if isinstance(value, str):
+            shape = by_value.get(value)
+            if shape is None:
+                shape = by_value[value] = (redact.looks_secret(value),
+                                           tuple(redact.shaped_secrets(value)))
+        else:
+            shape = (redact.looks_secret(value), ())
+        if secret or shape[0]:
             found.append(value)
             if path in plain.texts:  # the text as written, when YAML read something else
                 found.append(plain.texts[path])
         if isinstance(value, str):
-            found.extend(redact.shaped_secrets(value))
+            found.extend(shape[1])
 
     walk(data, ())
     redact.add_secrets(found)

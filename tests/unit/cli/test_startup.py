@@ -91,3 +91,64 @@ def test_command_of(args, command):
     from fcctl.cli.commands import command_of
 
     assert command_of(args) == command
+
+
+@pytest.mark.parametrize("args, command, wants_json", [
+    (["-o", "json", "validate"], "validate", True),
+    (["validate", "--output", "json", "-f", "x"], "validate", True),
+    (["--output=json", "plan"], "plan", True),
+    (["validate", "-f", "json"], "validate", False),  # a file named json
+    (["--endpoint", "local", "deploy"], "deploy", False),
+    (["--help"], None, False),
+])
+def test_invocation_reads_command_and_json_in_one_pass(args, command, wants_json):
+    from fcctl.cli.commands import Invocation
+
+    inv = Invocation(args, environ={})
+    assert (inv.command, inv.json) == (command, wants_json)
+    assert Invocation(["validate"], environ={"FCCTL_OUTPUT": "json"}).json is True
+
+
+def test_usage_error_is_json_when_the_embedded_argv_asks_for_it(capsys):
+    """main(argv) reads its own argv (not the process's) to answer a usage error in JSON."""
+    from fcctl.cli.main import main
+    from fcctl.ui import console as console_mod
+
+    console_mod._current = None
+    code = main(["validate", "--no-such-option", "-o", "json"])
+    out = capsys.readouterr().out
+    assert code == 2
+    doc = json.loads(out)
+    assert doc["error"]["type"] == "UsageError" and "--no-such-option" in doc["error"]["message"]
+
+
+PYDANTIC_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from fcctl.cli.main import main
+    code = main({argv!r})
+    sys.stderr.write("\\n" + json.dumps({{"code": code,
+        "pydantic": "pydantic" in sys.modules}}) + "\\n")
+    """
+)
+
+
+@pytest.mark.parametrize("argv", [["plan", "--help"], ["--help"], ["-o", "text", "deploy", "--help"]])
+def test_help_does_not_import_pydantic(argv):
+    """typer coerces options through pydantic adapters; fcctl passes None/str values through,
+    so help (which has no other values) never loads pydantic."""
+    proc = subprocess.run([sys.executable, "-c", PYDANTIC_PROBE.format(argv=argv)],
+                          capture_output=True, text=True, timeout=120)
+    out = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert out == {"code": 0, "pydantic": False}
+
+
+def test_options_that_need_coercion_still_go_through_typer(tmp_path, capsys):
+    """An int option with a bad value is still refused by typer's own adapter (exit 2)."""
+    from fcctl.cli.main import main
+    from fcctl.ui import console as console_mod
+
+    console_mod._current = None
+    code = main(["deploy", "--concurrency", "many", "-f", str(tmp_path / "fc.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--concurrency" in err

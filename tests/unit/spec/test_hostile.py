@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from fcctl.cli.main import main
-from fcctl.spec import yamlmarks
+from fcctl.spec import tree
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -36,7 +36,7 @@ def test_huge_file_is_refused_before_reading(tmp_path, capsys):
     f = tmp_path / "huge.yaml"
     with f.open("wb") as fh:
         fh.write(b"region: cn-hangzhou\nfunctions: []\n")
-        fh.write(b"# padding\n" * (yamlmarks.MAX_FILE_BYTES // 10 + 10))
+        fh.write(b"# padding\n" * (tree.MAX_FILE_BYTES // 10 + 10))
     code, doc, _ = _validate_json(capsys, f)
     assert code == 2 and doc["valid"] is False
     p = _only_error(doc)
@@ -98,7 +98,7 @@ def test_deep_block_nesting(tmp_path, capsys):
     code, doc, _ = _validate_json(capsys, f)
     assert code == 2
     p = _only_error(doc)
-    assert p["line"] == 3 + yamlmarks.MAX_DEPTH and "nests too deeply" in p["message"]
+    assert p["line"] == 3 + tree.MAX_DEPTH and "nests too deeply" in p["message"]
 
 
 def test_billion_laughs(tmp_path, capsys):
@@ -116,7 +116,7 @@ def test_billion_laughs(tmp_path, capsys):
 
 def test_many_nodes(tmp_path, capsys):
     f = tmp_path / "wide.yaml"
-    f.write_text("region: cn-hangzhou\nfunctions: []\nx: [" + ",".join(["1"] * (yamlmarks.MAX_NODES + 5)) + "]\n")
+    f.write_text("region: cn-hangzhou\nfunctions: []\nx: [" + ",".join(["1"] * (tree.MAX_NODES + 5)) + "]\n")
     code, doc, _ = _validate_json(capsys, f)
     assert code == 2
     assert "nodes" in _only_error(doc)["message"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from fcctl.cli.main import main
-from fcctl.spec import yamlmarks
+from fcctl.spec import reading
 
 pytestmark = pytest.mark.timeout(60)
 REPO = Path(__file__).resolve().parents[3]
@@ -111,7 +111,7 @@ def test_permission_denied(tmp_path):
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
 def test_fifo_without_writer_fails_instead_of_hanging(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(yamlmarks, "PIPE_WAIT_S", 0.2)
+    monkeypatch.setattr(reading, "PIPE_WAIT_S", 0.2)
     fifo = tmp_path / "p"
     os.mkfifo(fifo)
     code, problems, _ = _validate(capsys, fifo)
@@ -180,7 +180,7 @@ def test_open_errors_become_problems(tmp_path, capsys, monkeypatch, err, words):
             raise err
         return real_open(path, *a, **kw)
 
-    monkeypatch.setattr(yamlmarks.os, "open", fake_open)
+    monkeypatch.setattr(reading.os, "open", fake_open)
     code, problems, _ = _validate(capsys, f)
     assert code == 2
     assert words in _one_error_at_start(problems, f)
@@ -188,7 +188,7 @@ def test_open_errors_become_problems(tmp_path, capsys, monkeypatch, err, words):
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
 def test_fifo_whose_writer_stalls_is_an_error(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(yamlmarks, "PIPE_WAIT_S", 0.2)
+    monkeypatch.setattr(reading, "PIPE_WAIT_S", 0.2)
     fifo = tmp_path / "p"
     os.mkfifo(fifo)
     done = threading.Event()

@@ -9,7 +9,10 @@ import pytest
 
 from fcctl.spec.loader import _data_path
 from fcctl.spec.merge import merge
-from fcctl.spec.yamlmarks import Loc, format_path, load_yaml_text, substitute_env, to_plain
+from fcctl.spec.composer import load_yaml_text
+from fcctl.spec.envrefs import substitute_env
+from fcctl.spec.locations import Loc, format_path
+from fcctl.spec.plain import to_plain
 
 
 def _plain(text: str, label: str = "f.yaml", environ=None):
@@ -161,7 +164,7 @@ def test_c_and_python_parsers_give_the_same_locations(monkeypatch):
     """The C parser is used only because its events keep marks: prove it on the corpus."""
     import yaml
 
-    from fcctl.spec import yamlmarks
+    from fcctl.spec import composer, plain as plain_mod
 
     if not getattr(yaml, "__with_libyaml__", False):
         pytest.skip("PyYAML built without libyaml")
@@ -169,12 +172,12 @@ def test_c_and_python_parsers_give_the_same_locations(monkeypatch):
     files = [p for p in corpus.rglob("*.yaml") if "syntax" not in p.name]
 
     def locate(loader) -> list:
-        monkeypatch.setattr(yamlmarks, "_Loader", loader)
+        monkeypatch.setattr(composer, "_Loader", loader)
         out = []
         for f in files:
             problems: list = []
-            root = yamlmarks.load_yaml_file(f, f.name, {}, problems)
-            plain = yamlmarks.to_plain(root, problems) if root is not None else None
+            root = composer.load_yaml_file(f, f.name, {}, problems)
+            plain = plain_mod.to_plain(root, problems) if root is not None else None
             marks = sorted(plain.values.items(), key=str) if plain else []
             out.append((f.name, [(p.line, p.column) for p in problems], marks))
         return out
