@@ -18,12 +18,10 @@ ConcurrencyOpt = typer.Option(8, "--concurrency", min=1, max=64, metavar="N",
                               help="Functions observed/applied at once.")
 
 
-def _retry_reporter(action: str, attempt: int, exc: BaseException, sleep_s: float) -> None:
-    from fcctl.cloud.sdkerrors import _fields
-
-    status, code, _rid, _msg, _after, conn = _fields(exc)
-    what = code or ("connection error" if conn else f"HTTP {status}")
-    get_console().progress(f"retrying {action} ({what}), attempt {attempt + 1} in {sleep_s:.1f}s")
+def _retry_reporter(notice) -> None:
+    """Show a :class:`fcctl.cloud.api.RetryNotice`."""
+    get_console().progress(f"retrying {notice.subject()} ({notice.reason()}), "
+                           f"attempt {notice.attempt + 1} in {notice.delay:.1f}s")
 
 
 def _show_warnings(prepared) -> None:

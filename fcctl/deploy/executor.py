@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from fcctl import cancel, errors
 from fcctl.deploy import planner
@@ -31,6 +31,9 @@ from fcctl.deploy.waiters import (Clock, UpdateFailed, update_settled, update_wh
                                   wait_for_update)
 
 DEFAULT_CONCURRENCY = 8
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fcctl.cloud.api import FcApi
 
 
 def needs_wait(written: dict | None, action: planner.FunctionAction) -> bool:
@@ -163,7 +166,7 @@ class Executor:
             return None
         return pkg.wire() if hasattr(pkg, "wire") else dict(pkg)
 
-    def _write(self, client, action: planner.FunctionAction) -> dict | None:
+    def _write(self, client: FcApi, action: planner.FunctionAction) -> dict | None:
         """Create or update the function, its tags and its triggers; returns the Function of
         the write's response (``{}`` when nothing about the function was written)."""
         fn: dict | None = None
@@ -189,7 +192,7 @@ class Executor:
         self._apply_triggers(client, action)
         return fn if fn is not None else {}
 
-    def _apply_tags(self, client, action: planner.FunctionAction, fn: dict | None) -> None:
+    def _apply_tags(self, client: FcApi, action: planner.FunctionAction, fn: dict | None) -> None:
         """UntagResources for removed keys, then TagResources for new or changed values."""
         if not (action.tags_remove or action.tags_set):
             return
@@ -203,7 +206,7 @@ class Executor:
             self.progress(f"{action.name}: tag {', '.join(k for k, _ in action.tags_set)}")
             client.tag_function(arn, dict(action.tags_set), name=action.name)
 
-    def _update(self, client, action: planner.FunctionAction) -> dict:
+    def _update(self, client: FcApi, action: planner.FunctionAction) -> dict:
         body = dict(action.body or {})
         if action.send_code:
             code = self._code(action.name)
@@ -216,7 +219,7 @@ class Executor:
             wait=lambda: self._wait(client, action.name, action.container, quiet=True),
         )
 
-    def _replan_and_update(self, client, action: planner.FunctionAction) -> dict:
+    def _replan_and_update(self, client: FcApi, action: planner.FunctionAction) -> dict:
         want = self.desired[action.name]
         live = planner.Live(client.get_function(action.name),
                             tuple(client.list_triggers(action.name)) if want.manage_triggers else ())
@@ -230,7 +233,7 @@ class Executor:
         self._apply_triggers(client, again)
         return fn or {}
 
-    def _apply_triggers(self, client, action: planner.FunctionAction) -> None:
+    def _apply_triggers(self, client: FcApi, action: planner.FunctionAction) -> None:
         """Deletes first (FC allows one HTTP trigger per qualifier: a renamed one must go before
         its successor is created), then creates and updates."""
         for t in action.triggers:
@@ -256,7 +259,7 @@ class Executor:
                 self.progress(f"{action.name}: trigger {t.name}: update")
                 client.update_trigger(action.name, t.name, t.body)
 
-    def _wait(self, client, name: str, container: bool, quiet: bool = False,
+    def _wait(self, client: FcApi, name: str, container: bool, quiet: bool = False,
               known_pending: bool = False) -> dict:
         if not quiet:
             self.progress(f"{name}: waiting for lastUpdateStatus")

@@ -35,7 +35,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from fcctl import errors, fcfacts
 from fcctl.deploy.waiters import Clock, update_when_free, wait_for_update
@@ -47,6 +47,9 @@ KNOWN_STATUSES = frozenset(fcfacts.INSTANCE_KNOWN_STATES)
 LATEST = fcfacts.LATEST_QUALIFIER
 # Drain polling interval cap: the rollout reports within this long of the last old instance going.
 DRAIN_POLL_MAX_S = 1.0
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fcctl.cloud.api import FcApi
 
 
 def is_active(instance: dict) -> bool:
@@ -73,7 +76,7 @@ def serves_latest(instance: dict) -> bool:
     return instance.get("qualifier") in (None, "", LATEST)
 
 
-def list_qualifier(client, name: str, qualifier: str, warnings: list[str]) -> list[dict]:
+def list_qualifier(client: FcApi, name: str, qualifier: str, warnings: list[str]) -> list[dict]:
     """ListInstances of one qualifier with an explicit limit; a full answer may be truncated
     (ListInstances has no continuation token), which is added to ``warnings``."""
     limit = fcfacts.LIST_INSTANCES_LIMIT
@@ -145,7 +148,7 @@ def new_rollout_id(clock_wall: Callable[[], float] = time.time) -> str:
 
 
 def rollout_function(
-    client,
+    client: FcApi,
     name: str,
     *,
     rollout_id: str,
@@ -311,7 +314,7 @@ def _finish(result: RolloutResult, clock: Clock, started: float) -> RolloutResul
     return result
 
 
-def _wait_drained(client, name: str, old: set[str], deadline: float | None, clock: Clock,
+def _wait_drained(client: FcApi, name: str, old: set[str], deadline: float | None, clock: Clock,
                   interval_s: float, warnings: list[str]) -> dict[str, str]:
     """Poll ListInstances (qualifier LATEST) until none of ``old`` is active; returns
     ``{instanceId: status}`` of those still active at the deadline (empty when drained). Polls

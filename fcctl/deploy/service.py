@@ -125,16 +125,23 @@ def _guard_spec_secrets(functions) -> None:
 
 
 class Clients:
-    """One FcClient per region, created on first use (thread-safe)."""
+    """One :class:`fcctl.cloud.api.FcApi` per region, created on first use (thread-safe).
+    ``connect(endpoint, profile, region, on_retry=...)`` makes one; by default
+    :func:`fcctl.cloud.connect` (the SDK-backed client); unit tests pass the fake's."""
 
-    def __init__(self, target: Target, on_retry: Callable | None = None) -> None:
+    def __init__(self, target: Target, on_retry: Callable | None = None,
+                 connect: Callable | None = None) -> None:
         self.target = target
         self.on_retry = on_retry
+        self._connect = connect
         self._by_region: dict = {}
         self._lock = threading.Lock()
 
     def __call__(self, region: str | None):
-        from fcctl.cloud import connect
+        if self._connect is None:
+            from fcctl.cloud import connect
+        else:
+            connect = self._connect
 
         with self._lock:
             client = self._by_region.get(region)
@@ -148,10 +155,7 @@ class Clients:
         return list(self._by_region.values())
 
     def write_calls(self) -> int:
-        return sum(c.log.writes() for c in self.all())
-
-    def api_calls(self) -> int:
-        return sum(len([1 for _, o in c.log.calls if o != "retry"]) for c in self.all())
+        return sum(c.write_calls() for c in self.all())
 
 
 def observe(clients: Clients, desired: list[planner.Desired], concurrency: int) -> dict:

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from fcctl import cancel, errors, fcfacts
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fcctl.cloud.api import FcApi
 
 
 @dataclass
@@ -75,7 +78,6 @@ def wait_for_update(
     clock: Clock | None = None,
     interval_s: float = 0.5,
     max_interval_s: float = 5.0,
-    on_poll: Callable[[dict], None] | None = None,
     known_pending: bool = False,
 ) -> dict:
     """Poll ``get()`` (GetFunction) until the update settles; returns the final Function.
@@ -97,8 +99,6 @@ def wait_for_update(
         fn = get()
         if fn is None:
             raise errors.OperationFailed(f"function {name} disappeared while fcctl waited for it")
-        if on_poll is not None:
-            on_poll(fn)
         if update_settled(fn, container):
             return fn
         now = clock.now()
@@ -123,7 +123,7 @@ MAX_CONFLICT_RETRIES = 5
 
 
 def update_when_free(
-    client,
+    client: FcApi,
     name: str,
     body: dict,
     *,
