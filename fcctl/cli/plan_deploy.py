@@ -19,9 +19,11 @@ ConcurrencyOpt = typer.Option(8, "--concurrency", min=1, max=64, metavar="N",
 
 
 def _retry_reporter(notice) -> None:
-    """Show a :class:`fcctl.cloud.api.RetryNotice`."""
-    get_console().progress(f"retrying {notice.subject()} ({notice.reason()}), "
-                           f"attempt {notice.attempt + 1} in {notice.delay:.1f}s")
+    """Show a :class:`fcctl.cloud.api.RetryNotice` as the deploy progress renderer does."""
+    from fcctl.deploy.events import RetryScheduled
+    from fcctl.ui.render import progress_line
+
+    get_console().progress(progress_line(RetryScheduled(notice)))
 
 
 def _show_warnings(prepared) -> None:
@@ -81,7 +83,7 @@ def deploy(
     """Create missing functions and update changed ones; unchanged ones get no write call."""
     from fcctl.deploy import service
     from fcctl.deploy.executor import ExecOptions
-    from fcctl.ui.render import render_deploy, render_plan
+    from fcctl.ui.render import DeployProgress, render_deploy, render_plan
 
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
     for name in function or []:
@@ -99,16 +101,9 @@ def deploy(
             raise errors.OperationFailed("deploy cancelled; nothing was changed")
     options = ExecOptions(wait=wait, timeout_s=timeout, concurrency=concurrency)
     total = sum(1 for f in the_plan.functions if f.writes)
-    done = []
 
     with console.status(f"applying {total} function(s)") as status:
-        def progress(line: str) -> None:
-            console.progress(line)
-            if line.endswith((" done", "no changes")) or "FAILED" in line or "still pending" in line:
-                done.append(line)
-                status.update(f"applying: {min(len(done), len(the_plan.functions))}/"
-                              f"{len(the_plan.functions)} function(s) finished")
-
+        progress = DeployProgress(console, status, len(the_plan.functions))
         results = service.execute(prepared, clients, the_plan, options, progress=progress)
     console.result(service.deploy_document(results, clients, prepared),
                    lambda c: render_deploy(c, results))

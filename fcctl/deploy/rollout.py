@@ -38,6 +38,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
 
 from fcctl import errors, fcfacts
+from fcctl.deploy.kinds import Outcome, PhaseStatus
 from fcctl.deploy.waiters import Clock, update_when_free, wait_for_update
 
 # FC's instance states (fc-docs 131.实例级别事件.md): only Destroyed, or a destroyedTimeMs, means
@@ -90,7 +91,7 @@ def list_qualifier(client: FcApi, name: str, qualifier: str, warnings: list[str]
 @dataclass
 class Phase:
     name: str
-    status: str = "pending"  # ok | failed | timeout | skipped | pending
+    status: PhaseStatus = PhaseStatus.PENDING
     duration_s: float = 0.0
     detail: str | None = None
     started: float = 0.0
@@ -102,12 +103,12 @@ class Phase:
 
 @dataclass
 class RolloutResult:
-    """Per-function outcome: ``outcome`` ok | failed | timeout; instance ids before, drained,
+    """Per-function outcome (ok, failed or timeout); instance ids before, drained,
     still alive, and not restarted (other qualifiers)."""
 
     name: str
     rollout_id: str
-    outcome: str = "ok"
+    outcome: Outcome = Outcome.OK
     instances_before: list[str] = field(default_factory=list)
     drained: list[str] = field(default_factory=list)
     still_active: list[str] = field(default_factory=list)
@@ -207,7 +208,7 @@ def rollout_function(
         if result.unknown_statuses:
             progress(f"{name}: instance status(es) fcctl does not know, counted as active: "
                      + ", ".join(f"{i} ({s})" for i, s in result.unknown_statuses.items()))
-        p.status, p.duration_s = "ok", clock.now() - t0
+        p.status, p.duration_s = PhaseStatus.OK, clock.now() - t0
         p.detail = f"{len(latest)} active instance(s) on LATEST"
         progress(f"{name}: recorded {len(latest)} active instance(s)")
 
@@ -224,28 +225,29 @@ def rollout_function(
                 hint="shorten or remove environment variables (fcctl validate reserves room for "
                      "the marker), deploy, then run the rollout again")
         update_when_free(
-            client, name, {"environmentVariables": env}, progress=progress,
+            client, name, {"environmentVariables": env},
+            on_busy=lambda: progress(f"{name}: another update is InProgress; waiting for it"),
             wait=lambda: wait_for_update(lambda: client.get_function(name), name=name,
                                          container=container, deadline=deadline, clock=clock,
                                          interval_s=poll_interval_s),
         )
-        p.status, p.duration_s = "ok", clock.now() - t0
+        p.status, p.duration_s = PhaseStatus.OK, clock.now() - t0
         p.detail = f"{fcfacts.ROLLOUT_ENV}={rollout_id}"
 
         p, t0 = phase("accepted")
         wait_for_update(lambda: client.get_function(name), name=name, container=container,
                         deadline=deadline, clock=clock, interval_s=poll_interval_s)
-        p.status, p.duration_s = "ok", clock.now() - t0
+        p.status, p.duration_s = PhaseStatus.OK, clock.now() - t0
         p.detail = "lastUpdateStatus Successful"
         progress(f"{name}: update accepted (lastUpdateStatus Successful)")
         if detach:
             for pname in ("drained", "probe"):
-                result.phases.append(Phase(pname, status="skipped", detail="--detach"))
+                result.phases.append(Phase(pname, status=PhaseStatus.SKIPPED, detail="--detach"))
             return _finish(result, clock, started)
 
         p, t0 = phase("drained")
         if not result.instances_before:
-            p.status, p.detail = "ok", "nothing to drain: no instance was running"
+            p.status, p.detail = PhaseStatus.OK, "nothing to drain: no instance was running"
             progress(f"{name}: nothing to drain")
         else:
             alive = _wait_drained(client, name, set(result.instances_before), deadline, clock,
@@ -259,16 +261,16 @@ def rollout_function(
             p.duration_s = clock.now() - t0
             if result.still_active:
                 named = ", ".join(f"{i} ({alive[i] or 'no status'})" for i in result.still_active)
-                p.status = "timeout"
+                p.status = PhaseStatus.TIMEOUT
                 p.detail = f"still active: {named}"
-                result.outcome = "timeout"
+                result.outcome = Outcome.TIMEOUT
                 result.message = (
                     f"{len(result.still_active)} old instance(s) still active when --timeout ran "
                     f"out: {named}. FC keeps an old instance while a request runs on it, while "
                     f"a session is bound to it, or (minimum instances) until its successor is "
                     f"healthy; a PreStop that hangs holds it until the PreStop timeout")
                 return _finish(result, clock, started)
-            p.status = "ok"
+            p.status = PhaseStatus.OK
             p.detail = (f"{len(result.drained)} old instance(s) gone (Destroyed); FC's API does "
                         f"not report their PreStop outcome — see the function's logs")
             progress(f"{name}: drained {len(result.drained)} old instance(s)")
@@ -280,30 +282,30 @@ def rollout_function(
                                          or fcfacts.DEFAULT_FUNCTION_TIMEOUT_S)
             p.duration_s = clock.now() - t0
             if inv.error_type == "InitializationError":
-                p.status = "failed"
+                p.status = PhaseStatus.FAILED
                 p.detail = f"InitializationError: {inv.error_message()}"
-                result.outcome = "failed"
+                result.outcome = Outcome.FAILED
                 result.message = (f"the new instance failed its Initializer "
                                   f"(X-Fc-Error-Type: InitializationError, request id "
                                   f"{inv.request_id}): {inv.error_message()}")
                 return _finish(result, clock, started)
-            p.status = "ok"
+            p.status = PhaseStatus.OK
             p.detail = (f"HTTP {inv.status}" + (f", {inv.error_type}" if inv.error_type else "")
                         + ": a new instance passed its Initializer")
             progress(f"{name}: probe ok")
         else:
-            result.phases.append(Phase("probe", status="skipped", detail="no --probe"))
+            result.phases.append(Phase("probe", status=PhaseStatus.SKIPPED, detail="no --probe"))
     except errors.WaitTimeout as exc:
-        _mark_current(result, "timeout", exc.message, clock.now())
-        result.outcome, result.message, result.error = "timeout", exc.message, exc.to_dict()
+        _mark_current(result, PhaseStatus.TIMEOUT, exc.message, clock.now())
+        result.outcome, result.message, result.error = Outcome.TIMEOUT, exc.message, exc.to_dict()
     except errors.FcctlError as exc:
-        _mark_current(result, "failed", str(exc), clock.now())
-        result.outcome, result.message, result.error = "failed", str(exc), exc.to_dict()
+        _mark_current(result, PhaseStatus.FAILED, str(exc), clock.now())
+        result.outcome, result.message, result.error = Outcome.FAILED, str(exc), exc.to_dict()
     return _finish(result, clock, started)
 
 
-def _mark_current(result: RolloutResult, status: str, detail: str, now: float) -> None:
-    if result.phases and result.phases[-1].status == "pending":
+def _mark_current(result: RolloutResult, status: PhaseStatus, detail: str, now: float) -> None:
+    if result.phases and result.phases[-1].status == PhaseStatus.PENDING:
         current = result.phases[-1]
         current.status, current.detail = status, detail
         current.duration_s = now - current.started

@@ -23,6 +23,7 @@ from typing import Callable, Sequence
 from fcctl import cancel, errors
 from fcctl.deploy import planner
 from fcctl.deploy.executor import DEFAULT_CONCURRENCY, ExecOptions, Executor, FunctionResult
+from fcctl.deploy.events import OnEvent
 
 SCHEMA_VERSION = 1
 
@@ -205,7 +206,7 @@ def plan_document(plan: planner.Plan, prepared: Prepared) -> dict:
 
 def execute(prepared: Prepared, clients: Clients, the_plan: planner.Plan,
             options: ExecOptions | None = None,
-            progress: Callable[[str], None] | None = None) -> list[FunctionResult]:
+            progress: OnEvent | None = None) -> list[FunctionResult]:
     """Stage 6: apply ``the_plan``; results in spec order."""
     uploads: dict = {}
     for action in the_plan.functions:

@@ -128,13 +128,13 @@ def update_when_free(
     body: dict,
     *,
     wait: Callable[[], dict],
-    progress: Callable[[str], None] = lambda line: None,
+    on_busy: Callable[[], None] = lambda: None,
     attempts: int = MAX_CONFLICT_RETRIES,
 ) -> dict:
     """UpdateFunction; on an "update busy" answer (``fcfacts.UPDATE_BUSY_CODES``: 409
     ``ConcurrentUpdateError`` or 412 ``PreconditionFailed`` — which one FC sends while the last
-    update is InProgress is undocumented, policy) call ``wait()`` until FC finishes it, then send
-    ours again, at most ``attempts`` more times.
+    update is InProgress is undocumented, policy) call ``on_busy()`` then ``wait()`` until FC
+    finishes it, then send ours again, at most ``attempts`` more times.
     Raises the last :class:`fcctl.errors.ApiError`, or what ``wait`` raises (timeout, Failed)."""
     for attempt in range(attempts + 1):
         try:
@@ -142,6 +142,6 @@ def update_when_free(
         except errors.ApiError as exc:
             if exc.code not in fcfacts.UPDATE_BUSY_CODES or attempt == attempts:
                 raise
-            progress(f"{name}: another update is InProgress; waiting for it")
+            on_busy()
             wait()
     raise AssertionError("unreachable")
