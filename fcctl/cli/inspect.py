@@ -98,7 +98,7 @@ def get(
         for k, v in lines:
             console.print(f"{k.ljust(width)}  {_printable('' if v is None else v)}")
 
-    get_console().result({"schemaVersion": 1, "function": shown}, render)
+    get_console().result({"function": shown}, render)
 
 
 @app.command()
@@ -156,7 +156,7 @@ def export(
         sys.stdout.write(yaml.safe_dump(scrub_data(doc), sort_keys=False, allow_unicode=True,
                                         width=2 ** 31 - 1))
 
-    get_console().result({"schemaVersion": 1, "spec": doc}, render)
+    get_console().result({"spec": doc}, render)
 
 
 def _export_code(client, name: str, code_dir, spec_fn: dict) -> None:

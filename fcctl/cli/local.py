@@ -279,7 +279,7 @@ def check(
         report = run_check(inst, body, path=path, progress=console.progress)
     finally:
         inst.close()
-    doc = {"schemaVersion": 1, **report.to_dict()}
+    doc = report.to_dict()
 
     def render(c):
         _render_steps(c, report.steps, f"fcctl local check: {cfg.function_name}")
@@ -529,7 +529,7 @@ def invoke(
             sys.stdout.write("\n")
         sys.stdout.flush()
 
-    console.result({"schemaVersion": 1, **result}, render)
+    console.result(result, render)
     if result.get("errorType"):
         console.error(f"{result['errorType']}: {result.get('errorMessage')}")
         raise errors.ExitStatus(errors.EXIT_FAILED)

@@ -53,14 +53,14 @@ def plan(
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
     for name in function or []:
         check_name(name)
-    prepared, _clients, the_plan = service.make_plan(
+    deployment = service.make_plan(
         files, service.Target(s.endpoint, s.profile), only=function, concurrency=concurrency,
         on_retry=_retry_reporter,
     )
     console = get_console()
-    _show_warnings(prepared)
-    console.result(service.plan_document(the_plan, prepared), lambda c: render_plan(c, the_plan))
-    if detailed_exitcode and the_plan.has_changes:
+    _show_warnings(deployment.prepared)
+    console.result(deployment.plan_document(), lambda c: render_plan(c, deployment.plan))
+    if detailed_exitcode and deployment.plan.has_changes:
         raise errors.ExitStatus(errors.EXIT_CHANGES)
 
 
@@ -90,10 +90,11 @@ def deploy(
         check_name(name)
     console = get_console()
     target = service.Target(s.endpoint, s.profile)
-    prepared, clients, the_plan = service.make_plan(
+    deployment = service.make_plan(
         files, target, only=function, concurrency=concurrency, on_retry=_retry_reporter
     )
-    _show_warnings(prepared)
+    the_plan = deployment.plan
+    _show_warnings(deployment.prepared)
     interactive = sys.stdin.isatty() and sys.stderr.isatty() and not console.json_mode
     if the_plan.has_changes and interactive and not yes:
         render_plan(console, the_plan, stream="err")
@@ -104,9 +105,8 @@ def deploy(
 
     with console.status(f"applying {total} function(s)") as status:
         progress = DeployProgress(console, status, len(the_plan.functions))
-        results = service.execute(prepared, clients, the_plan, options, progress=progress)
-    console.result(service.deploy_document(results, clients, prepared),
-                   lambda c: render_deploy(c, results))
-    code = service.exit_code_for(results)
+        service.execute(deployment, options, progress=progress)
+    console.result(deployment.deploy_document(), lambda c: render_deploy(c, deployment.results))
+    code = deployment.exit_code()
     if code:
         raise errors.ExitStatus(code)

@@ -142,6 +142,70 @@ class RolloutResult:
         }
 
 
+@dataclass
+class RolloutRun:
+    """One ``fcctl rollout``: its id and each function's :class:`RolloutResult` (input order)."""
+
+    rollout_id: str
+    results: list[RolloutResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.outcome is Outcome.OK for r in self.results)
+
+    def document(self) -> dict:
+        """The ``rollout --output json`` document."""
+        return {
+            "command": "rollout",
+            "rolloutId": self.rollout_id,
+            "qualifier": LATEST,
+            "ok": self.ok,
+            "functions": [r.to_dict() for r in self.results],
+        }
+
+    def exit_code(self) -> int:
+        """1 if any function failed, else 4 if any timed out, else 0."""
+        outcomes = [r.outcome for r in self.results]
+        if Outcome.FAILED in outcomes:
+            return errors.EXIT_FAILED
+        if Outcome.TIMEOUT in outcomes:
+            return errors.EXIT_TIMEOUT
+        return errors.EXIT_OK
+
+
+def run_rollout(
+    targets: list[tuple[str, str | None]],
+    client_for: Callable[[str | None], FcApi],
+    *,
+    timeout_s: float,
+    probe: bool = False,
+    detach: bool = False,
+    concurrency: int = 8,
+    clock: Clock | None = None,
+    progress: Callable[[str], None] = lambda line: None,
+) -> RolloutRun:
+    """Roll out every ``(functionName, region)`` of ``targets``, ``concurrency`` at once, under
+    one rollout id and one deadline (``timeout_s`` from now). ``client_for(region)`` gives the
+    region's client; each region is connected before any write, so credential and endpoint
+    problems surface once."""
+    from fcctl import cancel
+
+    for region in dict.fromkeys(r for _, r in targets):
+        client_for(region)
+    clock = clock or Clock()
+    deadline = clock.now() + timeout_s
+    rollout_id = new_rollout_id()
+    progress(f"rollout {rollout_id}: {len(targets)} function(s), LATEST configuration")
+
+    def one(target: tuple[str, str | None]) -> RolloutResult:
+        name, region = target
+        return rollout_function(client_for(region), name, rollout_id=rollout_id,
+                                deadline=deadline, probe=probe, detach=detach, clock=clock,
+                                progress=progress)
+
+    return RolloutRun(rollout_id, cancel.map_concurrently(one, targets, concurrency))
+
+
 def new_rollout_id(clock_wall: Callable[[], float] = time.time) -> str:
     """A unique, sortable rollout id: UTC timestamp + a short random suffix."""
     ts = datetime.fromtimestamp(clock_wall(), tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -111,3 +111,25 @@ def test_a_missing_function_fails_in_the_first_step():
     result, _ = run(fc)
     assert result.outcome == "failed" and result.error["code"] == "FunctionNotFound"
     assert fc.write_calls() == 0
+
+
+def test_run_rollout_connects_every_region_first_and_returns_one_document():
+    fc = FakeFc(update_delay_s=1.0)
+    fc.seed(BASE)
+    asked: list = []
+
+    def client_for(region):
+        asked.append(region)
+        return fc
+
+    lines: list[str] = []
+    run = rollout.run_rollout([("f", "cn-hangzhou"), ("gone", "cn-shanghai")], client_for,
+                              timeout_s=30.0, concurrency=1, progress=lines.append,
+                              clock=Clock(fc.clock.now, fc.clock.sleep))
+    assert asked[:2] == ["cn-hangzhou", "cn-shanghai"]  # before any call to FC
+    assert lines[0].startswith(f"rollout {run.rollout_id}: 2 function(s)")
+    doc = run.document()
+    assert doc["command"] == "rollout" and doc["qualifier"] == "LATEST" and doc["ok"] is False
+    assert [f["outcome"] for f in doc["functions"]] == ["ok", "failed"]
+    assert {f["rolloutId"] for f in doc["functions"]} == {run.rollout_id}
+    assert run.exit_code() == 1
