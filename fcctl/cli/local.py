@@ -393,13 +393,13 @@ def start(
                     time.sleep(0.2)
                 pump()
                 code = inst.proc.poll() if inst.proc else None
-                from fcctl.runner.instance import _exit_text, _with_tail
+                from fcctl.runner.instance import exit_text, with_tail
 
                 if quiet:
-                    console.error(_with_tail(f"the server exited ({_exit_text(code)})",
+                    console.error(with_tail(f"the server exited ({exit_text(code)})",
                                              inst.proc.tail() if inst.proc else ""))
                 else:  # its output is already on screen
-                    console.error(f"the server exited ({_exit_text(code)})")
+                    console.error(f"the server exited ({exit_text(code)})")
                 failed = True
             except KeyboardInterrupt:
                 console.info("stopping (PreStop, then SIGTERM)")
