@@ -3,7 +3,8 @@
 Per function, in order: write the function (create or update, with code when it changed) → its
 tags (UntagResources, TagResources) → its triggers → wait until FC says the update finished
 (``lastUpdateStatus``; see :mod:`fcctl.deploy.waiters`). One failed function never hides the
-others' results.
+others' results. Progress is reported as :mod:`fcctl.deploy.events` objects; actions are the
+:mod:`fcctl.deploy.kinds` enums, dispatched exhaustively (an unknown one raises ``ValueError``).
 
 No poll when the write already answers a settled state: when Create/UpdateFunction's response
 carries ``lastUpdateStatus: Successful`` (and, for a custom container, ``state: Active``), deploy
@@ -14,8 +15,9 @@ Convergence rules (a rerun after any failure or a SIGKILL must converge):
 
 * ``FunctionAlreadyExists`` on create (a previous run created it, or a dropped connection hid
   our own success) → observe again, re-plan that function, apply the update if one is needed.
-* ``ConcurrentUpdateError`` (409) on update → wait for the running update, then send ours again
-  (bounded by the deadline and ``waiters.MAX_CONFLICT_RETRIES``).
+* an "update busy" answer on update (``fcfacts.UPDATE_BUSY_CODES``: 409 ConcurrentUpdateError,
+  412 PreconditionFailed) → wait for the running update, then send ours again (bounded by the
+  deadline and ``waiters.MAX_CONFLICT_RETRIES``).
 * ``TriggerAlreadyExists`` on create → update it instead; ``TriggerNotFound`` on delete → done.
 """
 
