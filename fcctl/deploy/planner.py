@@ -160,7 +160,8 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
     if have.function is None:
         body = F.create_body(want.body)
         trig = tuple(
-            TriggerAction(name=t["triggerName"], action=TriggerOp.CREATE, body=t) for t in want.triggers
+            TriggerAction(name=t["triggerName"], action=TriggerOp.CREATE, body=t)
+            for t in want.triggers
         )
         changes = tuple(
             FieldChange(p, None, F.mask(p, v)) for p, v in _flatten(F.desired_comparable(want.body))
@@ -200,7 +201,8 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
                                                                       "environmentVariables"}
     body = F.update_body(want.body, live, tops) if tops else {}
     trig = plan_triggers(want.triggers, have.triggers) if want.manage_triggers else ()
-    action = Action.UPDATE if (body or send_code or trig or tags_set or tags_remove) else Action.NOOP
+    writes = body or send_code or trig or tags_set or tags_remove
+    action = Action.UPDATE if writes else Action.NOOP
     kept = tuple((p, F.mask(p, v)) for p, v in fd.kept)
     return FunctionAction(
         name=want.name, region=want.region, action=action, changes=tuple(changes),
@@ -269,7 +271,8 @@ def plan_triggers(desired: tuple[dict, ...], live: tuple[dict, ...]) -> tuple[Tr
             prefixed = tuple(FieldChange(p, a, b) for p, a, b in raw)
             update = {k: v for k, v in want.items() if k not in ("triggerName", "triggerType",
                                                                    "sourceArn")}
-            out.append(TriggerAction(name=name, action=TriggerOp.UPDATE, changes=prefixed, body=update))
+            out.append(TriggerAction(name=name, action=TriggerOp.UPDATE, changes=prefixed,
+                                     body=update))
     for name in sorted(n for n in live_by if n):
         out.append(TriggerAction(name=name, action=TriggerOp.DELETE))
     return tuple(out)

@@ -10,7 +10,8 @@
    read-only;
 5. **plan** — :func:`fcctl.deploy.planner.plan` (pure);
 6. **execute** — :class:`fcctl.deploy.executor.Executor` (skipped by ``plan``);
-7. **report** — a JSON-ready document (``console.result`` stamps ``schemaVersion``); rendering is the CLI's job.
+7. **report** — :class:`Deployment`'s JSON-ready documents (``console.result`` stamps
+   ``schemaVersion``); rendering is the CLI's job.
 """
 
 from __future__ import annotations
