@@ -279,7 +279,7 @@ def check(
         report = run_check(inst, body, path=path, progress=console.progress)
     finally:
         inst.close()
-    doc = {"schemaVersion": 1, **report.to_dict()}
+    doc = report.to_dict()
 
     def render(c):
         _render_steps(c, report.steps, f"fcctl local check: {cfg.function_name}")
@@ -394,13 +394,13 @@ def start(
                     time.sleep(0.2)
                 pump()
                 code = inst.proc.poll() if inst.proc else None
-                from fcctl.runner.instance import _exit_text, _with_tail
+                from fcctl.runner.instance import exit_text, with_tail
 
                 if quiet:
-                    console.error(_with_tail(f"the server exited ({_exit_text(code)})",
+                    console.error(with_tail(f"the server exited ({exit_text(code)})",
                                              inst.proc.tail() if inst.proc else ""))
                 else:  # its output is already on screen
-                    console.error(f"the server exited ({_exit_text(code)})")
+                    console.error(f"the server exited ({exit_text(code)})")
                 failed = True
             except KeyboardInterrupt:
                 interrupted = True  # exit 130 after the clean stop, like every command
@@ -533,7 +533,7 @@ def invoke(
             sys.stdout.write("\n")
         sys.stdout.flush()
 
-    console.result({"schemaVersion": 1, **result}, render)
+    console.result(result, render)
     if result.get("errorType"):
         console.error(f"{result['errorType']}: {result.get('errorMessage')}")
         raise errors.ExitStatus(errors.EXIT_FAILED)

@@ -18,12 +18,12 @@ ConcurrencyOpt = typer.Option(8, "--concurrency", min=1, max=64, metavar="N",
                               help="Functions observed/applied at once.")
 
 
-def _retry_reporter(action: str, attempt: int, exc: BaseException, sleep_s: float) -> None:
-    from fcctl.cloud.sdkerrors import _fields
+def _retry_reporter(notice) -> None:
+    """Show a :class:`fcctl.cloud.api.RetryNotice` as the deploy progress renderer does."""
+    from fcctl.deploy.events import RetryScheduled
+    from fcctl.ui.render import progress_line
 
-    status, code, _rid, _msg, _after, conn = _fields(exc)
-    what = code or ("connection error" if conn else f"HTTP {status}")
-    get_console().progress(f"retrying {action} ({what}), attempt {attempt + 1} in {sleep_s:.1f}s")
+    get_console().progress(progress_line(RetryScheduled(notice)))
 
 
 def _show_warnings(prepared) -> None:
@@ -53,14 +53,14 @@ def plan(
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
     for name in function or []:
         check_name(name)
-    prepared, _clients, the_plan = service.make_plan(
+    deployment = service.make_plan(
         files, service.Target(s.endpoint, s.profile), only=function, concurrency=concurrency,
         on_retry=_retry_reporter,
     )
     console = get_console()
-    _show_warnings(prepared)
-    console.result(service.plan_document(the_plan, prepared), lambda c: render_plan(c, the_plan))
-    if detailed_exitcode and the_plan.has_changes:
+    _show_warnings(deployment.prepared)
+    console.result(deployment.plan_document(), lambda c: render_plan(c, deployment.plan))
+    if detailed_exitcode and deployment.plan.has_changes:
         raise errors.ExitStatus(errors.EXIT_CHANGES)
 
 
@@ -83,7 +83,7 @@ def deploy(
     """Create missing functions and update changed ones; unchanged ones get no write call."""
     from fcctl.deploy import service
     from fcctl.deploy.executor import ExecOptions
-    from fcctl.ui.render import render_deploy, render_plan
+    from fcctl.ui.render import DeployProgress, render_deploy, render_plan
 
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
     for name in function or []:
@@ -91,28 +91,21 @@ def deploy(
     console = get_console()
     must_ask(yes=yes, json=console.json_mode)  # -o json on a terminal needs --yes (exit 2)
     target = service.Target(s.endpoint, s.profile)
-    prepared, clients, the_plan = service.make_plan(
+    deployment = service.make_plan(
         files, target, only=function, concurrency=concurrency, on_retry=_retry_reporter
     )
-    _show_warnings(prepared)
+    the_plan = deployment.plan
+    _show_warnings(deployment.prepared)
     if the_plan.has_changes:
         confirm(console, "Apply these changes?", yes=yes, json=console.json_mode,
                 show=lambda c: render_plan(c, the_plan, stream="err"))
     options = ExecOptions(wait=wait, timeout_s=timeout, concurrency=concurrency)
     total = sum(1 for f in the_plan.functions if f.writes)
-    done = []
 
     with console.status(f"applying {total} function(s)") as status:
-        def progress(line: str) -> None:
-            console.progress(line)
-            if line.endswith((" done", "no changes")) or "FAILED" in line or "still pending" in line:
-                done.append(line)
-                status.update(f"applying: {min(len(done), len(the_plan.functions))}/"
-                              f"{len(the_plan.functions)} function(s) finished")
-
-        results = service.execute(prepared, clients, the_plan, options, progress=progress)
-    console.result(service.deploy_document(results, clients, prepared),
-                   lambda c: render_deploy(c, results))
-    code = service.exit_code_for(results)
+        progress = DeployProgress(console, status, len(the_plan.functions))
+        service.execute(deployment, options, progress=progress)
+    console.result(deployment.deploy_document(), lambda c: render_deploy(c, deployment.results))
+    code = deployment.exit_code()
     if code:
         raise errors.ExitStatus(code)

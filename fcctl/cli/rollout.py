@@ -43,10 +43,8 @@ def rollout(
     """Make FC replace a function's instances without a code change: FC runs each old
     instance's PreStop hook before destroying it, new ones run their Initializer. Acts on the
     LATEST configuration; instances still alive at --timeout are named (exit 4)."""
-    from fcctl import cancel
-    from fcctl.deploy import rollout as ro
+    from fcctl.deploy.rollout import run_rollout
     from fcctl.deploy.service import Clients, Target
-    from fcctl.deploy.waiters import Clock
     from fcctl.ui.render import render_rollout
 
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
@@ -55,35 +53,12 @@ def rollout(
     if len(targets) > 1:  # several functions: ask on a terminal, like deploy (before any call)
         confirm(console, f"Roll out {len(targets)} functions ({', '.join(n for n, _ in targets)})?",
                 yes=yes, json=console.json_mode)
-    clients = Clients(Target(s.endpoint, s.profile))
-    for reg in dict.fromkeys(r for _, r in targets):
-        clients(reg)  # credentials/endpoint problems surface once, before any write
-    clock = Clock()
-    deadline = clock.now() + timeout
-    rollout_id = ro.new_rollout_id()
-    console.progress(f"rollout {rollout_id}: {len(targets)} function(s), LATEST configuration")
-
-    def one(target):
-        name, reg = target
-        return ro.rollout_function(
-            clients(reg), name, rollout_id=rollout_id, deadline=deadline, probe=probe,
-            detach=detach, clock=clock, progress=console.progress,
-        )
-
-    results = cancel.map_concurrently(one, targets, concurrency)
-    doc = {
-        "schemaVersion": 1,
-        "command": "rollout",
-        "rolloutId": rollout_id,
-        "qualifier": "LATEST",
-        "ok": all(r.outcome == "ok" for r in results),
-        "functions": [r.to_dict() for r in results],
-    }
-    console.result(doc, lambda c: render_rollout(c, results))
-    if any(r.outcome == "failed" for r in results):
-        raise errors.ExitStatus(errors.EXIT_FAILED)
-    if any(r.outcome == "timeout" for r in results):
-        raise errors.ExitStatus(errors.EXIT_TIMEOUT)
+    run = run_rollout(targets, Clients(Target(s.endpoint, s.profile)), timeout_s=timeout,
+                      probe=probe, detach=detach, concurrency=concurrency,
+                      progress=console.progress)
+    console.result(run.document(), lambda c: render_rollout(c, run.results))
+    if run.exit_code():
+        raise errors.ExitStatus(run.exit_code())
 
 
 def _targets(names: list[str], files: Optional[List[str]], region: Optional[str]):

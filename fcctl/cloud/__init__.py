@@ -1,14 +1,17 @@
 """fcctl's seam to FC. Only this package imports ``alibabacloud_*``.
 
-``connect(endpoint, profile, region)`` returns an :class:`fcctl.cloud.client.FcClient`. Importing
-this package is cheap: the SDK loads inside :func:`connect`.
+``connect(endpoint, profile, region)`` returns an :class:`fcctl.cloud.client.FcClient`, the
+SDK-backed implementation of :class:`fcctl.cloud.api.FcApi` (the protocol the deploy code uses).
+Importing this package is cheap: the SDK loads inside :func:`connect`. Retries are reported as
+:class:`fcctl.cloud.api.RetryNotice` values to ``on_retry``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from fcctl.cloud.api import OnRetry
     from fcctl.cloud.client import FcClient
     from fcctl.cloud.retry import RetryPolicy
 
@@ -23,7 +26,7 @@ def connect(
     region: str | None,
     *,
     policy: "RetryPolicy | None" = None,
-    on_retry: Callable | None = None,
+    on_retry: "OnRetry | None" = None,
 ) -> "FcClient":
     """A client for ``endpoint`` (``None``/``local``/URL/host; see :mod:`fcctl.cloud.endpoint`).
 
@@ -31,6 +34,7 @@ def connect(
     ``alibabacloud-credentials`` (``profile`` or the default chain). Raises
     :class:`fcctl.errors.UsageError` when no endpoint can be resolved or no credentials exist.
     """
+    from fcctl.cloud.api import OnRetry
     from fcctl.cloud.client import FcClient
     from fcctl.cloud.credentials import credential_client, debug_report, static_credential_client
     from fcctl.cloud.endpoint import resolve_endpoint

@@ -4,8 +4,13 @@ Methods are named for intentions and take/return plain dicts in the API's JSON s
 models' ``to_map()`` keys, camelCase as in FC's API reference). Each SDK call is wrapped so that
 
 * retryable faults (429, 5xx, connection errors) are retried per :mod:`fcctl.cloud.retry`;
-* every other failure becomes :class:`fcctl.errors.ApiError` with FC's code, request id and a hint;
-* every call (action, write or not, outcome) is counted in :attr:`FcClient.calls`.
+* every other SDK or transport failure becomes :class:`fcctl.errors.ApiError` with FC's code,
+  request id and a hint; any other exception (a ``TypeError``, ``KeyError``… — a bug in fcctl)
+  propagates unchanged and is reported as an internal error, never as "the API failed";
+* every call (action, outcome) is counted in :attr:`FcClient.log`.
+
+``FcClient`` implements :class:`fcctl.cloud.api.FcApi`, the protocol the deploy code is written
+against (``tests/fakefc.py`` is the in-memory implementation for unit tests).
 
 The SDK client is not documented as thread-safe, so each thread gets its own (cheap) instance.
 """
@@ -19,6 +24,7 @@ from typing import Any, Callable
 
 from fcctl import cancel, errors
 from fcctl.cloud import sdkerrors
+from fcctl.cloud.api import OnRetry, RetryNotice
 from fcctl.cloud.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
 
 WRITE_ACTIONS = frozenset(
@@ -74,7 +80,7 @@ class FcClient:
     """A client for one FC endpoint and identity.
 
     ``config_factory`` returns a fresh SDK ``Config`` (one per thread). ``endpoint_label`` is used
-    in messages. ``on_retry(action, attempt, exc, sleep_s)`` is told of each retry.
+    in messages. ``on_retry`` receives a :class:`fcctl.cloud.api.RetryNotice` before each retry.
     """
 
     def __init__(
@@ -84,7 +90,7 @@ class FcClient:
         endpoint_label: str,
         region: str | None,
         policy: RetryPolicy = DEFAULT_POLICY,
-        on_retry: Callable[[str, int, BaseException, float], None] | None = None,
+        on_retry: OnRetry | None = None,
     ) -> None:
         self._config_factory = config_factory
         self._local = threading.local()
@@ -113,7 +119,9 @@ class FcClient:
         def on_retry(n: int, exc: BaseException, sleep_s: float) -> None:
             self.log.add(action, "retry")
             if self.on_retry is not None:
-                self.on_retry(f"{action} {subject}" if subject else action, n, exc, sleep_s)
+                status, code = sdkerrors.status_and_code(exc)
+                self.on_retry(RetryNotice(action=action, attempt=n, delay=sleep_s, code=code,
+                                          status=status, function=subject))
 
         policy = self.policy if retry else RetryPolicy(max_attempts=1)
         try:
@@ -123,11 +131,17 @@ class FcClient:
             )
         except errors.FcctlError:
             raise
-        except Exception as exc:  # SDK / transport errors
+        except Exception as exc:
             self.log.add(action, "error")
+            if not sdkerrors.is_sdk_error(exc):
+                raise  # a bug in fcctl (or in how it calls the SDK): not FC's answer
             raise sdkerrors.to_api_error(exc, action, self.endpoint_label) from None
         self.log.add(action, "ok")
         return result
+
+    def write_calls(self) -> int:
+        """Write calls made so far (retries not counted)."""
+        return self.log.writes()
 
     @staticmethod
     def _models():
@@ -159,15 +173,6 @@ class FcClient:
                 return None
             raise
         return _map(resp)
-
-    def list_functions(self, prefix: str | None = None) -> list[dict]:
-        """ListFunctions, following ``nextToken`` to the end."""
-        m = self._models()
-        return self._paginate(
-            "ListFunctions", "functions",
-            lambda c, token: c.list_functions(
-                m.ListFunctionsRequest(prefix=prefix, limit=100, next_token=token)),
-        )
 
     def _paginate(self, action: str, key: str, call: Callable[[Any, str | None], Any],
                   subject: str | None = None, token_key: str = "nextToken") -> list:
@@ -246,20 +251,6 @@ class FcClient:
         req = m.UntagResourcesRequest(resource_id=[arn], resource_type=fcfacts.TAG_RESOURCE_TYPE,
                                       tag_key=list(keys))
         self._call("UntagResources", lambda c: c.untag_resources(req), subject=name)
-
-    def list_function_tags(self, arn: str, *, name: str | None = None) -> dict[str, str]:
-        """ListTagResources of one function ARN → ``{key: value}``, following NextToken."""
-        from fcctl import fcfacts
-
-        m = self._models()
-        rows = self._paginate(
-            "ListTagResources", "TagResources",
-            lambda c, token: c.list_tag_resources(m.ListTagResourcesRequest(
-                resource_id=[arn], resource_type=fcfacts.TAG_RESOURCE_TYPE, limit=100,
-                next_token=token)),
-            subject=name, token_key="NextToken",
-        )
-        return {r.get("TagKey"): r.get("TagValue") or "" for r in rows if r.get("TagKey")}
 
     # --- triggers -------------------------------------------------------------------------
     def list_triggers(self, function_name: str) -> list[dict]:

@@ -38,7 +38,6 @@ class RetryPolicy:
 
 
 DEFAULT_POLICY = RetryPolicy()
-NO_RETRY = RetryPolicy(max_attempts=1)
 
 
 def is_retryable(status: int | None, code: str | None, connection_error: bool) -> bool:

@@ -56,6 +56,33 @@ def classify(exc: BaseException) -> tuple[bool, float | None]:
     return is_retryable(status, code, conn), retry_after
 
 
+def status_and_code(exc: BaseException) -> tuple[int | None, str | None]:
+    """FC's HTTP status and error code of an SDK exception (``(None, None)`` for a connection
+    error): what a :class:`fcctl.cloud.api.RetryNotice` carries."""
+    status, code, _rid, _msg, _after, _conn = _fields(exc)
+    return status, code
+
+
+def is_sdk_error(exc: BaseException) -> bool:
+    """True for what the SDK or the transport raises about a call — FC's error answers
+    (``TeaException`` and its subclasses, ``AlibabaCloudException``), the SDK's own validation
+    and retry wrappers, credential resolution failures, and connection/timeout errors
+    (``requests``/``urllib3``, ``OSError``). False for anything else: a ``TypeError`` or
+    ``KeyError`` raised inside a call is a bug in fcctl and must not read as "the API failed"."""
+    from alibabacloud_credentials.exceptions import CredentialException
+    from darabonba import exceptions as dara
+    from Tea import exceptions as tea
+
+    sdk = (tea.TeaException, tea.ValidateException, tea.RetryError, dara.ValidateException,
+           dara.RetryError, CredentialException, OSError)
+    if isinstance(exc, sdk):
+        return True
+    import requests
+    import urllib3.exceptions
+
+    return isinstance(exc, (requests.RequestException, urllib3.exceptions.HTTPError))
+
+
 def to_api_error(exc: BaseException, action: str, endpoint: str) -> errors.ApiError:
     """Wrap an SDK/connection exception raised by ``action`` against ``endpoint``."""
     status, code, request_id, message, _after, conn = _fields(exc)

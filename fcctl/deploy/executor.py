@@ -3,7 +3,8 @@
 Per function, in order: write the function (create or update, with code when it changed) → its
 tags (UntagResources, TagResources) → its triggers → wait until FC says the update finished
 (``lastUpdateStatus``; see :mod:`fcctl.deploy.waiters`). One failed function never hides the
-others' results.
+others' results. Progress is reported as :mod:`fcctl.deploy.events` objects; actions are the
+:mod:`fcctl.deploy.kinds` enums, dispatched exhaustively (an unknown one raises ``ValueError``).
 
 No poll when the write already answers a settled state: when Create/UpdateFunction's response
 carries ``lastUpdateStatus: Successful`` (and, for a custom container, ``state: Active``), deploy
@@ -14,8 +15,9 @@ Convergence rules (a rerun after any failure or a SIGKILL must converge):
 
 * ``FunctionAlreadyExists`` on create (a previous run created it, or a dropped connection hid
   our own success) → observe again, re-plan that function, apply the update if one is needed.
-* ``ConcurrentUpdateError`` (409) on update → wait for the running update, then send ours again
-  (bounded by the deadline and ``waiters.MAX_CONFLICT_RETRIES``).
+* an "update busy" answer on update (``fcfacts.UPDATE_BUSY_CODES``: 409 ConcurrentUpdateError,
+  412 PreconditionFailed) → wait for the running update, then send ours again (bounded by the
+  deadline and ``waiters.MAX_CONFLICT_RETRIES``).
 * ``TriggerAlreadyExists`` on create → update it instead; ``TriggerNotFound`` on delete → done.
 """
 
@@ -23,14 +25,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from fcctl import cancel, errors
 from fcctl.deploy import planner
+from fcctl.deploy.events import (Failed, FunctionWriting, OnEvent, Settled, TagsWriting,
+                                 TriggerWriting, Waiting, WaitFor)
+from fcctl.deploy.kinds import Action, Outcome, TriggerOp, unknown
 from fcctl.deploy.waiters import (Clock, UpdateFailed, update_settled, update_when_free,
                                   wait_for_update)
 
 DEFAULT_CONCURRENCY = 8
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fcctl.cloud.api import FcApi
 
 
 def needs_wait(written: dict | None, action: planner.FunctionAction) -> bool:
@@ -47,12 +55,12 @@ def needs_wait(written: dict | None, action: planner.FunctionAction) -> bool:
 
 @dataclass
 class FunctionResult:
-    """Outcome of one function. ``outcome``: ``ok`` | ``failed`` | ``timeout`` | ``skipped``;
-    ``duration_s`` in seconds; ``error`` is the error's JSON form when not ok."""
+    """Outcome of one function; ``duration_s`` in seconds; ``error`` is the error's JSON form
+    when not ok."""
 
     name: str
-    action: str
-    outcome: str = "ok"
+    action: Action
+    outcome: Outcome = Outcome.OK
     duration_s: float = 0.0
     error: dict | None = None
     message: str | None = None
@@ -93,15 +101,15 @@ class Executor:
     """Applies a plan. ``client_for(region)`` returns the FcClient of a region;
     ``packages`` maps function name → CodePackage (or an OSS ``code`` dict);
     ``desired`` maps name → :class:`planner.Desired` (for re-planning after conflicts);
-    ``progress(line)`` reports each step."""
+    ``progress(event)`` receives each step as a :mod:`fcctl.deploy.events` event."""
 
-    def __init__(self, client_for, packages: dict, desired: dict, options: ExecOptions,
-                 progress: Callable[[str], None] | None = None) -> None:
+    def __init__(self, client_for: Callable[[str | None], FcApi], packages: dict, desired: dict,
+                 options: ExecOptions, progress: OnEvent | None = None) -> None:
         self.client_for = client_for
         self.packages = packages
         self.desired = desired
         self.options = options
-        self.progress = progress or (lambda line: None)
+        self.progress: OnEvent = progress or (lambda event: None)
         self.deadline = (
             options.clock.now() + options.timeout_s if options.timeout_s is not None else None
         )
@@ -120,9 +128,8 @@ class Executor:
             triggers=[t.to_dict() for t in action.triggers],
             warnings=list(action.warnings),
         )
-        if action.action == "noop" and not (action.pending and self.options.wait):
-            self.progress(f"{action.name}: no changes"
-                          + (f" ({action.pending}: not waiting)" if action.pending else ""))
+        if action.action is Action.NOOP and not (action.pending and self.options.wait):
+            self.progress(Settled(action.name, Action.NOOP, waited=False, pending=action.pending))
             result.duration_s = time.monotonic() - started
             return result
         client = self.client_for(action.region)
@@ -135,25 +142,24 @@ class Executor:
             if final is not None:
                 result.last_update_status = final.get("lastUpdateStatus")
                 result.state = final.get("state")
-            result.outcome = "ok"
-            self.progress(f"{action.name}: " + ("settled" if action.action == "noop"
-                                                 else f"{action.action} done"))
+            result.outcome = Outcome.OK
+            self.progress(Settled(action.name, action.action))
         except errors.WaitTimeout as exc:
-            result.outcome = "timeout"
+            result.outcome = Outcome.TIMEOUT
             result.error = exc.to_dict()
             result.message = exc.message
-            self.progress(f"{action.name}: still pending ({exc.message})")
+            self.progress(Failed(action.name, Outcome.TIMEOUT, exc.message))
         except UpdateFailed as exc:
-            result.outcome = "failed"
+            result.outcome = Outcome.FAILED
             result.last_update_status = "Failed"
             result.error = exc.to_dict()
             result.message = str(exc)
-            self.progress(f"{action.name}: FAILED: {exc}")
+            self.progress(Failed(action.name, Outcome.FAILED, str(exc)))
         except errors.FcctlError as exc:
-            result.outcome = "failed"
+            result.outcome = Outcome.FAILED
             result.error = exc.to_dict()
             result.message = str(exc)
-            self.progress(f"{action.name}: FAILED: {exc}")
+            self.progress(Failed(action.name, Outcome.FAILED, str(exc)))
         result.duration_s = time.monotonic() - started
         return result
 
@@ -163,33 +169,35 @@ class Executor:
             return None
         return pkg.wire() if hasattr(pkg, "wire") else dict(pkg)
 
-    def _write(self, client, action: planner.FunctionAction) -> dict | None:
+    def _write(self, client: FcApi, action: planner.FunctionAction) -> dict | None:
         """Create or update the function, its tags and its triggers; returns the Function of
         the write's response (``{}`` when nothing about the function was written)."""
         fn: dict | None = None
-        if action.action == "noop":  # unchanged, but FC is still applying an earlier update
-            self.progress(f"{action.name}: no changes; FC is still applying the last update "
-                          f"({action.pending})")
+        if action.action is Action.NOOP:  # unchanged, but FC is still applying an earlier update
+            self.progress(Waiting(action.name, WaitFor.EARLIER_UPDATE, action.pending))
             return {}
-        if action.action == "create":
+        if action.action is Action.CREATE:
             body = dict(action.body or {})
             code = self._code(action.name) if action.send_code else None
             if code is not None:
                 body["code"] = code
-            self.progress(f"{action.name}: creating")
+            self.progress(FunctionWriting(action.name, Action.CREATE))
             try:
                 fn = client.create_function(body)
             except errors.ApiError as exc:
                 if exc.code != "FunctionAlreadyExists":
                     raise
                 return self._replan_and_update(client, action)
-        elif action.body is not None or action.send_code:
-            fn = self._update(client, action)
+        elif action.action is Action.UPDATE:
+            if action.body is not None or action.send_code:
+                fn = self._update(client, action)
+        else:
+            unknown("plan action", action.action)
         self._apply_tags(client, action, fn)
         self._apply_triggers(client, action)
         return fn if fn is not None else {}
 
-    def _apply_tags(self, client, action: planner.FunctionAction, fn: dict | None) -> None:
+    def _apply_tags(self, client: FcApi, action: planner.FunctionAction, fn: dict | None) -> None:
         """UntagResources for removed keys, then TagResources for new or changed values."""
         if not (action.tags_remove or action.tags_set):
             return
@@ -197,53 +205,58 @@ class Executor:
         if not arn:
             arn = (client.get_function(action.name, missing_ok=False) or {}).get("functionArn")
         if action.tags_remove:
-            self.progress(f"{action.name}: untag {', '.join(action.tags_remove)}")
+            self.progress(TagsWriting(action.name, tuple(action.tags_remove), remove=True))
             client.untag_function(arn, list(action.tags_remove), name=action.name)
         if action.tags_set:
-            self.progress(f"{action.name}: tag {', '.join(k for k, _ in action.tags_set)}")
+            self.progress(TagsWriting(action.name, tuple(k for k, _ in action.tags_set)))
             client.tag_function(arn, dict(action.tags_set), name=action.name)
 
-    def _update(self, client, action: planner.FunctionAction) -> dict:
+    def _update(self, client: FcApi, action: planner.FunctionAction) -> dict:
         body = dict(action.body or {})
         if action.send_code:
             code = self._code(action.name)
             if code is not None:
                 body["code"] = code
-        self.progress(f"{action.name}: updating {', '.join(sorted(k for k in body if k != 'code')) or ''}"
-                      f"{' code' if 'code' in body else ''}".rstrip())
+        self.progress(FunctionWriting(action.name, Action.UPDATE,
+                                      tuple(sorted(k for k in body if k != "code")),
+                                      code="code" in body))
         return update_when_free(
-            client, action.name, body, progress=self.progress,
+            client, action.name, body,
+            on_busy=lambda: self.progress(Waiting(action.name, WaitFor.RUNNING_UPDATE)),
             wait=lambda: self._wait(client, action.name, action.container, quiet=True),
         )
 
-    def _replan_and_update(self, client, action: planner.FunctionAction) -> dict:
+    def _replan_and_update(self, client: FcApi, action: planner.FunctionAction) -> dict:
         want = self.desired[action.name]
         live = planner.Live(client.get_function(action.name),
                             tuple(client.list_triggers(action.name)) if want.manage_triggers else ())
         again = planner.plan_function(want, live)
-        if again.action == "noop":
+        if again.action is Action.NOOP:
             return live.function or {}
-        if again.action == "create":  # deleted in between: try once more from scratch
+        if again.action is Action.CREATE:  # deleted in between: try once more from scratch
             return self._write(client, again)
         fn = self._update(client, again) if (again.body is not None or again.send_code) else {}
         self._apply_tags(client, again, live.function)
         self._apply_triggers(client, again)
         return fn or {}
 
-    def _apply_triggers(self, client, action: planner.FunctionAction) -> None:
+    def _apply_triggers(self, client: FcApi, action: planner.FunctionAction) -> None:
         """Deletes first (FC allows one HTTP trigger per qualifier: a renamed one must go before
         its successor is created), then creates and updates."""
         for t in action.triggers:
-            if t.action in ("delete", "replace"):
-                self.progress(f"{action.name}: trigger {t.name}: delete")
+            if not isinstance(t.action, TriggerOp):
+                unknown("trigger action", t.action)
+        for t in action.triggers:
+            if t.action in (TriggerOp.DELETE, TriggerOp.REPLACE):
+                self.progress(TriggerWriting(action.name, t.name, TriggerOp.DELETE))
                 try:
                     client.delete_trigger(action.name, t.name)
                 except errors.ApiError as exc:
                     if exc.code != "TriggerNotFound":
                         raise
         for t in action.triggers:
-            if t.action in ("create", "replace"):
-                self.progress(f"{action.name}: trigger {t.name}: create")
+            if t.action in (TriggerOp.CREATE, TriggerOp.REPLACE):
+                self.progress(TriggerWriting(action.name, t.name, TriggerOp.CREATE))
                 try:
                     client.create_trigger(action.name, t.body)
                 except errors.ApiError as exc:
@@ -252,14 +265,14 @@ class Executor:
                     body = {k: v for k, v in t.body.items()
                             if k not in ("triggerName", "triggerType", "sourceArn")}
                     client.update_trigger(action.name, t.name, body)
-            elif t.action == "update":
-                self.progress(f"{action.name}: trigger {t.name}: update")
+            elif t.action is TriggerOp.UPDATE:
+                self.progress(TriggerWriting(action.name, t.name, TriggerOp.UPDATE))
                 client.update_trigger(action.name, t.name, t.body)
 
-    def _wait(self, client, name: str, container: bool, quiet: bool = False,
+    def _wait(self, client: FcApi, name: str, container: bool, quiet: bool = False,
               known_pending: bool = False) -> dict:
         if not quiet:
-            self.progress(f"{name}: waiting for lastUpdateStatus")
+            self.progress(Waiting(name, WaitFor.LAST_UPDATE_STATUS))
         return wait_for_update(
             lambda: client.get_function(name),
             name=name, container=container, deadline=self.deadline,

@@ -36,6 +36,7 @@ from typing import Any
 
 from fcctl import fcfacts
 from fcctl.deploy import fields as F
+from fcctl.deploy.kinds import Action, TriggerOp
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,11 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class TriggerAction:
-    """``action`` is ``create`` / ``update`` / ``delete`` / ``replace``; ``body`` the API body
-    (``triggerConfig`` as a mapping) for create/update/replace."""
+    """``action``: what to do (:class:`TriggerOp`); ``body`` the API body (``triggerConfig`` as a
+    mapping) for create/update/replace."""
 
     name: str
-    action: str
+    action: TriggerOp
     changes: tuple[FieldChange, ...] = ()
     body: dict | None = None
 
@@ -74,7 +75,7 @@ class TriggerAction:
 class FunctionAction:
     """What to do with one function.
 
-    ``action``: ``create`` | ``update`` | ``noop``. ``body``: the Create/UpdateFunction body
+    ``action``: :class:`Action` (create, update, noop). ``body``: the Create/UpdateFunction body
     without ``code`` (``None`` for noop, or for an update that only touches triggers).
     ``send_code``: attach the code package. ``warnings``: differences fcctl will not apply.
     ``kept``: ``(path, live)`` of fields the spec leaves to FC (FC keeps a removed field).
@@ -84,7 +85,7 @@ class FunctionAction:
 
     name: str
     region: str | None
-    action: str
+    action: Action
     changes: tuple[FieldChange, ...] = ()
     body: dict | None = None
     send_code: bool = False
@@ -99,7 +100,7 @@ class FunctionAction:
 
     @property
     def writes(self) -> bool:
-        return self.action != "noop"
+        return self.action is not Action.NOOP
 
     def to_dict(self) -> dict:
         return {
@@ -123,9 +124,9 @@ class Plan:
         return any(f.writes for f in self.functions)
 
     def counts(self) -> dict[str, int]:
-        out = {"create": 0, "update": 0, "noop": 0}
+        out = {a.value: 0 for a in Action}
         for f in self.functions:
-            out[f.action] = out.get(f.action, 0) + 1
+            out[f.action.value] += 1
         return out
 
 
@@ -159,14 +160,15 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
     if have.function is None:
         body = F.create_body(want.body)
         trig = tuple(
-            TriggerAction(name=t["triggerName"], action="create", body=t) for t in want.triggers
+            TriggerAction(name=t["triggerName"], action=TriggerOp.CREATE, body=t)
+            for t in want.triggers
         )
         changes = tuple(
             FieldChange(p, None, F.mask(p, v)) for p, v in _flatten(F.desired_comparable(want.body))
             if v not in (None, "", [], {}) or p.startswith("environmentVariables.")
         )
         return FunctionAction(
-            name=want.name, region=want.region, action="create", changes=changes, body=body,
+            name=want.name, region=want.region, action=Action.CREATE, changes=changes, body=body,
             send_code=want.code_checksum is not None or want.oss_code is not None,
             triggers=trig, container=container,
         )
@@ -199,7 +201,8 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
                                                                       "environmentVariables"}
     body = F.update_body(want.body, live, tops) if tops else {}
     trig = plan_triggers(want.triggers, have.triggers) if want.manage_triggers else ()
-    action = "update" if (body or send_code or trig or tags_set or tags_remove) else "noop"
+    writes = body or send_code or trig or tags_set or tags_remove
+    action = Action.UPDATE if writes else Action.NOOP
     kept = tuple((p, F.mask(p, v)) for p, v in fd.kept)
     return FunctionAction(
         name=want.name, region=want.region, action=action, changes=tuple(changes),
@@ -245,14 +248,14 @@ def plan_triggers(desired: tuple[dict, ...], live: tuple[dict, ...]) -> tuple[Tr
         name = want["triggerName"]
         have = live_by.pop(name, None)
         if have is None:
-            out.append(TriggerAction(name=name, action="create", body=want))
+            out.append(TriggerAction(name=name, action=TriggerOp.CREATE, body=want))
             continue
         # FC cannot change these on UpdateTrigger: delete and create again
         fixed = [k for k in ("triggerType", "sourceArn")
                  if want.get(k) and want.get(k) != have.get(k)]
         if fixed:
             out.append(TriggerAction(
-                name=name, action="replace", body=want,
+                name=name, action=TriggerOp.REPLACE, body=want,
                 changes=tuple(FieldChange(k, have.get(k), want.get(k)) for k in fixed),
             ))
             continue
@@ -268,9 +271,10 @@ def plan_triggers(desired: tuple[dict, ...], live: tuple[dict, ...]) -> tuple[Tr
             prefixed = tuple(FieldChange(p, a, b) for p, a, b in raw)
             update = {k: v for k, v in want.items() if k not in ("triggerName", "triggerType",
                                                                    "sourceArn")}
-            out.append(TriggerAction(name=name, action="update", changes=prefixed, body=update))
+            out.append(TriggerAction(name=name, action=TriggerOp.UPDATE, changes=prefixed,
+                                     body=update))
     for name in sorted(n for n in live_by if n):
-        out.append(TriggerAction(name=name, action="delete"))
+        out.append(TriggerAction(name=name, action=TriggerOp.DELETE))
     return tuple(out)
 
 

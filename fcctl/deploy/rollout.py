@@ -35,9 +35,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from fcctl import errors, fcfacts
+from fcctl.deploy.kinds import Outcome, PhaseStatus
 from fcctl.deploy.waiters import Clock, update_when_free, wait_for_update
 
 # FC's instance states (fc-docs 131.实例级别事件.md): only Destroyed, or a destroyedTimeMs, means
@@ -47,6 +48,9 @@ KNOWN_STATUSES = frozenset(fcfacts.INSTANCE_KNOWN_STATES)
 LATEST = fcfacts.LATEST_QUALIFIER
 # Drain polling interval cap: the rollout reports within this long of the last old instance going.
 DRAIN_POLL_MAX_S = 1.0
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fcctl.cloud.api import FcApi
 
 
 def is_active(instance: dict) -> bool:
@@ -73,7 +77,7 @@ def serves_latest(instance: dict) -> bool:
     return instance.get("qualifier") in (None, "", LATEST)
 
 
-def list_qualifier(client, name: str, qualifier: str, warnings: list[str]) -> list[dict]:
+def list_qualifier(client: FcApi, name: str, qualifier: str, warnings: list[str]) -> list[dict]:
     """ListInstances of one qualifier with an explicit limit; a full answer may be truncated
     (ListInstances has no continuation token), which is added to ``warnings``."""
     limit = fcfacts.LIST_INSTANCES_LIMIT
@@ -87,7 +91,7 @@ def list_qualifier(client, name: str, qualifier: str, warnings: list[str]) -> li
 @dataclass
 class Phase:
     name: str
-    status: str = "pending"  # ok | failed | timeout | skipped | pending
+    status: PhaseStatus = PhaseStatus.PENDING
     duration_s: float = 0.0
     detail: str | None = None
     started: float = 0.0
@@ -99,12 +103,12 @@ class Phase:
 
 @dataclass
 class RolloutResult:
-    """Per-function outcome: ``outcome`` ok | failed | timeout; instance ids before, drained,
+    """Per-function outcome (ok, failed or timeout); instance ids before, drained,
     still alive, and not restarted (other qualifiers)."""
 
     name: str
     rollout_id: str
-    outcome: str = "ok"
+    outcome: Outcome = Outcome.OK
     instances_before: list[str] = field(default_factory=list)
     drained: list[str] = field(default_factory=list)
     still_active: list[str] = field(default_factory=list)
@@ -138,6 +142,70 @@ class RolloutResult:
         }
 
 
+@dataclass
+class RolloutRun:
+    """One ``fcctl rollout``: its id and each function's :class:`RolloutResult` (input order)."""
+
+    rollout_id: str
+    results: list[RolloutResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.outcome is Outcome.OK for r in self.results)
+
+    def document(self) -> dict:
+        """The ``rollout --output json`` document."""
+        return {
+            "command": "rollout",
+            "rolloutId": self.rollout_id,
+            "qualifier": LATEST,
+            "ok": self.ok,
+            "functions": [r.to_dict() for r in self.results],
+        }
+
+    def exit_code(self) -> int:
+        """1 if any function failed, else 4 if any timed out, else 0."""
+        outcomes = [r.outcome for r in self.results]
+        if Outcome.FAILED in outcomes:
+            return errors.EXIT_FAILED
+        if Outcome.TIMEOUT in outcomes:
+            return errors.EXIT_TIMEOUT
+        return errors.EXIT_OK
+
+
+def run_rollout(
+    targets: list[tuple[str, str | None]],
+    client_for: Callable[[str | None], FcApi],
+    *,
+    timeout_s: float,
+    probe: bool = False,
+    detach: bool = False,
+    concurrency: int = 8,
+    clock: Clock | None = None,
+    progress: Callable[[str], None] = lambda line: None,
+) -> RolloutRun:
+    """Roll out every ``(functionName, region)`` of ``targets``, ``concurrency`` at once, under
+    one rollout id and one deadline (``timeout_s`` from now). ``client_for(region)`` gives the
+    region's client; each region is connected before any write, so credential and endpoint
+    problems surface once."""
+    from fcctl import cancel
+
+    for region in dict.fromkeys(r for _, r in targets):
+        client_for(region)
+    clock = clock or Clock()
+    deadline = clock.now() + timeout_s
+    rollout_id = new_rollout_id()
+    progress(f"rollout {rollout_id}: {len(targets)} function(s), LATEST configuration")
+
+    def one(target: tuple[str, str | None]) -> RolloutResult:
+        name, region = target
+        return rollout_function(client_for(region), name, rollout_id=rollout_id,
+                                deadline=deadline, probe=probe, detach=detach, clock=clock,
+                                progress=progress)
+
+    return RolloutRun(rollout_id, cancel.map_concurrently(one, targets, concurrency))
+
+
 def new_rollout_id(clock_wall: Callable[[], float] = time.time) -> str:
     """A unique, sortable rollout id: UTC timestamp + a short random suffix."""
     ts = datetime.fromtimestamp(clock_wall(), tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -145,7 +213,7 @@ def new_rollout_id(clock_wall: Callable[[], float] = time.time) -> str:
 
 
 def rollout_function(
-    client,
+    client: FcApi,
     name: str,
     *,
     rollout_id: str,
@@ -204,7 +272,7 @@ def rollout_function(
         if result.unknown_statuses:
             progress(f"{name}: instance status(es) fcctl does not know, counted as active: "
                      + ", ".join(f"{i} ({s})" for i, s in result.unknown_statuses.items()))
-        p.status, p.duration_s = "ok", clock.now() - t0
+        p.status, p.duration_s = PhaseStatus.OK, clock.now() - t0
         p.detail = f"{len(latest)} active instance(s) on LATEST"
         progress(f"{name}: recorded {len(latest)} active instance(s)")
 
@@ -221,28 +289,29 @@ def rollout_function(
                 hint="shorten or remove environment variables (fcctl validate reserves room for "
                      "the marker), deploy, then run the rollout again")
         update_when_free(
-            client, name, {"environmentVariables": env}, progress=progress,
+            client, name, {"environmentVariables": env},
+            on_busy=lambda: progress(f"{name}: another update is InProgress; waiting for it"),
             wait=lambda: wait_for_update(lambda: client.get_function(name), name=name,
                                          container=container, deadline=deadline, clock=clock,
                                          interval_s=poll_interval_s),
         )
-        p.status, p.duration_s = "ok", clock.now() - t0
+        p.status, p.duration_s = PhaseStatus.OK, clock.now() - t0
         p.detail = f"{fcfacts.ROLLOUT_ENV}={rollout_id}"
 
         p, t0 = phase("accepted")
         wait_for_update(lambda: client.get_function(name), name=name, container=container,
                         deadline=deadline, clock=clock, interval_s=poll_interval_s)
-        p.status, p.duration_s = "ok", clock.now() - t0
+        p.status, p.duration_s = PhaseStatus.OK, clock.now() - t0
         p.detail = "lastUpdateStatus Successful"
         progress(f"{name}: update accepted (lastUpdateStatus Successful)")
         if detach:
             for pname in ("drained", "probe"):
-                result.phases.append(Phase(pname, status="skipped", detail="--detach"))
+                result.phases.append(Phase(pname, status=PhaseStatus.SKIPPED, detail="--detach"))
             return _finish(result, clock, started)
 
         p, t0 = phase("drained")
         if not result.instances_before:
-            p.status, p.detail = "ok", "nothing to drain: no instance was running"
+            p.status, p.detail = PhaseStatus.OK, "nothing to drain: no instance was running"
             progress(f"{name}: nothing to drain")
         else:
             alive = _wait_drained(client, name, set(result.instances_before), deadline, clock,
@@ -256,16 +325,16 @@ def rollout_function(
             p.duration_s = clock.now() - t0
             if result.still_active:
                 named = ", ".join(f"{i} ({alive[i] or 'no status'})" for i in result.still_active)
-                p.status = "timeout"
+                p.status = PhaseStatus.TIMEOUT
                 p.detail = f"still active: {named}"
-                result.outcome = "timeout"
+                result.outcome = Outcome.TIMEOUT
                 result.message = (
                     f"{len(result.still_active)} old instance(s) still active when --timeout ran "
                     f"out: {named}. FC keeps an old instance while a request runs on it, while "
                     f"a session is bound to it, or (minimum instances) until its successor is "
                     f"healthy; a PreStop that hangs holds it until the PreStop timeout")
                 return _finish(result, clock, started)
-            p.status = "ok"
+            p.status = PhaseStatus.OK
             p.detail = (f"{len(result.drained)} old instance(s) gone (Destroyed); FC's API does "
                         f"not report their PreStop outcome — see the function's logs")
             progress(f"{name}: drained {len(result.drained)} old instance(s)")
@@ -277,30 +346,30 @@ def rollout_function(
                                          or fcfacts.DEFAULT_FUNCTION_TIMEOUT_S)
             p.duration_s = clock.now() - t0
             if inv.error_type == "InitializationError":
-                p.status = "failed"
+                p.status = PhaseStatus.FAILED
                 p.detail = f"InitializationError: {inv.error_message()}"
-                result.outcome = "failed"
+                result.outcome = Outcome.FAILED
                 result.message = (f"the new instance failed its Initializer "
                                   f"(X-Fc-Error-Type: InitializationError, request id "
                                   f"{inv.request_id}): {inv.error_message()}")
                 return _finish(result, clock, started)
-            p.status = "ok"
+            p.status = PhaseStatus.OK
             p.detail = (f"HTTP {inv.status}" + (f", {inv.error_type}" if inv.error_type else "")
                         + ": a new instance passed its Initializer")
             progress(f"{name}: probe ok")
         else:
-            result.phases.append(Phase("probe", status="skipped", detail="no --probe"))
+            result.phases.append(Phase("probe", status=PhaseStatus.SKIPPED, detail="no --probe"))
     except errors.WaitTimeout as exc:
-        _mark_current(result, "timeout", exc.message, clock.now())
-        result.outcome, result.message, result.error = "timeout", exc.message, exc.to_dict()
+        _mark_current(result, PhaseStatus.TIMEOUT, exc.message, clock.now())
+        result.outcome, result.message, result.error = Outcome.TIMEOUT, exc.message, exc.to_dict()
     except errors.FcctlError as exc:
-        _mark_current(result, "failed", str(exc), clock.now())
-        result.outcome, result.message, result.error = "failed", str(exc), exc.to_dict()
+        _mark_current(result, PhaseStatus.FAILED, str(exc), clock.now())
+        result.outcome, result.message, result.error = Outcome.FAILED, str(exc), exc.to_dict()
     return _finish(result, clock, started)
 
 
-def _mark_current(result: RolloutResult, status: str, detail: str, now: float) -> None:
-    if result.phases and result.phases[-1].status == "pending":
+def _mark_current(result: RolloutResult, status: PhaseStatus, detail: str, now: float) -> None:
+    if result.phases and result.phases[-1].status == PhaseStatus.PENDING:
         current = result.phases[-1]
         current.status, current.detail = status, detail
         current.duration_s = now - current.started
@@ -311,7 +380,7 @@ def _finish(result: RolloutResult, clock: Clock, started: float) -> RolloutResul
     return result
 
 
-def _wait_drained(client, name: str, old: set[str], deadline: float | None, clock: Clock,
+def _wait_drained(client: FcApi, name: str, old: set[str], deadline: float | None, clock: Clock,
                   interval_s: float, warnings: list[str]) -> dict[str, str]:
     """Poll ListInstances (qualifier LATEST) until none of ``old`` is active; returns
     ``{instanceId: status}`` of those still active at the deadline (empty when drained). Polls

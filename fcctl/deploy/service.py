@@ -10,7 +10,8 @@
    read-only;
 5. **plan** — :func:`fcctl.deploy.planner.plan` (pure);
 6. **execute** — :class:`fcctl.deploy.executor.Executor` (skipped by ``plan``);
-7. **report** — a JSON-ready document with ``schemaVersion``; rendering is the CLI's job.
+7. **report** — :class:`Deployment`'s JSON-ready documents (``console.result`` stamps
+   ``schemaVersion``); rendering is the CLI's job.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from typing import Callable, Sequence
 from fcctl import cancel, errors
 from fcctl.deploy import planner
 from fcctl.deploy.executor import DEFAULT_CONCURRENCY, ExecOptions, Executor, FunctionResult
-
-SCHEMA_VERSION = 1
+from fcctl.deploy.events import OnEvent
+from fcctl.deploy.kinds import Action, Outcome
 
 
 @dataclass
@@ -125,16 +126,23 @@ def _guard_spec_secrets(functions) -> None:
 
 
 class Clients:
-    """One FcClient per region, created on first use (thread-safe)."""
+    """One :class:`fcctl.cloud.api.FcApi` per region, created on first use (thread-safe).
+    ``connect(endpoint, profile, region, on_retry=...)`` makes one; by default
+    :func:`fcctl.cloud.connect` (the SDK-backed client); unit tests pass the fake's."""
 
-    def __init__(self, target: Target, on_retry: Callable | None = None) -> None:
+    def __init__(self, target: Target, on_retry: Callable | None = None,
+                 connect: Callable | None = None) -> None:
         self.target = target
         self.on_retry = on_retry
+        self._connect = connect
         self._by_region: dict = {}
         self._lock = threading.Lock()
 
     def __call__(self, region: str | None):
-        from fcctl.cloud import connect
+        if self._connect is None:
+            from fcctl.cloud import connect
+        else:
+            connect = self._connect
 
         with self._lock:
             client = self._by_region.get(region)
@@ -148,10 +156,7 @@ class Clients:
         return list(self._by_region.values())
 
     def write_calls(self) -> int:
-        return sum(c.log.writes() for c in self.all())
-
-    def api_calls(self) -> int:
-        return sum(len([1 for _, o in c.log.calls if o != "retry"]) for c in self.all())
+        return sum(c.write_calls() for c in self.all())
 
 
 def observe(clients: Clients, desired: list[planner.Desired], concurrency: int) -> dict:
@@ -178,31 +183,72 @@ def observe(clients: Clients, desired: list[planner.Desired], concurrency: int) 
     return dict(cancel.map_concurrently(one, desired, concurrency))
 
 
+@dataclass
+class Deployment:
+    """One plan/deploy run: what was prepared (spec, packages, warnings), the region clients,
+    the plan, and — once :func:`execute` ran — each function's result, in spec order."""
+
+    prepared: Prepared
+    clients: Clients
+    plan: planner.Plan
+    results: list[FunctionResult] | None = None
+
+    def plan_document(self) -> dict:
+        """The ``plan --output json`` document."""
+        return {
+            "command": "plan",
+            "changes": self.plan.has_changes,
+            "summary": self.plan.counts(),
+            "functions": [f.to_dict() for f in self.plan.functions],
+            "warnings": [p.to_dict() for p in self.prepared.warnings],
+        }
+
+    def deploy_document(self) -> dict:
+        """The ``deploy --output json`` document."""
+        results = self.results or []
+        outcomes = [r.outcome for r in results]
+        return {
+            "command": "deploy",
+            "ok": all(o is Outcome.OK for o in outcomes),
+            "summary": {
+                "functions": len(results),
+                "created": sum(1 for r in results
+                               if r.action is Action.CREATE and r.outcome is Outcome.OK),
+                "updated": sum(1 for r in results
+                               if r.action is Action.UPDATE and r.outcome is Outcome.OK),
+                "unchanged": sum(1 for r in results if r.action is Action.NOOP),
+                "failed": outcomes.count(Outcome.FAILED),
+                "timedOut": outcomes.count(Outcome.TIMEOUT),
+                "writeCalls": self.clients.write_calls(),
+            },
+            "functions": [r.to_dict() for r in results],
+            "warnings": [p.to_dict() for p in self.prepared.warnings],
+        }
+
+    def exit_code(self) -> int:
+        """1 if any function failed, else 4 if any timed out, else 0."""
+        outcomes = [r.outcome for r in self.results or []]
+        if Outcome.FAILED in outcomes:
+            return errors.EXIT_FAILED
+        if Outcome.TIMEOUT in outcomes:
+            return errors.EXIT_TIMEOUT
+        return errors.EXIT_OK
+
+
 def make_plan(files: Sequence[str], target: Target, *, only: Sequence[str] | None = None,
-              concurrency: int = DEFAULT_CONCURRENCY, on_retry: Callable | None = None):
-    """Stages 1–5. Returns ``(prepared, clients, plan)``."""
+              concurrency: int = DEFAULT_CONCURRENCY, on_retry: Callable | None = None,
+              connect: Callable | None = None) -> Deployment:
+    """Stages 1–5: the :class:`Deployment` with its plan (``connect``: see :class:`Clients`)."""
     prepared = load_and_package(files, only)
-    clients = Clients(target, on_retry=on_retry)
+    clients = Clients(target, on_retry=on_retry, connect=connect)
     live = observe(clients, prepared.desired, concurrency)
-    return prepared, clients, planner.plan(prepared.desired, live)
+    return Deployment(prepared, clients, planner.plan(prepared.desired, live))
 
 
-def plan_document(plan: planner.Plan, prepared: Prepared) -> dict:
-    """The ``plan --output json`` document."""
-    return {
-        "schemaVersion": SCHEMA_VERSION,
-        "command": "plan",
-        "changes": plan.has_changes,
-        "summary": plan.counts(),
-        "functions": [f.to_dict() for f in plan.functions],
-        "warnings": [p.to_dict() for p in prepared.warnings],
-    }
-
-
-def execute(prepared: Prepared, clients: Clients, the_plan: planner.Plan,
-            options: ExecOptions | None = None,
-            progress: Callable[[str], None] | None = None) -> list[FunctionResult]:
-    """Stage 6: apply ``the_plan``; results in spec order."""
+def execute(deployment: Deployment, options: ExecOptions | None = None,
+            progress: OnEvent | None = None) -> Deployment:
+    """Stage 6: apply the deployment's plan; sets and returns it with ``results``."""
+    prepared, the_plan = deployment.prepared, deployment.plan
     uploads: dict = {}
     for action in the_plan.functions:
         pkg = prepared.packages.get(action.name)
@@ -210,36 +256,7 @@ def execute(prepared: Prepared, clients: Clients, the_plan: planner.Plan,
             uploads[id(pkg)] = (pkg, uploads.get(id(pkg), (pkg, 0))[1] + 1)
     for pkg, n in uploads.values():
         pkg.expect_uploads(n)  # one base64 per shared package, dropped after its last upload
-    ex = Executor(clients, prepared.packages, {d.name: d for d in prepared.desired},
+    ex = Executor(deployment.clients, prepared.packages, {d.name: d for d in prepared.desired},
                   options or ExecOptions(), progress=progress)
-    return ex.run(the_plan)
-
-
-def deploy_document(results: list[FunctionResult], clients: Clients, prepared: Prepared) -> dict:
-    """The ``deploy --output json`` document."""
-    outcomes = [r.outcome for r in results]
-    return {
-        "schemaVersion": SCHEMA_VERSION,
-        "command": "deploy",
-        "ok": all(o == "ok" for o in outcomes),
-        "summary": {
-            "functions": len(results),
-            "created": sum(1 for r in results if r.action == "create" and r.outcome == "ok"),
-            "updated": sum(1 for r in results if r.action == "update" and r.outcome == "ok"),
-            "unchanged": sum(1 for r in results if r.action == "noop"),
-            "failed": outcomes.count("failed"),
-            "timedOut": outcomes.count("timeout"),
-            "writeCalls": clients.write_calls(),
-        },
-        "functions": [r.to_dict() for r in results],
-        "warnings": [p.to_dict() for p in prepared.warnings],
-    }
-
-
-def exit_code_for(results: list[FunctionResult]) -> int:
-    """1 if any function failed, else 4 if any timed out, else 0."""
-    if any(r.outcome == "failed" for r in results):
-        return errors.EXIT_FAILED
-    if any(r.outcome == "timeout" for r in results):
-        return errors.EXIT_TIMEOUT
-    return errors.EXIT_OK
+    deployment.results = ex.run(the_plan)
+    return deployment

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from fcctl import cancel, errors, fcfacts
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fcctl.cloud.api import FcApi
 
 
 @dataclass
@@ -75,7 +78,6 @@ def wait_for_update(
     clock: Clock | None = None,
     interval_s: float = 0.5,
     max_interval_s: float = 5.0,
-    on_poll: Callable[[dict], None] | None = None,
     known_pending: bool = False,
 ) -> dict:
     """Poll ``get()`` (GetFunction) until the update settles; returns the final Function.
@@ -97,8 +99,6 @@ def wait_for_update(
         fn = get()
         if fn is None:
             raise errors.OperationFailed(f"function {name} disappeared while fcctl waited for it")
-        if on_poll is not None:
-            on_poll(fn)
         if update_settled(fn, container):
             return fn
         now = clock.now()
@@ -123,18 +123,18 @@ MAX_CONFLICT_RETRIES = 5
 
 
 def update_when_free(
-    client,
+    client: FcApi,
     name: str,
     body: dict,
     *,
     wait: Callable[[], dict],
-    progress: Callable[[str], None] = lambda line: None,
+    on_busy: Callable[[], None] = lambda: None,
     attempts: int = MAX_CONFLICT_RETRIES,
 ) -> dict:
     """UpdateFunction; on an "update busy" answer (``fcfacts.UPDATE_BUSY_CODES``: 409
     ``ConcurrentUpdateError`` or 412 ``PreconditionFailed`` — which one FC sends while the last
-    update is InProgress is undocumented, policy) call ``wait()`` until FC finishes it, then send
-    ours again, at most ``attempts`` more times.
+    update is InProgress is undocumented, policy) call ``on_busy()`` then ``wait()`` until FC
+    finishes it, then send ours again, at most ``attempts`` more times.
     Raises the last :class:`fcctl.errors.ApiError`, or what ``wait`` raises (timeout, Failed)."""
     for attempt in range(attempts + 1):
         try:
@@ -142,6 +142,6 @@ def update_when_free(
         except errors.ApiError as exc:
             if exc.code not in fcfacts.UPDATE_BUSY_CODES or attempt == attempts:
                 raise
-            progress(f"{name}: another update is InProgress; waiting for it")
+            on_busy()
             wait()
     raise AssertionError("unreachable")

@@ -114,7 +114,8 @@ def secret_values(cfg: InstanceConfig, credentials: Mapping[str, str] | None) ->
     return [v for v in vals if v]
 
 
-def _exit_text(code: int | None) -> str:
+def exit_text(code: int | None) -> str:
+    """How a process ended, in words: "still running", "exit code N", "killed by SIGKILL"."""
     if code is None:
         return "still running"
     if code < 0:
@@ -127,7 +128,9 @@ def _exit_text(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def _with_tail(text: str, tail: str) -> str:
+def with_tail(text: str, tail: str) -> str:
+    """``text`` followed by the last lines of the process output ``tail`` (and a hint when it
+    ends in a Python import error), or "(no output)"."""
     if not tail:
         return text + " (no output)"
     lines = tail.splitlines()[-15:]
@@ -254,7 +257,7 @@ class LocalInstance:
         code = self.proc.poll()
         if code is None:
             return ""
-        return _with_tail(f"; the instance process has exited ({_exit_text(code)})", self.proc.tail())
+        return with_tail(f"; the instance process has exited ({exit_text(code)})", self.proc.tail())
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -311,8 +314,8 @@ class LocalInstance:
             elapsed = time.monotonic() - t0
             code = self.proc.poll()
             if code is not None:
-                return Step("ready", "failed", elapsed, limit, _with_tail(
-                    f"the process exited at start ({_exit_text(code)}), before listening on "
+                return Step("ready", "failed", elapsed, limit, with_tail(
+                    f"the process exited at start ({exit_text(code)}), before listening on "
                     f"port {port}",
                     self.proc.tail()))
             on_port = [ls for ls in netprobe.listeners() if ls.port == port]
@@ -385,7 +388,7 @@ class LocalInstance:
             if all(ls.loopback_only for ls in own):
                 text += "; and listen on 0.0.0.0, not loopback (FC's health check comes from outside)"
             return text
-        return _with_tail(f"nothing listens on port {port} after {secs(self.ready_timeout)} "
+        return with_tail(f"nothing listens on port {port} after {secs(self.ready_timeout)} "
                           "(the process is running but has opened no listening socket)",
                           self.proc.tail())
 
@@ -424,12 +427,12 @@ class LocalInstance:
         cmd = self._mask(shlex.join(argv))
         if timed_out:
             self.initializer_failed = True
-            return Step("initializer", "failed", elapsed, hook.timeout, _with_tail(
+            return Step("initializer", "failed", elapsed, hook.timeout, with_tail(
                 f"command {cmd} did not finish within the {secs(hook.timeout)} timeout; killed", tail))
         if code != 0:
             self.initializer_failed = True
-            return Step("initializer", "failed", elapsed, hook.timeout, _with_tail(
-                f"command {cmd} failed ({_exit_text(code)}){_shell_hint(argv, tail)}", tail))
+            return Step("initializer", "failed", elapsed, hook.timeout, with_tail(
+                f"command {cmd} failed ({exit_text(code)}){_shell_hint(argv, tail)}", tail))
         self.initialized = True
         return Step("initializer", "ok", elapsed, hook.timeout,
                     f"command {cmd} exited 0" + _not_found_warning(tail))
@@ -502,13 +505,13 @@ class LocalInstance:
             return Step("stop", "failed", elapsed, self.grace,
                         f"processes still alive after SIGKILL: {res['left']}{strays}")
         if already is not None:
-            how = f"the process had already exited ({_exit_text(already)})"
+            how = f"the process had already exited ({exit_text(already)})"
         elif res["killed"]:
             how = f"no exit within {secs(self.grace)} of SIGTERM; killed with SIGKILL"
         else:
             code = res["exitCode"]
             how = ("stopped by SIGTERM" if code == -15
-                   else f"exited after SIGTERM ({_exit_text(code)})")
+                   else f"exited after SIGTERM ({exit_text(code)})")
         return Step("stop", "ok", elapsed, self.grace, how + strays)
 
     def close(self) -> None:

@@ -26,6 +26,9 @@ from fcctl.ui.redact import StdStream
 
 _current: "Console | None" = None
 
+# The version of every JSON document fcctl prints; bump it when a document changes shape.
+SCHEMA_VERSION = 1
+
 
 class Console:
     """Output front for one fcctl invocation. ``output`` is ``"text"`` or ``"json"``."""
@@ -65,10 +68,13 @@ class Console:
         return sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
 
     def result(self, data: Any, render: Callable[["Console"], None] | None = None) -> None:
-        """Print the command result. JSON mode: ``data`` as one JSON document on stdout."""
+        """Print the command result. JSON mode: ``data`` as one JSON document on stdout,
+        stamped here — the one place — with ``schemaVersion`` (:data:`SCHEMA_VERSION`) first."""
         if self.json_mode or render is None:
             import json
 
+            if isinstance(data, dict):
+                data = {"schemaVersion": SCHEMA_VERSION, **data}
             sys.stdout.write(json.dumps(redact.scrub_data(data), indent=2, sort_keys=False,
                                         default=str) + "\n")
             sys.stdout.flush()

@@ -142,3 +142,60 @@ def render_rollout(console, results) -> None:
                 say(f"    not restarted: {ids}", style="yellow")
         if r.message and r.outcome != "ok":
             console.print("    " + redact.safe_lines(r.message), style=style)
+
+
+# --- deploy progress: one renderer of the executor's events -----------------------------------
+def progress_line(event) -> str:
+    """The progress line of one :mod:`fcctl.deploy.events` event."""
+    from fcctl.deploy import events as ev
+    from fcctl.deploy.kinds import Action, Outcome, unknown
+
+    if isinstance(event, ev.FunctionWriting):
+        if event.action is Action.CREATE:
+            return f"{event.function}: creating"
+        return (f"{event.function}: updating {', '.join(event.fields)}"
+                f"{' code' if event.code else ''}").rstrip()
+    if isinstance(event, ev.TagsWriting):
+        return f"{event.function}: {'untag' if event.remove else 'tag'} {', '.join(event.keys)}"
+    if isinstance(event, ev.TriggerWriting):
+        return f"{event.function}: trigger {event.trigger}: {event.op}"
+    if isinstance(event, ev.Waiting):
+        if event.for_ is ev.WaitFor.LAST_UPDATE_STATUS:
+            return f"{event.function}: waiting for lastUpdateStatus"
+        if event.for_ is ev.WaitFor.RUNNING_UPDATE:
+            return f"{event.function}: another update is InProgress; waiting for it"
+        if event.for_ is ev.WaitFor.EARLIER_UPDATE:
+            return (f"{event.function}: no changes; FC is still applying the last update "
+                    f"({event.detail})")
+        unknown("wait reason", event.for_)
+    if isinstance(event, ev.Settled):
+        if event.action is Action.NOOP and not event.waited:
+            return f"{event.function}: no changes" + (
+                f" ({event.pending}: not waiting)" if event.pending else "")
+        if event.action is Action.NOOP:
+            return f"{event.function}: settled"
+        return f"{event.function}: {event.action} done"
+    if isinstance(event, ev.Failed):
+        if event.outcome is Outcome.TIMEOUT:
+            return f"{event.function}: still pending ({event.message})"
+        return f"{event.function}: FAILED: {event.message}"
+    if isinstance(event, ev.RetryScheduled):
+        n = event.notice
+        return f"retrying {n.subject()} ({n.reason()}), attempt {n.attempt + 1} in {n.delay:.1f}s"
+    unknown("progress event", event)
+
+
+class DeployProgress:
+    """Consumes the executor's events: a progress line each on stderr, and the spinner's count
+    of functions finished (one :class:`~fcctl.deploy.events.Settled` or ``Failed`` each)."""
+
+    def __init__(self, console, status, total: int) -> None:
+        self.console, self.status, self.total = console, status, total
+        self.finished = 0
+
+    def __call__(self, event) -> None:
+        self.console.progress(progress_line(event))
+        if event.finishes:
+            self.finished += 1
+            self.status.update(f"applying: {min(self.finished, self.total)}/{self.total} "
+                               "function(s) finished")

@@ -93,3 +93,64 @@ def test_non_throttling_answers_are_not_retried_and_explained(gateway, status, c
     assert gw.seen == 1
     assert exc.value.code == code and exc.value.status == status
     assert hint_word in exc.value.hint
+
+
+def test_each_retry_is_reported_with_its_reason_not_an_sdk_exception(gateway):
+    from fcctl.cloud.api import RetryNotice
+
+    gw = gateway([(429, "Throttling.User"), (503, "ServiceUnavailable")])
+    client = gw.client()
+    notices: list = []
+    client.on_retry = notices.append
+    assert client.get_function("fn")["functionName"] == "fn"
+    assert [type(n) for n in notices] == [RetryNotice, RetryNotice]
+    assert [(n.action, n.function, n.code, n.status, n.attempt) for n in notices] == [
+        ("GetFunction", "fn", "Throttling.User", 429, 1),
+        ("GetFunction", "fn", "ServiceUnavailable", 503, 2)]
+    assert all(n.delay >= 0 for n in notices)
+    assert notices[0].reason() == "Throttling.User" and notices[0].subject() == "GetFunction fn"
+
+
+def test_a_bug_inside_a_call_is_not_reported_as_an_api_failure(gateway):
+    """A TypeError/KeyError raised while making a call is fcctl's bug: it propagates as itself
+    (the CLI reports it as an internal error), never as ApiError "GetFunction failed"."""
+    gw = gateway([])
+    client = gw.client()
+    with pytest.raises(TypeError):
+        client._call("GetFunction", lambda sdk: sdk.get_function("fn", "not a request", 3))
+    with pytest.raises(KeyError):
+        client._call("GetFunction", lambda sdk: {}["functionName"])
+    assert [o for _a, o in client.log.calls] == ["error", "error"]  # and never retried
+    # the same path still turns FC's answers and transport failures into ApiError
+    assert client.get_function("fn")["functionName"] == "fn"
+    gw.close()
+    with pytest.raises(errors.ApiError) as exc:
+        FcClient(gw.client()._config_factory, endpoint_label="gateway", region=None,
+                 policy=RetryPolicy(max_attempts=1)).get_function("fn")
+    assert exc.value.code == "ConnectionError"
+
+
+def test_the_cli_reports_a_bug_as_an_internal_error_not_api_failed(gateway, monkeypatch,
+                                                                     tmp_path, capsys):
+    from fcctl.cli.main import main
+
+    gw = gateway([])
+    client = gw.client()
+
+    def connect(endpoint, profile, region, *, policy=None, on_retry=None):
+        return client
+
+    monkeypatch.setattr("fcctl.cloud.connect", connect)
+    monkeypatch.setattr(client, "_sdk", lambda: None)  # a bug: calls on None → AttributeError
+    monkeypatch.delenv("FCCTL_DEBUG", raising=False)
+    (tmp_path / "fc.yaml").write_text(
+        "region: cn-hangzhou\nfunctions:\n  - functionName: fn\n    runtime: python3.10\n"
+        "    handler: index.handler\n    code: ./src\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.py").write_text("def handler(e, c):\n    return 'ok'\n")
+    monkeypatch.chdir(tmp_path)
+    code = main(["plan", "--endpoint", "http://127.0.0.1:1"])
+    err = capsys.readouterr().err
+    assert code == errors.EXIT_FAILED
+    assert "internal error: AttributeError" in err
+    assert "GetFunction failed" not in err
