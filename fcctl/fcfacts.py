@@ -271,6 +271,7 @@ ACCESS_KEY_SECRET_LENGTH = 30
 SENSITIVE_KEY = "x-fcctl-sensitive"
 # What plan shows for a sensitive value that changes (never "*** → ***").
 SENSITIVE_CHANGED = "(sensitive value changed)"
+REMOVED_VALUE_HIDDEN = "(value not shown)"  # a removed variable: fcctl cannot tell whether it was a secret
 
 # --- emulator wire and request limits ------------------------------------------------------------
 # FC docs 配额与使用限制 (fc-docs docs/zh-CN/02.云函数/01.开始使用/09.配额与使用限制.md): code sent
@@ -395,12 +396,12 @@ def default_cpu(memory_mb: float) -> float:
 # their live value; they never make a live object "set". Value: the known default, or None.
 DEFAULTED_SUBKEYS = {
     "customRuntimeConfig.port": 9000, "customContainerConfig.port": 9000,
-    "customRuntimeConfig.healthCheckConfig": None, "customContainerConfig.healthCheckConfig": None,
     "customContainerConfig.accelerationType": None,
     "nasConfig.userId": None, "nasConfig.groupId": None,
     "polarFsConfig.userId": None, "polarFsConfig.groupId": None,
-    "logConfig.logBeginRule": None, "logConfig.enableInstanceMetrics": None,
-    "logConfig.enableRequestMetrics": None, "logConfig.enableLlmMetrics": None,
+    # enable*Metrics are not here: FC's empty is false (fc3 FC_RESOURCES_EMPTY_CONFIG), so a
+    # removed `true` is cleared to false like any other field the spec no longer sets.
+    "logConfig.logBeginRule": None,
     # Terraform alicloud_fcv3_function docs: health check defaults (all Computed)
     **{f"{cfg}.healthCheckConfig.{k}": v
        for cfg in ("customRuntimeConfig", "customContainerConfig")

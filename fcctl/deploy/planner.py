@@ -154,6 +154,16 @@ class Live:
     triggers: tuple[dict, ...] = field(default_factory=tuple)
 
 
+def _shown_live(path: str, live: Any, cleared: bool) -> Any:
+    """The live value a change shows. A removed environment variable's value is never shown:
+    the spec that marked it sensitive (``x-fcctl-sensitive``) is usually edited in the same
+    change, so fcctl can no longer know whether it was a secret (docs/fc-facts.md, "Secrets and
+    output")."""
+    if cleared and path.startswith("environmentVariables.") and live not in (None, ""):
+        return fcfacts.REMOVED_VALUE_HIDDEN
+    return F.mask(path, live)
+
+
 def plan_function(want: Desired, have: Live) -> FunctionAction:
     """Plan one function (see the module docstring for the policies)."""
     container = want.body.get("runtime") == "custom-container"
@@ -175,7 +185,7 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
 
     live = have.function
     fd = F.function_diff(want.body, live)
-    changes = [FieldChange(p, F.mask(p, a), F.mask(p, b), cleared)
+    changes = [FieldChange(p, _shown_live(p, a, cleared), F.mask(p, b), cleared)
                for p, a, b, cleared in fd.changes]
     tops = fd.tops
     tags_set, tags_remove, tag_raw = F.tag_changes(want.body, live)

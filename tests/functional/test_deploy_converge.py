@@ -173,3 +173,42 @@ def test_write_only_registry_password_is_never_a_diff(fc, sdk, project, monkeypa
     assert fc("deploy", "-f", str(project(spec.format(tag="2")))).code == 0
     cfg = live(sdk)["customContainerConfig"]
     assert cfg["registryConfig"]["authConfig"]["password"] == "second-pass-456"
+
+
+@pytest.mark.parametrize("before,after,check", [
+    # a removed health check: the URL (which FC does not fill in) is cleared; the thresholds FC
+    # fills in are kept (fcfacts.DEFAULTED_SUBKEYS)
+    ("    customRuntimeConfig: {command: [python3, app.py], port: 9000, healthCheckConfig: "
+     "{httpGetUrl: /ready, initialDelaySeconds: 1}}\n",
+     RUNTIME_NO_ARGS,
+     lambda fn: not ((fn["customRuntimeConfig"].get("healthCheckConfig") or {}).get("httpGetUrl"))),
+    # logConfig kept, its metrics switches removed: cleared to false, FC's empty
+    ("    logConfig: {project: p, logstore: l, enableRequestMetrics: true, "
+     "enableInstanceMetrics: true}\n",
+     "    logConfig: {project: p, logstore: l}\n",
+     lambda fn: not fn["logConfig"].get("enableRequestMetrics")
+     and not fn["logConfig"].get("enableInstanceMetrics") and fn["logConfig"]["project"] == "p"),
+])
+def test_removed_nested_sub_keys_fc_does_not_fill_are_cleared(fc, sdk, project, before, after,
+                                                               check):
+    base = HEAD if "customRuntimeConfig" in before else HEAD + RUNTIME_NO_ARGS
+    assert fc("deploy", "-f", str(project(base + before))).code == 0
+    assert not check(live(sdk))
+    path = str(project(base + after))
+    plan = fc("plan", "-f", path, "--detailed-exitcode")
+    assert plan.code == 3 and "→ cleared" in plan.out, plan.out + plan.err
+    assert fc("deploy", "-f", path).code == 0
+    assert check(live(sdk)), live(sdk)
+    assert fc("plan", "-f", path, "--detailed-exitcode").code == 0
+
+
+def test_a_removed_variables_value_is_not_shown(fc, sdk, project):
+    """Its x-fcctl-sensitive mark usually goes in the same edit: fcctl cannot tell it was secret."""
+    marked = HEAD + RUNTIME_NO_ARGS + ("    x-fcctl-sensitive: [MYVAL]\n"
+                                       "    environmentVariables: {MYVAL: zz-topsecret-zz, K: v}\n")
+    assert fc("deploy", "-f", str(project(marked))).code == 0
+    path = str(project(HEAD + RUNTIME_NO_ARGS + "    environmentVariables: {K: v}\n"))
+    for args in (("plan", "-f", path), ("plan", "-f", path, "-o", "json")):
+        res = fc(*args)
+        assert "zz-topsecret-zz" not in res.out + res.err
+        assert "environmentVariables.MYVAL" in res.out

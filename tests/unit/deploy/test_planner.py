@@ -340,7 +340,7 @@ def test_secrets_of_a_cleared_object_are_masked():
 def test_environment_removed_from_the_spec_is_cleared_per_variable():
     body = {k: v for k, v in BASE.items() if k != "environmentVariables"}
     act = plan_function(want(body, code_checksum="42"), Live(live_of(BASE)))
-    assert changes_of(act) == [("environmentVariables.LOG_LEVEL", "info", None, True)]
+    assert changes_of(act) == [("environmentVariables.LOG_LEVEL", fcfacts.REMOVED_VALUE_HIDDEN, None, True)]
     assert act.body == {"environmentVariables": {}}
 
 
