@@ -696,3 +696,27 @@ class StatCache:
                 os.unlink(e.path)
             except OSError:
                 pass
+
+
+def check_tree(directory, spec_files=()) -> None:
+    """What packaging would refuse in a code directory, for ``validate`` (no file is read):
+    links out of it, loops, dangling links, special files, pseudo-filesystem mounts. A first pass
+    with ``os.scandir`` only; the full scan (with the ignore rules, which load ``pathspec``) runs
+    only when that pass meets something that is neither a regular file nor a directory. Raises
+    :class:`PackagingError`."""
+    root = os.path.realpath(directory)
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        try:
+            with os.scandir(d) as it:
+                for item in it:
+                    if item.is_dir(follow_symlinks=False):
+                        stack.append(item.path)
+                    elif not item.is_file(follow_symlinks=False):
+                        _Tree(Path(root), ignore_for(root, spec_files))
+                        return
+        except OSError as exc:
+            raise PackagingError(f"cannot read directory {d}: {exc.strerror}") from None
+    if _bad_mounts(root):
+        _Tree(Path(root), ignore_for(root, spec_files))

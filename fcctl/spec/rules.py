@@ -290,6 +290,15 @@ class _Checker:
                 f"code {code} points to {real}, outside the directory tree of this spec "
                 f"({tree}); everything in it is uploaded")))
         if stat.S_ISDIR(st.st_mode):
+            # what packaging refuses (links out, loops, special files) is caught here too, so a
+            # pipeline that only validates cannot go green on a tree `plan` refuses
+            from fcctl.deploy.codezip import PackagingError, check_tree
+
+            try:
+                check_tree(real, list(self.dirs))
+            except PackagingError as exc:
+                out.append(("error", f"code {code}: {exc.message}"
+                            + (f"; {exc.hint}" if exc.hint else "")))
             return out
         if not stat.S_ISREG(st.st_mode):
             kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket"
