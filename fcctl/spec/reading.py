@@ -14,6 +14,9 @@ from fcctl.spec.tree import MAX_FILE_BYTES
 # How long fcctl waits for a pipe, FIFO or terminal to deliver data before giving up:
 # `-f <(cat fc.yaml)` delivers at once; a named FIFO with no writer never does.
 PIPE_WAIT_S = 5.0
+# ...and how long a whole pipe may take: a writer trickling a byte every few seconds cannot keep
+# validate busy for longer than this.
+PIPE_TOTAL_S = 30.0
 
 
 def _os_error_text(exc: OSError) -> str:
@@ -39,14 +42,20 @@ def _read_fd(fd: int, regular: bool) -> tuple[bytes, bool]:
     poller = select.poll() if hasattr(select, "poll") else None
     if poller is not None:
         poller.register(fd, select.POLLIN)
+    import time
+
     chunks: list[bytes] = []
     size = 0
+    end = time.monotonic() + PIPE_TOTAL_S
     while size <= MAX_FILE_BYTES:
         if not regular:
+            wait = min(PIPE_WAIT_S, end - time.monotonic())
+            if wait <= 0:
+                return b"".join(chunks), False
             if poller is not None:
-                ready = poller.poll(PIPE_WAIT_S * 1000)
+                ready = poller.poll(wait * 1000)
             else:
-                ready = select.select([fd], [], [], PIPE_WAIT_S)[0]
+                ready = select.select([fd], [], [], wait)[0]
             if not ready:
                 return b"".join(chunks), False
         try:
@@ -108,8 +117,9 @@ def read_text(path: Path, label: str, problems: list[Problem]) -> str | None:
         return None
     if not complete:
         problems.append(problem(at, "", (
-            f"the data stopped: nothing more arrived for {PIPE_WAIT_S:g} seconds and the writer "
-            "did not close it; pass a YAML file with -f PATH")))
+            f"the data stopped: nothing more arrived for {PIPE_WAIT_S:g} seconds, or the "
+            f"writer did not close it within {PIPE_TOTAL_S:g} seconds; pass a YAML file with "
+            "-f PATH")))
         return None
     if len(data) > MAX_FILE_BYTES:
         problems.append(problem(at, "", (

@@ -210,6 +210,36 @@ def test_fifo_whose_writer_stalls_is_an_error(tmp_path, capsys, monkeypatch):
     assert "the data stopped" in _one_error_at_start(problems, fifo)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+def test_fifo_whose_writer_trickles_is_cut_at_the_total_budget(tmp_path, capsys, monkeypatch):
+    """A writer sending a byte now and then (each within PIPE_WAIT_S) is cut at PIPE_TOTAL_S."""
+    monkeypatch.setattr(reading, "PIPE_WAIT_S", 1.0)
+    monkeypatch.setattr(reading, "PIPE_TOTAL_S", 0.6)
+    fifo = tmp_path / "p"
+    os.mkfifo(fifo)
+    done = threading.Event()
+    sent = []
+
+    def write():
+        with open(fifo, "w") as fh:
+            while not done.is_set() and len(sent) < 200:
+                fh.write("#")
+                fh.flush()
+                sent.append(1)
+                done.wait(0.1)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        code, problems, _ = _validate(capsys, fifo)
+    finally:
+        done.set()
+        writer.join(timeout=30)
+    assert code == 2
+    assert "the data stopped" in _one_error_at_start(problems, fifo)
+    assert len(sent) < 200  # cut by the budget, not by the writer running out
+
+
 def test_piped_stdin_is_read(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "fcctl", "validate", "-f", "/dev/stdin"],
                           input=GOOD, capture_output=True, text=True, timeout=60, cwd=tmp_path,
