@@ -110,7 +110,8 @@ def test_bad_trees_fail_plan_with_exit_2_and_no_api_call(fc, project, api_log, t
     api_log.clear()
     run = fc("plan", "-f", str(project(SPEC.format(code="./app"))))
     assert run.code == 2, run.out + run.err
-    assert "leaky" in run.err and "Traceback" not in run.err
+    # refused by the spec checks now, at the line of `code:` (validate refuses it too)
+    assert "fc.yaml:7:11: error: functions[0].code" in run.err and "Traceback" not in run.err
     for w in words:
         assert w in run.err
     assert api_log.all() == []
@@ -229,13 +230,15 @@ def test_start_file_named_by_command_is_checked_and_fifos_are_not_opened(fc, pro
     os.mkfifo(app / "bootstrap")  # not the start file here; never opened
     spec = project(BOOT.format(extra="    customRuntimeConfig: {command: [/code/run.sh], port: 9000}\n"))
     run = fc("validate", "-f", str(spec))
-    assert run.code == 0 and "run.sh in the code directory is not executable" in run.err
+    assert "run.sh in the code directory is not executable" in run.err
     assert f"{spec}:7:" in run.err  # at customRuntimeConfig.command
+    # the FIFO is refused as packaging would refuse it (validate scans the tree), never opened
+    assert run.code == 2 and "bootstrap is a FIFO" in run.err, run.err
     (app / "bootstrap").unlink()
     os.mkfifo(app / "run.sh.fifo")
     spec = project(BOOT.format(extra="    customRuntimeConfig: {command: [./run.sh.fifo], port: 9000}\n"))
-    run = fc("validate", "-f", str(spec))
-    assert run.code == 0 and "run.sh.fifo" not in run.err
+    run = fc("validate", "-f", str(spec))  # returns (no read blocked on the FIFO)
+    assert run.code == 2 and "run.sh.fifo is a FIFO" in run.err, run.err
 
 
 def test_spec_files_and_dotenv_in_the_code_directory_never_ship(fc, project, sdk, tmp_path):
