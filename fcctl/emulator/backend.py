@@ -11,10 +11,8 @@ are evaluated lazily: every call that touches a function first *settles* it up t
 Each transition is stamped with the model time at which it happened, not the time it was
 noticed, so events read the same whenever they are observed.
 
-Test knobs read from a function's ``environmentVariables`` (documented in ``docs/emulator.md``):
-:data:`KNOB_FAIL_UPDATE`, :data:`KNOB_UPDATE_DELAY`, :data:`KNOB_FAIL_INITIALIZER`,
-:data:`KNOB_INVOKE_MS`, :data:`KNOB_PRESTOP_MS`, :data:`KNOB_PRESTOP_HANG`,
-:data:`KNOB_FAIL_PRESTOP`, :data:`KNOB_SESSION_S`, :data:`KNOB_ACCELERATION_S`.
+Test knobs read from a function's ``environmentVariables`` live in :mod:`fcctl.emulator.knobs`
+(documented in ``docs/emulator.md``).
 """
 
 from __future__ import annotations
@@ -36,21 +34,11 @@ from typing import Callable
 
 from fcctl import fcfacts, fcfields, limits
 from fcctl.emulator import errors
-
-# --- test knobs (environment variables on the function) ---------------------------------------
-KNOB_FAIL_UPDATE = "FCCTL_EMULATOR_FAIL_UPDATE"  # an update ends Failed (value: the reason)
-KNOB_UPDATE_DELAY = "FCCTL_EMULATOR_UPDATE_DELAY_S"  # per-function InProgress duration, seconds
-KNOB_FAIL_INITIALIZER = "FCCTL_EMULATOR_FAIL_INITIALIZER"  # the Initializer fails
-KNOB_INVOKE_MS = "FCCTL_EMULATOR_INVOKE_MS"  # simulated invocation duration, ms
-KNOB_PRESTOP_MS = "FCCTL_EMULATOR_PRESTOP_MS"  # simulated PreStop duration, ms (capped by timeout)
-KNOB_PRESTOP_HANG = "FCCTL_EMULATOR_PRESTOP_HANG"  # PreStop hangs until its timeout (failed)
-KNOB_FAIL_PRESTOP = "FCCTL_EMULATOR_FAIL_PRESTOP"  # PreStop answers an error (failed)
-INVOKE_MS_HEADER = "x-fcctl-invoke-ms"  # per-request invocation duration, ms
-# an instance keeps its session this many seconds after its last invocation: an update does not
-# replace it before then (the "session-affinity" policy of fcfacts.OLD_INSTANCE_POLICIES)
-KNOB_SESSION_S = "FCCTL_EMULATOR_SESSION_AFFINITY_S"
-# a container's image acceleration stays Preparing this many seconds after state is Active
-KNOB_ACCELERATION_S = "FCCTL_EMULATOR_ACCELERATION_S"
+from fcctl.emulator.knobs import (  # noqa: F401  (re-exported: handlers, tests)
+    INVOKE_MS_HEADER, KNOB_ACCELERATION_S, KNOB_FAIL_INITIALIZER, KNOB_FAIL_PRESTOP,
+    KNOB_FAIL_UPDATE, KNOB_INVOKE_MS, KNOB_PRESTOP_HANG, KNOB_PRESTOP_MS, KNOB_SESSION_S,
+    KNOB_UPDATE_DELAY, MAX_KNOB_MS, MAX_KNOB_S, knob_number, knob_on,
+)
 
 LATEST = "LATEST"
 # SDK InstanceInfo.version_id: "under the LATEST alias ... the returned version number is 0"
@@ -114,18 +102,6 @@ def iso(ts: float) -> str:
 def iso_ms(ts: float) -> str:
     dt = datetime.fromtimestamp(ts, tz=timezone.utc)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
-def knob_on(env: dict, name: str) -> bool:
-    value = str((env or {}).get(name, "")).strip().lower()
-    return value not in ("", "0", "false", "no", "off")
-
-
-def knob_number(env: dict, name: str, default: float = 0.0) -> float:
-    try:
-        return max(0.0, float((env or {}).get(name, default)))
-    except (TypeError, ValueError):
-        return default
 
 
 def _public(doc: dict) -> dict:
@@ -398,7 +374,7 @@ class Backend:
     def _update_delay(self, fn: dict) -> float:
         env = fn.get("environmentVariables") or {}
         if KNOB_UPDATE_DELAY in env:
-            return knob_number(env, KNOB_UPDATE_DELAY, self.update_delay_s)
+            return knob_number(env, KNOB_UPDATE_DELAY, self.update_delay_s, cap=MAX_KNOB_S)
         return self.update_delay_s
 
     # --- functions -----------------------------------------------------------------------------
@@ -725,7 +701,8 @@ class Backend:
             # customContainerConfig.accelerationInfo.status: Preparing until the image (set at
             # _stateReadyAt's update) is accelerated, then Ready
             env = fn.get("environmentVariables") or {}
-            ready_at = fn.get("_stateReadyAt", 0) + knob_number(env, KNOB_ACCELERATION_S)
+            ready_at = fn.get("_stateReadyAt", 0) + knob_number(env, KNOB_ACCELERATION_S,
+                                                                cap=MAX_KNOB_S)
             status = fcfacts.ACCELERATION_READY if now >= ready_at and \
                 fn.get("state") != fcfacts.STATE_PENDING else fcfacts.ACCELERATION_PREPARING
             ccc = fn["customContainerConfig"]
@@ -773,11 +750,11 @@ class Backend:
             "_concurrency": int(config.get("instanceConcurrency") or 1),
             "_preStop": pre_stop,
             "_knobs": {
-                "prestopMs": knob_number(env, KNOB_PRESTOP_MS),
+                "prestopMs": knob_number(env, KNOB_PRESTOP_MS, cap=MAX_KNOB_MS),
                 "prestopHang": knob_on(env, KNOB_PRESTOP_HANG),
                 "failPrestop": knob_on(env, KNOB_FAIL_PRESTOP),
-                "invokeMs": knob_number(env, KNOB_INVOKE_MS),
-                "sessionS": knob_number(env, KNOB_SESSION_S),
+                "invokeMs": knob_number(env, KNOB_INVOKE_MS, cap=MAX_KNOB_MS),
+                "sessionS": knob_number(env, KNOB_SESSION_S, cap=MAX_KNOB_S),
             },
         }
         self._event(inst, "created", now, resourceType=resource_type)

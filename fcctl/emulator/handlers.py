@@ -24,7 +24,8 @@ from typing import Callable
 
 from fcctl import fcfacts
 from fcctl.emulator import errors, wire
-from fcctl.emulator.backend import INVOKE_MS_HEADER, TRIGGER_NAME_PATTERN, Backend
+from fcctl.emulator.backend import TRIGGER_NAME_PATTERN, Backend
+from fcctl.emulator.knobs import INVOKE_MS_HEADER
 from fcctl.emulator.routes import API_ROUTES
 
 # Path parameters and the pattern each must match whole (re.fullmatch: "$" would accept a

@@ -223,3 +223,26 @@ def test_provisioned_target_is_capped(be):
     with pytest.raises(errors.InvalidArgument):  # SDK PutProvisionConfigInput: 0 to 10000
         be.put_provision_config("fn", "LATEST", {"target": 100_000})
     assert be.list_instances("fn")["instances"] == []
+
+
+@pytest.mark.parametrize("raw, want_ms", [
+    ("inf", 0.0), ("nan", 0.0), ("-5", 0.0), ("junk", 0.0), ("250", 250.0),
+    ("1e300", 86_400_000.0),  # capped at FC's longest timeout, like x-fcctl-invoke-ms
+])
+def test_invoke_ms_knob_is_finite_and_capped(be, raw, want_ms):
+    be.create_function(body(environmentVariables={"FCCTL_EMULATOR_INVOKE_MS": raw}))
+    assert be.begin_invocation("fn", None)["invokeMs"] == want_ms
+
+
+def test_delay_knobs_are_finite_and_capped(be, clock):
+    # an infinite update delay would leave the function InProgress forever; 1e300 is capped
+    be.create_function(body(environmentVariables={"FCCTL_EMULATOR_UPDATE_DELAY_S": "inf"}))
+    be.update_function("fn", {"description": "x"})
+    clock.now += 10  # the backend's own update delay (fixture), not infinity
+    assert be.get_function("fn")["lastUpdateStatus"] == "Successful"
+    be.update_function("fn", {"environmentVariables": {
+        "FCCTL_EMULATOR_UPDATE_DELAY_S": "1e300"}})  # this update takes the capped delay
+    clock.now += 86_399
+    assert be.get_function("fn")["lastUpdateStatus"] == "InProgress"
+    clock.now += 1
+    assert be.get_function("fn")["lastUpdateStatus"] == "Successful"
