@@ -18,22 +18,23 @@ Test knobs read from a function's ``environmentVariables`` live in :mod:`fcctl.e
 from __future__ import annotations
 
 import base64
-import binascii
-import io
 import json
-import math
 import random
 import re
 import threading
 import time
 import uuid
-import zipfile
 from urllib.parse import quote
 from datetime import datetime, timezone
 from typing import Callable
 
-from fcctl import fcfacts, fcfields, limits
+from fcctl import fcfacts
 from fcctl.emulator import errors
+from fcctl.emulator.validation import (  # noqa: F401  (re-exported: tests)
+    CREATE_KEYS, FUNCTION_DEFAULTS, UPDATE_KEYS, check_body, check_function_limits, crc64,
+    decode_code, fill_hook_timeouts, merge_update, page_limit,
+)
+from fcctl.emulator.validation import hook_set as _hook_set
 from fcctl.emulator.knobs import (  # noqa: F401  (re-exported: handlers, tests)
     INVOKE_MS_HEADER, KNOB_ACCELERATION_S, KNOB_FAIL_INITIALIZER, KNOB_FAIL_PRESTOP,
     KNOB_FAIL_UPDATE, KNOB_INVOKE_MS, KNOB_PRESTOP_HANG, KNOB_PRESTOP_MS, KNOB_SESSION_S,
@@ -51,26 +52,8 @@ DEFAULT_IDLE_TIMEOUT_S = 300.0
 # Policy (the real quota is per account and region, and raised on request): a local emulator
 # caps provisioned instances so a typo cannot create 100 000 rows.
 MAX_PROVISIONED = 100
-LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT = 20, 100
 # Destroyed instances kept per function (with their events); older ones are pruned.
 DESTROYED_KEEP = 500
-
-# Keys of CreateFunctionInput / UpdateFunctionInput, from the one field table (fcctl/fcfields.py,
-# SDK 4.8 models). Unknown keys are ignored.
-CREATE_KEYS = fcfields.CREATE_INPUT
-UPDATE_KEYS = fcfields.UPDATE_INPUT
-
-# Filled in on CreateFunction when absent (policy: the values FC documents as defaults).
-FUNCTION_DEFAULTS = {
-    "description": "",
-    "timeout": 3,
-    "memorySize": 128,
-    "diskSize": 512,
-    "instanceConcurrency": 1,
-    "internetAccess": True,
-    "environmentVariables": {},
-    "layers": [],
-}
 
 TRIGGER_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$"
 CREATE_TRIGGER_KEYS = frozenset({
@@ -78,21 +61,6 @@ CREATE_TRIGGER_KEYS = frozenset({
     "description",
 })
 UPDATE_TRIGGER_KEYS = frozenset({"triggerConfig", "qualifier", "invocationRole", "description"})
-
-# CRC-64/ECMA as OSS computes it (FC's codeChecksum), from crcmod-plus.
-_crc64 = None
-
-
-def crc64(data: bytes) -> str:
-    """CRC-64/ECMA-182 as OSS uses it, as a decimal string (FC's ``codeChecksum``)."""
-    global _crc64
-    if _crc64 is None:
-        import crcmod
-
-        _crc64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF,
-                                 rev=True)
-    return str(_crc64(data))
-
 
 def iso(ts: float) -> str:
     """ISO 8601 UTC with a Z, seconds precision (FC's createdTime/lastModifiedTime)."""
@@ -107,38 +75,6 @@ def iso_ms(ts: float) -> str:
 def _public(doc: dict) -> dict:
     """A stored document without the emulator's private (``_``-prefixed) keys."""
     return {k: v for k, v in doc.items() if not k.startswith("_")}
-
-
-def merge_update(stored: dict, patch: dict, path: str = "") -> dict:
-    """UpdateFunction's merge (fcfacts "updates" section): each key the patch gives replaces the
-    stored one, except objects, merged key by key, recursively, so a sub-key the body omits is
-    kept (Serverless Devs fc3 sends explicit empties to clear one). Lists, scalars and the maps
-    whose keys are the user's (``fcfacts.USER_MAPS``: environmentVariables, …) are replaced
-    whole. Mutates and returns ``stored``."""
-    for key, value in patch.items():
-        p = f"{path}.{key}" if path else key
-        have = stored.get(key)
-        if isinstance(value, dict) and isinstance(have, dict) and p not in fcfacts.USER_MAPS:
-            merge_update(have, value, p)
-        else:
-            stored[key] = value
-    return stored
-
-
-def _hook_set(hook: dict | None) -> bool:
-    """The one shared rule: :func:`fcctl.fcfacts.hook_is_set`."""
-    return isinstance(hook, dict) and fcfacts.hook_is_set(hook)
-def _limits_view(fn: dict) -> dict:
-    """The function as :func:`fcctl.limits.check_function` reads it: a cleared hook (``handler
-    ""``, ``command []``) is unset, so its leftover timeout is not checked."""
-    ilc = fn.get("instanceLifecycleConfig")
-    if not isinstance(ilc, dict):
-        return fn
-    view = dict(fn)
-    view["instanceLifecycleConfig"] = {k: v for k, v in ilc.items() if _hook_set(v)}
-    return view
-
-
 
 
 class Backend:
@@ -188,145 +124,6 @@ class Backend:
         return out
 
     # --- validation ----------------------------------------------------------------------------
-    @staticmethod
-    def _check_types(body: dict, problems: list[str]) -> None:
-        ints = ("timeout", "memorySize", "diskSize", "instanceConcurrency")
-        for key in ints:
-            if key in body and (not isinstance(body[key], int) or isinstance(body[key], bool)):
-                problems.append(f"{key} must be an integer")
-        if "cpu" in body and (not isinstance(body["cpu"], (int, float))
-                              or isinstance(body["cpu"], bool)):
-            problems.append("cpu must be a number")
-        for key in ("handler", "runtime", "description", "role"):
-            if key in body and not isinstance(body[key], str):
-                problems.append(f"{key} must be a string")
-        env = body.get("environmentVariables")
-        if "environmentVariables" in body and not (
-            isinstance(env, dict) and all(isinstance(v, str) for v in env.values())
-        ):
-            problems.append("environmentVariables must be an object of string values")
-        if "layers" in body and not (
-            isinstance(body["layers"], list) and all(isinstance(x, str) for x in body["layers"])
-        ):
-            problems.append("layers must be a list of layer ARNs")
-        if "tags" in body and not (
-            isinstance(body["tags"], list)
-            and all(isinstance(t, dict) and isinstance(t.get("Key"), str) for t in body["tags"])
-        ):
-            problems.append("tags must be a list of {Key, Value}")
-        if "internetAccess" in body and not isinstance(body["internetAccess"], bool):
-            problems.append("internetAccess must be a boolean")
-        ilc = body.get("instanceLifecycleConfig")
-        if "instanceLifecycleConfig" in body:
-            if not isinstance(ilc, dict):
-                problems.append("instanceLifecycleConfig must be an object")
-            else:
-                for hook_name in ("initializer", "preStop"):
-                    hook = ilc.get(hook_name)
-                    if hook is None:
-                        continue
-                    where = f"instanceLifecycleConfig.{hook_name}"
-                    if not isinstance(hook, dict):
-                        problems.append(f"{where} must be an object")
-                        continue
-                    if "handler" in hook and not isinstance(hook["handler"], str):
-                        problems.append(f"{where}.handler must be a string")
-                    if "command" in hook and not (
-                        isinstance(hook["command"], list)
-                        and all(isinstance(c, str) for c in hook["command"])
-                    ):
-                        problems.append(f"{where}.command must be a list of strings")
-                    if "timeout" in hook and (not isinstance(hook["timeout"], int)
-                                              or isinstance(hook["timeout"], bool)):
-                        problems.append(f"{where}.timeout must be an integer")
-
-    @staticmethod
-    def _check_limits(fn: dict, problems: list[str]) -> None:
-        name = fn.get("functionName")
-        if not isinstance(name, str) or not re.fullmatch(fcfacts.FUNCTION_NAME_PATTERN, name):
-            problems.append(
-                "functionName must be 1-64 letters, digits, '_' or '-', not starting with a "
-                f"digit or '-' (got {name!r})"
-            )
-        runtime = fn.get("runtime")
-        if not runtime:
-            problems.append("runtime is required")
-        elif runtime not in fcfacts.RUNTIMES:
-            problems.append(f"runtime {runtime!r} is not supported")
-        if not fn.get("handler"):
-            problems.append("handler is required (custom runtimes take a placeholder)")
-        lo, hi = fcfacts.TIMEOUT_RANGE_S
-        t = fn.get("timeout")
-        if isinstance(t, int) and not lo <= t <= hi:
-            problems.append(f"timeout must be between {lo} and {hi} seconds (got {t})")
-        conc = fn.get("instanceConcurrency")
-        lo, hi = fcfacts.INSTANCE_CONCURRENCY_RANGE
-        if isinstance(conc, int) and not lo <= conc <= hi:
-            problems.append(f"instanceConcurrency must be between {lo} and {hi} (got {conc})")
-        image = (fn.get("customContainerConfig") or {}).get("image") if isinstance(
-            fn.get("customContainerConfig"), dict) else None
-        if runtime == fcfacts.CONTAINER_RUNTIME:
-            if fn.get("_code"):
-                problems.append("code cannot be used with runtime custom-container; use "
-                                "customContainerConfig.image")
-            if not image:
-                problems.append("customContainerConfig.image is required for custom-container")
-        elif runtime and fn.get("customContainerConfig"):
-            problems.append("customContainerConfig is only for runtime custom-container")
-        gpu = fn.get("gpuConfig")
-        has_gpu = isinstance(gpu, dict) and bool(gpu.get("gpuType") or gpu.get("gpuMemorySize"))
-        ilc = fn.get("instanceLifecycleConfig") or {}
-        if isinstance(ilc, dict):
-            for hook_name in ("initializer", "preStop"):
-                hook = ilc.get(hook_name)
-                if not isinstance(hook, dict):
-                    continue
-                where = f"instanceLifecycleConfig.{hook_name}"
-                if hook_name == "preStop" and hook.get("command"):
-                    problems.append(f"{where}.command is not supported: PreStop takes a "
-                                    "handler only")
-                elif hook.get("handler") and hook.get("command"):
-                    problems.append(f"{where} sets both handler and command; use one "
-                                    "Initializer type")
-                elif hook.get("command") and not has_gpu:
-                    problems.append(f"{where}.command is only supported for GPU functions "
-                                    "(gpuConfig)")
-                t = hook.get("timeout")
-                if isinstance(t, int) and _hook_set(hook) and t < 1:
-                    problems.append(f"{where}.timeout must be at least 1 second (got {t})")
-        # FC's documented limits, shared with `fcctl validate` (fcctl.limits): CPU or GPU sizes,
-        # hook maxima, instanceConcurrency by runtime, environment variables. The emulator
-        # models an account with the default quotas: a "quota" finding (PreStop > 90 s) is a 400
-        # too; "warning" findings (off-table GPU sizes FC has accepted) pass.
-        for finding in limits.check_function(_limits_view(fn)):
-            if finding.severity != "warning":
-                problems.append(f"{'.'.join(map(str, finding.path))}: {finding.message}")
-
-    @staticmethod
-    def _decode_code(code) -> dict:
-        """``code`` of the body → private code record with size and checksum."""
-        if not isinstance(code, dict):
-            raise errors.InvalidArgument("code must be an object with zipFile or "
-                                         "ossBucketName/ossObjectName")
-        if code.get("zipFile"):
-            if code.get("ossBucketName") or code.get("ossObjectName"):
-                raise errors.InvalidArgument("code takes either zipFile or "
-                                             "ossBucketName/ossObjectName, not both")
-            try:
-                data = base64.b64decode(code["zipFile"], validate=True)
-            except (binascii.Error, ValueError, TypeError):
-                raise errors.InvalidArgument("code.zipFile is not valid base64") from None
-            if not zipfile.is_zipfile(io.BytesIO(data)):
-                raise errors.InvalidArgument("code.zipFile is not a zip archive")
-            return {"kind": "zip", "size": len(data), "checksum": crc64(data),
-                    "data": code["zipFile"]}
-        if code.get("ossBucketName") and code.get("ossObjectName"):
-            # Policy: the emulator cannot read OSS; size 0, checksum of nothing known ("").
-            return {"kind": "oss", "bucket": code["ossBucketName"],
-                    "object": code["ossObjectName"], "size": 0, "checksum": ""}
-        raise errors.InvalidArgument("code needs zipFile, or both ossBucketName and "
-                                     "ossObjectName")
-
     def _apply_code(self, fn: dict, code_rec: dict | None) -> None:
         """Record code size/checksum on the function; the zip itself goes to kind ``code``."""
         if code_rec and "data" in code_rec:
@@ -355,21 +152,6 @@ class Backend:
         """A stored zip of function ``name`` by checksum (None when unknown)."""
         code = self.store.get("code", f"{name}/{checksum}")
         return None if code is None else base64.b64decode(code["zipFile"])
-
-    @staticmethod
-    def _fill_hook_timeouts(fn: dict) -> None:
-        ilc = fn.get("instanceLifecycleConfig")
-        if isinstance(ilc, dict):
-            for hook in ilc.values():
-                if isinstance(hook, dict) and "timeout" not in hook:
-                    hook["timeout"] = fcfacts.DEFAULT_HOOK_TIMEOUT_S
-
-    @staticmethod
-    def default_cpu(memory_mb: int) -> float:
-        """Policy (unverified): the smallest multiple of 0.05 vCPU within the 1:4 ratio."""
-        step = fcfacts.CPU_STEP_VCPU
-        want = max(fcfacts.CPU_RANGE_VCPU[0], (memory_mb / 1024) / fcfacts.CPU_MEMORY_RATIO[1])
-        return round(math.ceil(round(want / step, 6)) * step, 2)
 
     def _update_delay(self, fn: dict) -> float:
         env = fn.get("environmentVariables") or {}
@@ -437,34 +219,18 @@ class Backend:
                 f"alias '{label}' of function '{fn['functionName']}' points to version "
                 f"'{version}', which does not exist") from None
 
-    def _check_body(self, body) -> None:
-        """400 InvalidArgument for a body that is not an object or has fields of wrong types."""
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        problems: list[str] = []
-        self._check_types(body, problems)
-        if problems:
-            raise errors.InvalidArgument("; ".join(problems))
-
-    def _raise_for_limits(self, fn: dict) -> None:
-        """400 InvalidArgument naming every limit the resulting function breaks."""
-        problems: list[str] = []
-        self._check_limits(fn, problems)
-        if problems:
-            raise errors.InvalidArgument("; ".join(problems))
-
     def create_function(self, body: dict, region: str | None = None) -> dict:
-        self._check_body(body)
+        check_body(body)
         fn = {k: json.loads(json.dumps(v)) for k, v in body.items() if k in CREATE_KEYS}
         code = fn.pop("code", None)
         for key, value in FUNCTION_DEFAULTS.items():
             fn.setdefault(key, json.loads(json.dumps(value)))
         if "cpu" not in fn and isinstance(fn.get("memorySize"), int):
-            fn["cpu"] = self.default_cpu(fn["memorySize"])
-        self._fill_hook_timeouts(fn)
-        code_rec = self._decode_code(code) if code is not None else None
+            fn["cpu"] = fcfacts.default_cpu(fn["memorySize"])
+        fill_hook_timeouts(fn)
+        code_rec = decode_code(code) if code is not None else None
         fn["_code"] = code_rec
-        self._raise_for_limits(fn)
+        check_function_limits(fn)
         if "layers" in fn:
             fn["layers"] = [{"arn": arn, "size": 0} for arn in fn["layers"]]
         with self.lock:
@@ -510,7 +276,7 @@ class Backend:
         """Merge a partial body as FC does (:func:`merge_update`): omitted keys are kept, also
         inside nested objects; lists, scalars and user-keyed maps given replace the stored ones.
         Raises 404 FunctionNotFound, 409 ConcurrentUpdateError while InProgress, 400."""
-        self._check_body(body)
+        check_body(body)
         with self.lock:
             fn = self._settle(name)
             if fn["lastUpdateStatus"] == fcfacts.UPDATE_IN_PROGRESS:
@@ -522,12 +288,12 @@ class Backend:
             changes = {k: json.loads(json.dumps(v)) for k, v in body.items() if k in UPDATE_KEYS}
             code = changes.pop("code", None)
             merge_update(merged, changes)
-            self._fill_hook_timeouts(merged)
+            fill_hook_timeouts(merged)
             if "layers" in changes:
                 merged["layers"] = [{"arn": arn, "size": 0} for arn in changes["layers"]]
             if code is not None:
-                merged["_code"] = self._decode_code(code)
-            self._raise_for_limits(merged)
+                merged["_code"] = decode_code(code)
+            check_function_limits(merged)
             now = self.clock()
             self._apply_code(merged, merged.get("_code"))
             merged["lastModifiedTime"] = iso(now)
@@ -580,7 +346,7 @@ class Backend:
         ``functionName`` and ``description`` as substrings (policy: FC documents no match
         mode); ``tags`` (a JSON list of ``{Key, Value}``) — every tag given must be on the
         function."""
-        limit = self._limit(limit)
+        limit = page_limit(limit)
         match = self._function_filter(filters or {})
         with self.lock:
             out_rows: list[dict] = []
@@ -644,18 +410,6 @@ class Backend:
             return all(k in have and (v is None or have[k] == v) for k, v in wanted_tags)
 
         return match
-
-    @staticmethod
-    def _limit(limit) -> int:
-        if limit in (None, ""):
-            return LIST_DEFAULT_LIMIT
-        try:
-            value = int(limit)
-        except (TypeError, ValueError):
-            raise errors.InvalidArgument(f"limit must be an integer (got {limit!r})") from None
-        if not 1 <= value <= LIST_MAX_LIMIT:
-            raise errors.InvalidArgument(f"limit must be between 1 and {LIST_MAX_LIMIT}")
-        return value
 
     def set_invocation_disabled(self, name: str, disabled: bool) -> dict:
         with self.lock:
@@ -965,7 +719,7 @@ class Backend:
                 out.append(inst)
             out.sort(key=lambda i: (i["createdTimeMs"], i["instanceId"]))
             if limit not in (None, ""):
-                out = out[: self._limit(limit)]
+                out = out[: page_limit(limit)]
             return {"instances": [self.render_instance(i) for i in out]}
 
     def instance_events(self, name: str) -> dict:
@@ -1143,7 +897,7 @@ class Backend:
         direction = (direction or "BACKWARD").upper()
         if direction not in ("BACKWARD", "FORWARD"):
             raise errors.InvalidArgument("direction must be FORWARD or BACKWARD")
-        limit = self._limit(limit)
+        limit = page_limit(limit)
         with self.lock:
             self._settle(name)
             rows = [v for _, v in self.store.list("version", name + "/")]
@@ -1242,7 +996,7 @@ class Backend:
 
     def list_aliases(self, name: str, prefix: str | None = None, limit=None,
                      next_token: str | None = None) -> dict:
-        limit = self._limit(limit)
+        limit = page_limit(limit)
         with self.lock:
             self._settle(name)
             base = name + "/"
@@ -1347,7 +1101,7 @@ class Backend:
 
     def list_triggers(self, name: str, prefix: str | None = None, limit=None,
                       next_token: str | None = None, region: str | None = None) -> dict:
-        limit = self._limit(limit)
+        limit = page_limit(limit)
         with self.lock:
             self._settle(name)
             base = name + "/"
@@ -1417,7 +1171,7 @@ class Backend:
                            next_token: str | None = None, region: str | None = None) -> dict:
         """``{"TagResources": [{ResourceId, ResourceType, TagKey, TagValue}], "NextToken"?}``
         for the given ARNs (or every function), filtered by ``[{Key, Value}]``."""
-        limit = self._limit(limit)
+        limit = page_limit(limit)
         with self.lock:
             if resource_ids:
                 names = self._tag_targets(resource_ids, resource_type)
