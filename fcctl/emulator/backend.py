@@ -29,9 +29,9 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from fcctl import fcfacts
-from fcctl.emulator import errors, tags
+from fcctl.emulator import errors, tags, triggers
 from fcctl.emulator.validation import (  # noqa: F401  (re-exported: tests)
-    CREATE_KEYS, FUNCTION_DEFAULTS, UPDATE_KEYS, check_body, check_function_limits, crc64,
+    CREATE_KEYS, FUNCTION_DEFAULTS, LATEST, UPDATE_KEYS, check_body, check_function_limits, crc64,
     decode_code, fill_hook_timeouts, merge_update, page_limit,
 )
 from fcctl.emulator.validation import hook_set as _hook_set
@@ -41,7 +41,6 @@ from fcctl.emulator.knobs import (  # noqa: F401  (re-exported: handlers, tests)
     KNOB_UPDATE_DELAY, MAX_KNOB_MS, MAX_KNOB_S, knob_number, knob_on,
 )
 
-LATEST = "LATEST"
 # SDK InstanceInfo.version_id: "under the LATEST alias ... the returned version number is 0"
 LATEST_VERSION_ID = "0"
 # Policy (unverified): instance status and resource type names. Stopping is internal (PreStop
@@ -55,12 +54,6 @@ MAX_PROVISIONED = 100
 # Destroyed instances kept per function (with their events); older ones are pruned.
 DESTROYED_KEEP = 500
 
-TRIGGER_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$"
-CREATE_TRIGGER_KEYS = frozenset({
-    "triggerName", "triggerType", "triggerConfig", "qualifier", "sourceArn", "invocationRole",
-    "description",
-})
-UPDATE_TRIGGER_KEYS = frozenset({"triggerConfig", "qualifier", "invocationRole", "description"})
 
 def iso(ts: float) -> str:
     """ISO 8601 UTC with a Z, seconds precision (FC's createdTime/lastModifiedTime)."""
@@ -117,6 +110,10 @@ class Backend:
     # --- rendering -----------------------------------------------------------------------------
     def function_arn(self, name: str, region: str | None = None) -> str:
         return f"acs:fc:{region or self.region}:{self.account_id}:functions/{name}"
+
+    def now_iso(self) -> str:
+        """The model time as FC's createdTime/lastModifiedTime."""
+        return iso(self.clock())
 
     def render_function(self, doc: dict, region: str | None = None) -> dict:
         out = _public(doc)
@@ -1008,110 +1005,23 @@ class Backend:
             out["nextToken"] = rows[limit - 1][0][len(base):]
         return out
 
-    # --- triggers ------------------------------------------------------------------------------
-    def _render_trigger(self, name: str, trig: dict, region: str | None) -> dict:
-        out = _public(trig)
-        out["targetArn"] = self.function_arn(name, region)
-        if trig.get("triggerType") == "http":
-            region = region or self.region
-            host = f"{name}-{trig['triggerName']}-{trig['_suffix']}".lower().replace("_", "-")
-            out["httpTrigger"] = {
-                "urlInternet": f"https://{host}.{region}.fcapp.run",
-                "urlIntranet": f"https://{host}.{region}-vpc.fcapp.run",
-            }
-        return out
-
-    @staticmethod
-    def _check_trigger_config(value) -> None:
-        if not isinstance(value, str):
-            raise errors.InvalidArgument("triggerConfig must be a JSON string")
-        try:
-            json.loads(value)
-        except (ValueError, RecursionError):  # RecursionError: nested too deep
-            raise errors.InvalidArgument("triggerConfig is not valid JSON") from None
-
-    @staticmethod
-    def _trigger_qualifier(qualifier) -> str:
-        """Policy: a trigger may name any qualifier (versions and aliases are not modelled, so
-        they are not checked); default LATEST."""
-        if qualifier in (None, ""):
-            return LATEST
-        if not isinstance(qualifier, str):
-            raise errors.InvalidArgument("qualifier must be a string")
-        return qualifier
-
+    # --- triggers: fcctl.emulator.triggers ------------------------------------------------------
     def create_trigger(self, name: str, body: dict, region: str | None = None) -> dict:
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        trig = {k: v for k, v in body.items() if k in CREATE_TRIGGER_KEYS}
-        tname = trig.get("triggerName")
-        if not isinstance(tname, str) or not re.fullmatch(TRIGGER_NAME_PATTERN, tname):
-            raise errors.InvalidArgument(
-                "triggerName must be 1-128 letters, digits, '_' or '-', not starting with a "
-                f"digit or '-' (got {tname!r})")
-        if not isinstance(trig.get("triggerType"), str) or not trig.get("triggerType"):
-            raise errors.InvalidArgument("triggerType is required")
-        self._check_trigger_config(trig.get("triggerConfig"))
-        trig["qualifier"] = self._trigger_qualifier(trig.get("qualifier"))
-        with self.lock:
-            self._settle(name)
-            key = f"{name}/{tname}"
-            if self.store.get("trigger", key) is not None:
-                raise errors.TriggerAlreadyExists(
-                    f"trigger '{tname}' of function '{name}' already exists")
-            now = iso(self.clock())
-            trig.setdefault("description", "")
-            trig.update({"triggerId": str(uuid.uuid4()), "createdTime": now,
-                         "lastModifiedTime": now, "status": "Ready",
-                         "_suffix": uuid.uuid4().hex[:10]})
-            self.store.put("trigger", key, trig)
-            return self._render_trigger(name, trig, region)
-
-    def _get_trigger(self, name: str, tname: str) -> dict:
-        self._settle(name)
-        trig = self.store.get("trigger", f"{name}/{tname}")
-        if trig is None:
-            raise errors.TriggerNotFound(f"trigger '{tname}' of function '{name}' does not exist")
-        return trig
+        return triggers.create_trigger(self, name, body, region)
 
     def get_trigger(self, name: str, tname: str, region: str | None = None) -> dict:
-        with self.lock:
-            return self._render_trigger(name, self._get_trigger(name, tname), region)
+        return triggers.get_trigger(self, name, tname, region)
 
     def update_trigger(self, name: str, tname: str, body: dict,
                        region: str | None = None) -> dict:
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        changes = {k: v for k, v in body.items() if k in UPDATE_TRIGGER_KEYS}
-        if "triggerConfig" in changes:
-            self._check_trigger_config(changes["triggerConfig"])
-        if "qualifier" in changes:
-            changes["qualifier"] = self._trigger_qualifier(changes["qualifier"])
-        with self.lock:
-            trig = self._get_trigger(name, tname)
-            trig.update(changes)
-            trig["lastModifiedTime"] = iso(self.clock())
-            self.store.put("trigger", f"{name}/{tname}", trig)
-            return self._render_trigger(name, trig, region)
+        return triggers.update_trigger(self, name, tname, body, region)
 
     def delete_trigger(self, name: str, tname: str) -> None:
-        with self.lock:
-            self._get_trigger(name, tname)
-            self.store.delete("trigger", f"{name}/{tname}")
+        triggers.delete_trigger(self, name, tname)
 
     def list_triggers(self, name: str, prefix: str | None = None, limit=None,
                       next_token: str | None = None, region: str | None = None) -> dict:
-        limit = page_limit(limit)
-        with self.lock:
-            self._settle(name)
-            base = name + "/"
-            after = base + next_token if next_token else None
-            rows = self.store.list("trigger", base + (prefix or ""), after=after,
-                                   limit=limit + 1)
-            out = {"triggers": [self._render_trigger(name, t, region) for _, t in rows[:limit]]}
-            if len(rows) > limit:
-                out["nextToken"] = rows[limit - 1][0][len(base):]
-            return out
+        return triggers.list_triggers(self, name, prefix, limit, next_token, region)
 
     # --- tags (TagResources / UntagResources / ListTagResources on /tags-v2): fcctl.emulator.tags
     def tag_resources(self, body: dict) -> None:

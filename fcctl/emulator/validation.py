@@ -15,6 +15,7 @@ from fcctl import fcfacts, fcfields, limits
 from fcctl.emulator import errors
 
 LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT = 20, 100
+LATEST = "LATEST"  # the qualifier of the function's current configuration
 
 # Keys of CreateFunctionInput / UpdateFunctionInput, from the one field table (fcctl/fcfields.py,
 # SDK 4.8 models). Unknown keys are ignored.

@@ -246,3 +246,15 @@ def test_delay_knobs_are_finite_and_capped(be, clock):
     assert be.get_function("fn")["lastUpdateStatus"] == "InProgress"
     clock.now += 1
     assert be.get_function("fn")["lastUpdateStatus"] == "Successful"
+
+
+def test_trigger_record_keeps_private_state_out_of_the_api_and_old_documents_load(be):
+    be.create_function(body())
+    made = be.create_trigger("fn", {"triggerName": "web", "triggerType": "http",
+                                    "triggerConfig": "{}"})
+    assert not any(k.startswith("_") for k in made)
+    stored = be.store.get("trigger", "fn/web")
+    suffix = stored["_suffix"]  # the state-file format is unchanged
+    assert suffix in made["httpTrigger"]["urlInternet"]
+    # a document written by an older emulator (same format) renders the same URLs
+    assert be.get_trigger("fn", "web")["httpTrigger"] == made["httpTrigger"]
