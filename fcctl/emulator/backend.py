@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import json
 import random
-import re
 import threading
 import time
 import uuid
@@ -29,20 +28,20 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from fcctl import fcfacts
-from fcctl.emulator import errors, tags, triggers
+from fcctl.emulator import errors, tags, triggers, versions
 from fcctl.emulator.validation import (  # noqa: F401  (re-exported: tests)
     CREATE_KEYS, FUNCTION_DEFAULTS, LATEST, UPDATE_KEYS, check_body, check_function_limits, crc64,
     decode_code, fill_hook_timeouts, merge_update, page_limit,
 )
 from fcctl.emulator.validation import hook_set as _hook_set
+from fcctl.emulator.validation import public_fields as _public
+from fcctl.emulator.versions import LATEST_VERSION_ID
 from fcctl.emulator.knobs import (  # noqa: F401  (re-exported: handlers, tests)
     INVOKE_MS_HEADER, KNOB_ACCELERATION_S, KNOB_FAIL_INITIALIZER, KNOB_FAIL_PRESTOP,
     KNOB_FAIL_UPDATE, KNOB_INVOKE_MS, KNOB_PRESTOP_HANG, KNOB_PRESTOP_MS, KNOB_SESSION_S,
     KNOB_UPDATE_DELAY, MAX_KNOB_MS, MAX_KNOB_S, knob_number, knob_on,
 )
 
-# SDK InstanceInfo.version_id: "under the LATEST alias ... the returned version number is 0"
-LATEST_VERSION_ID = "0"
 # Policy (unverified): instance status and resource type names. Stopping is internal (PreStop
 # running); ListInstances renders it Running (FC's instance-event states have no Stopping).
 INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
@@ -63,11 +62,6 @@ def iso(ts: float) -> str:
 def iso_ms(ts: float) -> str:
     dt = datetime.fromtimestamp(ts, tz=timezone.utc)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
-def _public(doc: dict) -> dict:
-    """A stored document without the emulator's private (``_``-prefixed) keys."""
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
 class Backend:
@@ -138,7 +132,7 @@ class Backend:
         ``""`` (policy)."""
         with self.lock:
             fn = self._settle(name)
-            config, _ = self._config_for(fn, qualifier)
+            config, _ = versions.config_for(self, fn, qualifier)
         checksum = config.get("codeChecksum", "")
         if not checksum or self.store.get("code", f"{name}/{checksum}") is None:
             return {"url": "", "checksum": checksum}
@@ -162,59 +156,6 @@ class Backend:
         if fn is None:
             raise errors.FunctionNotFound(f"function '{name}' does not exist")
         return fn
-
-    @staticmethod
-    def _version_key(name: str, version_id: str) -> str:
-        return f"{name}/{int(version_id):010d}"  # zero-padded: keys sort by number
-
-    def _get_version(self, name: str, version_id: str) -> dict:
-        version = None
-        if str(version_id).isdigit():
-            version = self.store.get("version", self._version_key(name, version_id))
-        if version is None:
-            raise errors.VersionNotFound(
-                f"version '{version_id}' of function '{name}' does not exist")
-        return version
-
-    def _get_alias(self, name: str, alias: str) -> dict:
-        doc = self.store.get("alias", f"{name}/{alias}")
-        if doc is None:
-            raise errors.AliasNotFound(f"alias '{alias}' of function '{name}' does not exist")
-        return doc
-
-    def resolve(self, name: str, qualifier: str | None, *, pick: bool = False) -> tuple[str, str]:
-        """``qualifier`` → ``(label, versionId)``: LATEST (or none) → ``("LATEST", "0")``; a
-        version number → itself; an alias → its version, or with ``pick`` one of its
-        versions drawn by ``additionalVersionWeight``. Raises VersionNotFound/AliasNotFound."""
-        if qualifier in (None, "", LATEST):
-            return LATEST, LATEST_VERSION_ID
-        if str(qualifier).isdigit():
-            return qualifier, self._get_version(name, qualifier)["versionId"]
-        alias = self._get_alias(name, qualifier)
-        version = alias["versionId"]
-        if pick:
-            draw = self.rng.random()
-            for other, weight in sorted((alias.get("additionalVersionWeight") or {}).items()):
-                if draw < weight:
-                    version = other
-                    break
-                draw -= weight
-        return qualifier, version
-
-    def _config_for(self, fn: dict, qualifier: str | None, *,
-                    pick: bool = False) -> tuple[dict, str]:
-        """The configuration a qualifier serves and its versionId."""
-        label, version = self.resolve(fn["functionName"], qualifier, pick=pick)
-        if version == LATEST_VERSION_ID:
-            return fn, version
-        try:
-            return self._get_version(fn["functionName"], version)["_config"], version
-        except errors.VersionNotFound:
-            if label == version:
-                raise
-            raise errors.VersionNotFound(
-                f"alias '{label}' of function '{fn['functionName']}' points to version "
-                f"'{version}', which does not exist") from None
 
     def create_function(self, body: dict, region: str | None = None) -> dict:
         check_body(body)
@@ -266,7 +207,7 @@ class Backend:
         ``qualifier`` names one)."""
         with self.lock:
             fn = self._settle(name)
-            config, _ = self._config_for(fn, qualifier)
+            config, _ = versions.config_for(self, fn, qualifier)
             return self.render_function(config, region)
 
     def update_function(self, name: str, body: dict, region: str | None = None) -> dict:
@@ -536,6 +477,13 @@ class Backend:
             return False
         return version != LATEST_VERSION_ID or inst.get("_gen") == fn.get("_gen", 1)
 
+    def stop_instances(self, name: str, which: Callable[[dict], bool], reason: str) -> None:
+        """Start stopping (PreStop, then destruction) every running instance ``which`` picks."""
+        now = self.clock()
+        for key, inst in self._instances(name):
+            if which(inst) and inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None:
+                self._stop_now(key, inst, now, reason)
+
     def _stop_now(self, key: str, inst: dict, now: float, reason: str) -> None:
         self._plan_stop(inst, now, reason)
         self._advance_stop(inst, now)
@@ -630,7 +578,7 @@ class Backend:
             before = dict(prov)
             label = prov["_qualifier"]
             try:
-                config, version = self._config_for(fn, label)
+                config, version = versions.config_for(self, fn, label)
             except (errors.VersionNotFound, errors.AliasNotFound):
                 config, version = None, None  # the alias or version is gone: nothing to serve
             mine = [(k, i) for k, i in self._instances(name)
@@ -695,16 +643,16 @@ class Backend:
         destroyed ones only when ``instance_status`` asks for ``Destroyed`` (policy)."""
         with self.lock:
             self._settle(name)
-            versions = None
+            wanted = None
             if qualifier not in (None, ""):
-                label, version = self.resolve(name, qualifier)
-                versions = {version}
+                label, version = versions.resolve(self, name, qualifier)
+                wanted = {version}
                 if label != LATEST and not str(label).isdigit():
-                    versions |= set(self._get_alias(name, label).get(
+                    wanted |= set(versions.alias_doc(self, name, label).get(
                         "additionalVersionWeight") or {})
             out = []
             for _, inst in self._instances(name):
-                if versions is not None and inst.get("versionId") not in versions:
+                if wanted is not None and inst.get("versionId") not in wanted:
                     continue
                 if instance_status:
                     if self.render_instance(inst)["status"] not in instance_status:
@@ -747,8 +695,8 @@ class Backend:
             if fn.get("_invocationDisabled"):
                 raise errors.FunctionInvocationDisabled(
                     f"invocation of function '{name}' is disabled")
-            label, _ = self.resolve(name, qualifier)
-            config, version = self._config_for(fn, qualifier, pick=True)
+            label, _ = versions.resolve(self, name, qualifier)
+            config, version = versions.config_for(self, fn, qualifier, pick=True)
             now = self.clock()
             candidates = [
                 (k, i) for k, i in self._instances(name)
@@ -825,7 +773,7 @@ class Backend:
                 "instances per qualifier")
         with self.lock:
             self._settle(name)
-            self.resolve(name, label)
+            versions.resolve(self, name, label)
             key = f"{name}/{label}"
             prov = self.store.get("provision", key) or {"_qualifier": label, "current": 0}
             prov.update({k: v for k, v in body.items() if k in (
@@ -865,145 +813,35 @@ class Backend:
             self._settle(name)  # scale-in: the provisioned instances go through PreStop
             self.store.delete("provision", key)
 
-    # --- versions and aliases ------------------------------------------------------------------
+    # --- versions and aliases: fcctl.emulator.versions -------------------------------------------
+    def resolve(self, name: str, qualifier: str | None, *, pick: bool = False) -> tuple[str, str]:
+        return versions.resolve(self, name, qualifier, pick=pick)
+
     def publish_version(self, name: str, body: dict) -> dict:
-        """PublishFunctionVersion: a snapshot of LATEST's configuration as version N+1.
-        409 ConcurrentUpdateError while an update is InProgress (policy)."""
-        description = (body or {}).get("description", "")
-        if not isinstance(description, str):
-            raise errors.InvalidArgument("description must be a string")
-        with self.lock:
-            fn = self._settle(name)
-            if fn["lastUpdateStatus"] == fcfacts.UPDATE_IN_PROGRESS:
-                raise errors.ConcurrentUpdateError(
-                    f"function '{name}' is being updated; publish when the update has finished")
-            number = int(fn.get("_lastVersion", 0)) + 1
-            fn["_lastVersion"] = number
-            self.store.put("function", name, fn)
-            now = iso(self.clock())
-            version = {"versionId": str(number), "description": description,
-                       "createdTime": now, "lastModifiedTime": now,
-                       "_config": json.loads(json.dumps(_public(fn)))}
-            self.store.put("version", self._version_key(name, str(number)), version)
-            return _public(version)
+        return versions.publish_version(self, name, body)
 
     def list_versions(self, name: str, direction: str | None = None, limit=None,
                       next_token: str | None = None) -> dict:
-        """``{"versions", "direction", "nextToken"?}``; direction BACKWARD (newest first, the
-        default) or FORWARD."""
-        direction = (direction or "BACKWARD").upper()
-        if direction not in ("BACKWARD", "FORWARD"):
-            raise errors.InvalidArgument("direction must be FORWARD or BACKWARD")
-        limit = page_limit(limit)
-        with self.lock:
-            self._settle(name)
-            rows = [v for _, v in self.store.list("version", name + "/")]
-        if direction == "BACKWARD":
-            rows.reverse()
-        if next_token:
-            ids = [v["versionId"] for v in rows]
-            rows = rows[ids.index(next_token):] if next_token in ids else []
-        out = {"versions": [_public(v) for v in rows[:limit]], "direction": direction}
-        if len(rows) > limit:
-            out["nextToken"] = rows[limit]["versionId"]
-        return out
+        return versions.list_versions(self, name, direction, limit, next_token)
 
     def delete_version(self, name: str, version_id: str) -> None:
-        """DeleteFunctionVersion; allowed even when an alias routes to it (FC docs 版本管理:
-        aliases and triggers pointing at it are kept, and invoking through such an alias then
-        fails — 404 ``fcfacts.ALIAS_TO_DELETED_VERSION_CODE``, policy). Its instances go through
-        PreStop."""
-        with self.lock:
-            self._settle(name)
-            self._get_version(name, version_id)
-            now = self.clock()
-            for key, inst in self._instances(name):
-                if inst.get("versionId") == version_id and inst["status"] == INSTANCE_RUNNING \
-                        and inst.get("_stopAt") is None:
-                    self._stop_now(key, inst, now, "version-deleted")
-            self.store.delete("version", self._version_key(name, version_id))
-
-    ALIAS_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$"
-
-    def _check_alias(self, name: str, alias: dict) -> None:
-        self._get_version(name, alias.get("versionId", ""))
-        weights = alias.get("additionalVersionWeight") or {}
-        if not isinstance(weights, dict):
-            raise errors.InvalidArgument("additionalVersionWeight must be an object "
-                                         "{versionId: weight}")
-        for version, weight in weights.items():
-            self._get_version(name, version)
-            if version == alias["versionId"]:
-                raise errors.InvalidArgument("additionalVersionWeight cannot name the alias's "
-                                             "own versionId")
-            if not isinstance(weight, (int, float)) or isinstance(weight, bool) or \
-                    not 0 <= weight <= 1:
-                raise errors.InvalidArgument("each additionalVersionWeight is between 0 and 1")
-        if sum(weights.values()) > 1 + 1e-9:
-            raise errors.InvalidArgument("additionalVersionWeight adds up to more than 1")
+        versions.delete_version(self, name, version_id)
 
     def create_alias(self, name: str, body: dict) -> dict:
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        alias_name = body.get("aliasName")
-        if not isinstance(alias_name, str) \
-                or not re.fullmatch(self.ALIAS_NAME_PATTERN, alias_name) or alias_name == LATEST:
-            raise errors.InvalidArgument(
-                "aliasName must be 1-128 letters, digits, '_' or '-', not starting with a digit "
-                f"or '-', and not LATEST (got {alias_name!r})")
-        alias = {"aliasName": alias_name, "versionId": str(body.get("versionId") or ""),
-                 "description": body.get("description") or "",
-                 "additionalVersionWeight": body.get("additionalVersionWeight") or {}}
-        with self.lock:
-            self._settle(name)
-            if self.store.get("alias", f"{name}/{alias_name}") is not None:
-                raise errors.AliasAlreadyExists(
-                    f"alias '{alias_name}' of function '{name}' already exists")
-            self._check_alias(name, alias)
-            alias["createdTime"] = alias["lastModifiedTime"] = iso(self.clock())
-            self.store.put("alias", f"{name}/{alias_name}", alias)
-            return alias
+        return versions.create_alias(self, name, body)
 
     def get_alias(self, name: str, alias_name: str) -> dict:
-        with self.lock:
-            self._settle(name)
-            return self._get_alias(name, alias_name)
+        return versions.get_alias(self, name, alias_name)
 
     def update_alias(self, name: str, alias_name: str, body: dict) -> dict:
-        """Partial update of versionId, description, additionalVersionWeight."""
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        with self.lock:
-            self._settle(name)
-            alias = self._get_alias(name, alias_name)
-            for key in ("versionId", "description", "additionalVersionWeight"):
-                if key in body and body[key] is not None:
-                    alias[key] = str(body[key]) if key == "versionId" else body[key]
-            self._check_alias(name, alias)
-            alias["lastModifiedTime"] = iso(self.clock())
-            self.store.put("alias", f"{name}/{alias_name}", alias)
-            self._settle(name)  # provisioned instances follow the alias
-            return alias
+        return versions.update_alias(self, name, alias_name, body)
 
     def delete_alias(self, name: str, alias_name: str) -> None:
-        with self.lock:
-            self._settle(name)
-            self._get_alias(name, alias_name)
-            self.store.delete("alias", f"{name}/{alias_name}")
+        versions.delete_alias(self, name, alias_name)
 
     def list_aliases(self, name: str, prefix: str | None = None, limit=None,
                      next_token: str | None = None) -> dict:
-        limit = page_limit(limit)
-        with self.lock:
-            self._settle(name)
-            base = name + "/"
-            rows = self.store.list("alias", base + (prefix or ""),
-                                   after=base + next_token if next_token else None,
-                                   limit=limit + 1)
-        out = {"aliases": [a for _, a in rows[:limit]]}
-        if len(rows) > limit:
-            out["nextToken"] = rows[limit - 1][0][len(base):]
-        return out
+        return versions.list_aliases(self, name, prefix, limit, next_token)
 
     # --- triggers: fcctl.emulator.triggers ------------------------------------------------------
     def create_trigger(self, name: str, body: dict, region: str | None = None) -> dict:

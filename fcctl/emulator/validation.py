@@ -49,6 +49,11 @@ def crc64(data: bytes) -> str:
     return str(_crc64(data))
 
 
+def public_fields(doc: dict) -> dict:
+    """A stored document without the emulator's private (``_``-prefixed) keys."""
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
 def merge_update(stored: dict, patch: dict, path: str = "") -> dict:
     """UpdateFunction's merge (fcfacts "updates" section): each key the patch gives replaces the
     stored one, except objects, merged key by key, recursively, so a sub-key the body omits is

@@ -258,3 +258,10 @@ def test_trigger_record_keeps_private_state_out_of_the_api_and_old_documents_loa
     assert suffix in made["httpTrigger"]["urlInternet"]
     # a document written by an older emulator (same format) renders the same URLs
     assert be.get_trigger("fn", "web")["httpTrigger"] == made["httpTrigger"]
+
+
+def test_publish_version_with_a_non_object_body_is_a_400(be):
+    be.create_function(body())
+    with pytest.raises(errors.InvalidArgument, match="JSON object"):  # was a 500
+        be.publish_version("fn", ["not", "an", "object"])
+    assert be.publish_version("fn", None)["versionId"] == "1"
