@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from fcctl import fcfacts
-from fcctl.emulator import errors, tags, triggers, versions
+from fcctl.emulator import errors, provision, tags, triggers, versions
 from fcctl.emulator.validation import (  # noqa: F401  (re-exported: tests)
     CREATE_KEYS, FUNCTION_DEFAULTS, LATEST, UPDATE_KEYS, check_body, check_function_limits, crc64,
     decode_code, fill_hook_timeouts, merge_update, page_limit,
@@ -47,9 +47,6 @@ from fcctl.emulator.knobs import (  # noqa: F401  (re-exported: handlers, tests)
 INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
 RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"
 DEFAULT_IDLE_TIMEOUT_S = 300.0
-# Policy (the real quota is per account and region, and raised on request): a local emulator
-# caps provisioned instances so a typo cannot create 100 000 rows.
-MAX_PROVISIONED = 100
 # Destroyed instances kept per function (with their events); older ones are pruned.
 DESTROYED_KEEP = 500
 
@@ -734,84 +731,17 @@ class Backend:
             inst["invocations"] = inst.get("invocations", 0) + 1
             self.store.put("instance", key, inst)
 
-    # --- provision config ----------------------------------------------------------------------
-    def _render_provision(self, name: str, prov: dict, region: str | None) -> dict:
-        """ProvisionConfig; its functionArn names the qualifier (``…:functions/NAME/QUALIFIER``,
-        the shape of the SDK's ProvisionConfig example)."""
-        out = _public(prov)
-        out["functionArn"] = f"{self.function_arn(name, region)}/{prov['_qualifier']}"
-        return out
-
-    @staticmethod
-    def _label(qualifier: str | None) -> str:
-        return LATEST if qualifier in (None, "") else qualifier
-
+    # --- provision config: fcctl.emulator.provision ---------------------------------------------
     def put_provision_config(self, name: str, qualifier: str | None, body: dict,
                              region: str | None = None) -> dict:
-        """Provisioned instances for LATEST or an alias (FC: "仅支持为函数别名或LATEST版本设置最小
-        实例数弹性策略"; a version number → 400). ``defaultTarget`` (the SDK's recommended field)
-        or the deprecated ``target``: that many instances are started at once. Raises 404 for
-        an unknown function/alias."""
-        label = self._label(qualifier)
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        if str(label).isdigit():
-            raise errors.InvalidArgument(
-                f"provision config is supported only on LATEST or an alias, not on version "
-                f"{label}")
-        target = body.get("defaultTarget", body.get("target"))
-        for key in ("defaultTarget", "target"):
-            value = body.get(key)
-            if key in body and (not isinstance(value, int) or isinstance(value, bool)
-                                or not 0 <= value <= 10000):
-                raise errors.InvalidArgument(f"{key} must be an integer from 0 to 10000")
-        if target is None:
-            raise errors.InvalidArgument("defaultTarget (or target) is required")
-        if target > MAX_PROVISIONED:
-            raise errors.LimitExceededError(
-                f"target {target} exceeds the emulator's limit of {MAX_PROVISIONED} provisioned "
-                "instances per qualifier")
-        with self.lock:
-            self._settle(name)
-            versions.resolve(self, name, label)
-            key = f"{name}/{label}"
-            prov = self.store.get("provision", key) or {"_qualifier": label, "current": 0}
-            prov.update({k: v for k, v in body.items() if k in (
-                "alwaysAllocateCPU", "alwaysAllocateGPU", "scheduledActions",
-                "targetTrackingPolicies")})
-            # no scheduled/tracking policy is modelled: target == defaultTarget (SDK doc)
-            prov["target"] = prov["defaultTarget"] = target
-            prov.pop("_failedGen", None)
-            prov.pop("currentError", None)
-            self.store.put("provision", key, prov)
-            self._settle(name)
-            return self._render_provision(name, self.store.get("provision", key), region)
+        return provision.put_provision_config(self, name, qualifier, body, region)
 
     def get_provision_config(self, name: str, qualifier: str | None,
                              region: str | None = None) -> dict:
-        """The qualifier's provision config; with none, 200 and an empty body (what Serverless
-        Devs fc3 and Terraform expect of FC: no error code)."""
-        label = self._label(qualifier)
-        with self.lock:
-            self._settle(name)
-            prov = self.store.get("provision", f"{name}/{label}")
-            if prov is None:
-                return {}
-            return self._render_provision(name, prov, region)
+        return provision.get_provision_config(self, name, qualifier, region)
 
     def delete_provision_config(self, name: str, qualifier: str | None) -> None:
-        label = self._label(qualifier)
-        with self.lock:
-            self._settle(name)
-            key = f"{name}/{label}"
-            prov = self.store.get("provision", key)
-            if prov is None:
-                raise errors.ProvisionConfigNotFound(
-                    f"function '{name}' has no provision config for qualifier {label}")
-            prov["target"] = 0
-            self.store.put("provision", key, prov)
-            self._settle(name)  # scale-in: the provisioned instances go through PreStop
-            self.store.delete("provision", key)
+        provision.delete_provision_config(self, name, qualifier)
 
     # --- versions and aliases: fcctl.emulator.versions -------------------------------------------
     def resolve(self, name: str, qualifier: str | None, *, pick: bool = False) -> tuple[str, str]:
