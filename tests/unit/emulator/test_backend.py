@@ -196,12 +196,13 @@ def test_store_survives_reopen(tmp_path):
 
 
 def test_chunked_body_decoding():
-    from fcctl.emulator.server import _read_chunked
+    from fcctl.emulator.server import MAX_BODY_BYTES
+    from fcctl.emulator.wire import read_chunked
 
     raw = io.BytesIO(b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n")
-    assert _read_chunked(raw) == b"hello world"
+    assert read_chunked(raw, MAX_BODY_BYTES) == b"hello world"
     with pytest.raises(ValueError):
-        _read_chunked(io.BytesIO(b"zz\r\n"))
+        read_chunked(io.BytesIO(b"zz\r\n"), MAX_BODY_BYTES)
 
 
 def test_provisioned_initializer_failure_is_not_retried_until_next_put(be):
