@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from fcctl import fcfacts
-from fcctl.emulator import errors, provision, tags, triggers, versions
+from fcctl.emulator import errors, lifecycle, provision, tags, triggers, versions
 from fcctl.emulator.validation import (  # noqa: F401  (re-exported: tests)
     CREATE_KEYS, FUNCTION_DEFAULTS, LATEST, UPDATE_KEYS, check_body, check_function_limits, crc64,
     decode_code, fill_hook_timeouts, merge_update, page_limit,
@@ -363,42 +363,7 @@ class Backend:
         Raises FunctionNotFound."""
         fn = self._get_fn(name)
         now = self.clock()
-        changed = False
-        if fn.get("lastUpdateStatus") == fcfacts.UPDATE_IN_PROGRESS and \
-                now >= fn.get("_updateReadyAt", 0):
-            if fn.get("_updateFails"):
-                reason = fn["_updateFails"]
-                fn["lastUpdateStatus"] = fcfacts.UPDATE_FAILED
-                fn["lastUpdateStatusReason"] = (
-                    reason if reason.lower() not in ("1", "true", "yes", "on")
-                    else f"update failed: {KNOB_FAIL_UPDATE} is set"
-                )
-                fn["lastUpdateStatusReasonCode"] = "EmulatorInjectedFailure"
-            else:
-                fn["lastUpdateStatus"] = fcfacts.UPDATE_SUCCESSFUL
-                fn["lastUpdateStatusReason"] = ""
-                fn["lastUpdateStatusReasonCode"] = ""
-                # a successful update of LATEST replaces every existing instance
-                fn["_gen"] = fn.get("_gen", 1) + 1
-                fn["_genAt"] = fn["_updateReadyAt"]
-            changed = True
-        if fn.get("state") == fcfacts.STATE_PENDING and now >= fn.get("_stateReadyAt", 0):
-            fn["state"] = fcfacts.STATE_ACTIVE
-            changed = True
-        if fn.get("runtime") == fcfacts.CONTAINER_RUNTIME and \
-                isinstance(fn.get("customContainerConfig"), dict):
-            # customContainerConfig.accelerationInfo.status: Preparing until the image (set at
-            # _stateReadyAt's update) is accelerated, then Ready
-            env = fn.get("environmentVariables") or {}
-            ready_at = fn.get("_stateReadyAt", 0) + knob_number(env, KNOB_ACCELERATION_S,
-                                                                cap=MAX_KNOB_S)
-            status = fcfacts.ACCELERATION_READY if now >= ready_at and \
-                fn.get("state") != fcfacts.STATE_PENDING else fcfacts.ACCELERATION_PREPARING
-            ccc = fn["customContainerConfig"]
-            if (ccc.get("accelerationInfo") or {}).get("status") != status:
-                ccc["accelerationInfo"] = {"status": status}
-                changed = True
-        if changed:
+        if lifecycle.advance(fn, now):  # lastUpdateStatus, state, accelerationInfo
             self.store.put("function", name, fn)
         self._settle_instances(fn, now)
         return fn
