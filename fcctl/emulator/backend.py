@@ -23,42 +23,29 @@ import random
 import threading
 import time
 import uuid
-from urllib.parse import quote
-from datetime import datetime, timezone
 from typing import Callable
+from urllib.parse import quote
 
 from fcctl import fcfacts
 from fcctl.emulator import errors, lifecycle, provision, tags, triggers, versions
-from fcctl.emulator.validation import (  # noqa: F401  (re-exported: tests)
+from fcctl.emulator.knobs import (
+    KNOB_FAIL_INITIALIZER, KNOB_FAIL_PRESTOP, KNOB_FAIL_UPDATE, KNOB_INVOKE_MS, KNOB_PRESTOP_HANG,
+    KNOB_PRESTOP_MS, KNOB_SESSION_S, KNOB_UPDATE_DELAY, MAX_KNOB_MS, MAX_KNOB_S, knob_number,
+    knob_on,
+)
+from fcctl.emulator.lifecycle import INSTANCE_DESTROYED, INSTANCE_RUNNING, INSTANCE_STOPPING, iso
+from fcctl.emulator.validation import (  # noqa: F401  (CREATE_KEYS, UPDATE_KEYS, crc64: tests)
     CREATE_KEYS, FUNCTION_DEFAULTS, LATEST, UPDATE_KEYS, check_body, check_function_limits, crc64,
     decode_code, fill_hook_timeouts, merge_update, page_limit,
 )
-from fcctl.emulator.validation import hook_set as _hook_set
+from fcctl.emulator.validation import hook_set as _hook_set  # noqa: F401  (a test reads it)
 from fcctl.emulator.validation import public_fields as _public
 from fcctl.emulator.versions import LATEST_VERSION_ID
-from fcctl.emulator.knobs import (  # noqa: F401  (re-exported: handlers, tests)
-    INVOKE_MS_HEADER, KNOB_ACCELERATION_S, KNOB_FAIL_INITIALIZER, KNOB_FAIL_PRESTOP,
-    KNOB_FAIL_UPDATE, KNOB_INVOKE_MS, KNOB_PRESTOP_HANG, KNOB_PRESTOP_MS, KNOB_SESSION_S,
-    KNOB_UPDATE_DELAY, MAX_KNOB_MS, MAX_KNOB_S, knob_number, knob_on,
-)
 
-# Policy (unverified): instance status and resource type names. Stopping is internal (PreStop
-# running); ListInstances renders it Running (FC's instance-event states have no Stopping).
-INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
 RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"
 DEFAULT_IDLE_TIMEOUT_S = 300.0
 # Destroyed instances kept per function (with their events); older ones are pruned.
 DESTROYED_KEEP = 500
-
-
-def iso(ts: float) -> str:
-    """ISO 8601 UTC with a Z, seconds precision (FC's createdTime/lastModifiedTime)."""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_ms(ts: float) -> str:
-    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 class Backend:
@@ -372,12 +359,6 @@ class Backend:
     def _instances(self, name: str) -> list[tuple[str, dict]]:
         return self.store.list("instance", name + "/")
 
-    @staticmethod
-    def _event(inst: dict, event: str, ts: float, **detail) -> None:
-        entry = {"event": event, "time": iso_ms(ts), "timeMs": int(round(ts * 1000))}
-        entry.update(detail)
-        inst.setdefault("events", []).append(entry)
-
     def _new_instance(self, fn: dict, config: dict, label: str, version: str,
                       resource_type: str, now: float) -> dict:
         """Start an instance of ``config`` (the function's, or a version's snapshot) and run its
@@ -411,21 +392,21 @@ class Backend:
                 "sessionS": knob_number(env, KNOB_SESSION_S, cap=MAX_KNOB_S),
             },
         }
-        self._event(inst, "created", now, resourceType=resource_type)
+        lifecycle.event(inst, "created", now, resourceType=resource_type)
         init_ok = True
         if initializer is None:
-            self._event(inst, "initializer skipped", now, reason="no Initializer configured")
+            lifecycle.event(inst, "initializer skipped", now, reason="no Initializer configured")
         elif knob_on(env, KNOB_FAIL_INITIALIZER):
             init_ok = False
-            self._event(inst, "initializer failed", now,
+            lifecycle.event(inst, "initializer failed", now,
                         reason=f"{KNOB_FAIL_INITIALIZER} is set")
         else:
-            self._event(inst, "initializer ok", now)
+            lifecycle.event(inst, "initializer ok", now)
         if not init_ok:
             # FC 3.0: a failed Initializer discards the instance (docs/fc-facts.md, Local runner)
             inst["status"] = INSTANCE_DESTROYED
             inst["destroyedTimeMs"] = inst["createdTimeMs"]
-            self._event(inst, "destroyed", now, reason="initializer failed")
+            lifecycle.event(inst, "destroyed", now, reason="initializer failed")
         inst["_initOk"] = init_ok
         self.store.put("instance", f"{fn['functionName']}/{inst['instanceId']}", inst)
         return inst
@@ -448,7 +429,7 @@ class Backend:
 
     def _stop_now(self, key: str, inst: dict, now: float, reason: str) -> None:
         self._plan_stop(inst, now, reason)
-        self._advance_stop(inst, now)
+        lifecycle.advance(inst, now, lifecycle.INSTANCE_TRANSITIONS)
         self.store.put("instance", key, inst)
 
     def _plan_stop(self, inst: dict, at: float, reason: str) -> None:
@@ -472,29 +453,6 @@ class Backend:
         if knobs.get("failPrestop"):
             inst["_preStopDetail"] = f"{KNOB_FAIL_PRESTOP} is set"
         inst["_destroyAt"] = at + duration
-
-    def _advance_stop(self, inst: dict, now: float) -> bool:
-        changed = False
-        if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is not None and \
-                now >= inst["_stopAt"]:
-            inst["status"] = INSTANCE_STOPPING
-            if inst.get("_preStopResult") == "skipped":
-                self._event(inst, "pre-stop skipped", inst["_stopAt"], reason="no PreStop hook",
-                            trigger=inst["_stopReason"])
-            else:
-                self._event(inst, "pre-stop started", inst["_stopAt"],
-                            trigger=inst["_stopReason"])
-            changed = True
-        if inst["status"] == INSTANCE_STOPPING and now >= inst["_destroyAt"]:
-            if inst.get("_preStopResult") in ("ok", "failed"):
-                detail = {"reason": inst["_preStopDetail"]} if inst.get("_preStopDetail") else {}
-                self._event(inst, f"pre-stop {inst['_preStopResult']}", inst["_destroyAt"],
-                            **detail)
-            inst["status"] = INSTANCE_DESTROYED
-            inst["destroyedTimeMs"] = int(round(inst["_destroyAt"] * 1000))
-            self._event(inst, "destroyed", inst["_destroyAt"], trigger=inst["_stopReason"])
-            changed = True
-        return changed
 
     def _settle_instances(self, fn: dict, now: float) -> None:
         name = fn["functionName"]
@@ -529,7 +487,7 @@ class Backend:
                     at, reason = min(due)
                     self._plan_stop(inst, at, reason)
                     changed = True
-            if self._advance_stop(inst, now) or changed:
+            if lifecycle.advance(inst, now, lifecycle.INSTANCE_TRANSITIONS) or changed:
                 self.store.put("instance", key, inst)
         self._settle_provisioned(fn, now)
 

@@ -1,18 +1,40 @@
-"""The function-level status transitions as data: ``lastUpdateStatus`` (InProgress → Successful /
+"""The status transitions of functions and instances, as data (one table each).
+
+Functions (:data:`FUNCTION_TRANSITIONS`): ``lastUpdateStatus`` (InProgress → Successful /
 Failed), ``state`` of a custom container (Pending → Active) and its image's
 ``customContainerConfig.accelerationInfo.status`` (Preparing ⇄ Ready). Each row says which field
 moves from which values to which, when (model time, from the function's private timestamps) and
 under which guard; :func:`advance` applies the rows in order, so one settle may take several
 steps (a new container: Pending → Active, then Preparing → Ready). Each transition happens at
-its due time whenever it is observed (lazy settling, :meth:`Backend._settle`)."""
+its due time whenever it is observed (lazy settling, :meth:`Backend._settle`).
+
+Instances (:data:`INSTANCE_TRANSITIONS`): Running → (PreStop) Stopping → Destroyed, at the times
+:meth:`Backend._plan_stop` decided (``_stopAt``, ``_destroyAt``), each step logged as an event
+with its model time. An instance whose Initializer fails is Destroyed when it is created."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable
 
 from fcctl import fcfacts
 from fcctl.emulator.knobs import KNOB_ACCELERATION_S, KNOB_FAIL_UPDATE, MAX_KNOB_S, knob_number
+
+# Policy (unverified): instance status names. Stopping is internal (PreStop running);
+# ListInstances renders it Running (FC's instance-event states have no Stopping).
+INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
+
+
+def iso(ts: float) -> str:
+    """ISO 8601 UTC with a Z, seconds precision (FC's createdTime/lastModifiedTime)."""
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_ms(ts: float) -> str:
+    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
 
 _ABSENT = object()  # the field does not apply (accelerationInfo of a built-in runtime)
 
@@ -104,3 +126,36 @@ def advance(fn: dict, now: float, table: tuple[Transition, ...] = FUNCTION_TRANS
                 t.effect(fn)
             changed = True
     return changed
+
+
+# --- instances -------------------------------------------------------------------------------
+def event(inst: dict, name: str, ts: float, **detail) -> None:
+    """Log a lifecycle event of an instance at model time ``ts``."""
+    entry = {"event": name, "time": iso_ms(ts), "timeMs": int(round(ts * 1000))}
+    entry.update(detail)
+    inst.setdefault("events", []).append(entry)
+
+
+def _prestop_starts(inst: dict) -> None:
+    if inst.get("_preStopResult") == "skipped":
+        event(inst, "pre-stop skipped", inst["_stopAt"], reason="no PreStop hook",
+              trigger=inst["_stopReason"])
+    else:
+        event(inst, "pre-stop started", inst["_stopAt"], trigger=inst["_stopReason"])
+
+
+def _destroyed(inst: dict) -> None:
+    if inst.get("_preStopResult") in ("ok", "failed"):
+        detail = {"reason": inst["_preStopDetail"]} if inst.get("_preStopDetail") else {}
+        event(inst, f"pre-stop {inst['_preStopResult']}", inst["_destroyAt"], **detail)
+    inst["destroyedTimeMs"] = int(round(inst["_destroyAt"] * 1000))
+    event(inst, "destroyed", inst["_destroyAt"], trigger=inst["_stopReason"])
+
+
+INSTANCE_TRANSITIONS: tuple[Transition, ...] = (
+    Transition("status", (INSTANCE_RUNNING,), INSTANCE_STOPPING,
+               due=lambda inst: inst["_stopAt"],
+               guard=lambda inst, now: inst.get("_stopAt") is not None, effect=_prestop_starts),
+    Transition("status", (INSTANCE_STOPPING,), INSTANCE_DESTROYED,
+               due=lambda inst: inst["_destroyAt"], effect=_destroyed),
+)

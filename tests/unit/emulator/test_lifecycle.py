@@ -43,3 +43,19 @@ def test_update_ends_successful_with_a_new_generation_or_failed_with_the_reason(
     assert (bad["lastUpdateStatus"], bad["lastUpdateStatusReason"], bad["_gen"]) == (
         fcfacts.UPDATE_FAILED, "disk full", 3)
     assert "accelerationInfo" not in str(bad)  # not a container: the row does not apply
+
+
+def test_instance_runs_prestop_then_is_destroyed_at_the_planned_times():
+    inst = {"status": lifecycle.INSTANCE_RUNNING, "_stopAt": 10.0, "_destroyAt": 12.5,
+            "_stopReason": "idle", "_preStopResult": "ok", "events": []}
+    table = lifecycle.INSTANCE_TRANSITIONS
+    assert not lifecycle.advance(inst, 9.0, table)
+    assert lifecycle.advance(inst, 11.0, table)
+    assert inst["status"] == lifecycle.INSTANCE_STOPPING
+    assert lifecycle.advance(inst, 20.0, table)
+    assert inst["status"] == lifecycle.INSTANCE_DESTROYED and inst["destroyedTimeMs"] == 12_500
+    # stamped with the model time of each step, not the time it was noticed
+    assert [(e["event"], e["timeMs"]) for e in inst["events"]] == [
+        ("pre-stop started", 10_000), ("pre-stop ok", 12_500), ("destroyed", 12_500)]
+    running = {"status": lifecycle.INSTANCE_RUNNING}  # no stop planned: stays Running
+    assert not lifecycle.advance(running, 1e9, table)
