@@ -1,9 +1,13 @@
 """State and FC semantics of the emulator (moto's ``models.py``): no HTTP here.
 
-The :class:`Backend` keeps functions, triggers, provision configs and instances in a
+The :class:`Backend` is the facade the handlers call: one method per FC action, one lock. It
+keeps functions, versions, aliases, triggers, provision configs and instances in a
 :class:`~fcctl.emulator.store.Store` and answers in FC 3.0's JSON shapes (the SDK's
 ``alibabacloud_fc20230330/models`` ``to_map`` keys). Errors are raised as
-:mod:`fcctl.emulator.errors` classes.
+:mod:`fcctl.emulator.errors` classes. It owns functions, settling, instances and invocations;
+the rest lives in :mod:`~fcctl.emulator.validation` (input checks), :mod:`~fcctl.emulator.versions`
+(versions, aliases, qualifiers), :mod:`~fcctl.emulator.provision`, :mod:`~fcctl.emulator.triggers`,
+:mod:`~fcctl.emulator.tags` and :mod:`~fcctl.emulator.lifecycle` (the transition tables).
 
 Time-based transitions (``lastUpdateStatus`` InProgress → Successful/Failed, container ``state``
 Pending → Active, PreStop and destruction of replaced or idle instances, provisioned instances)
