@@ -31,13 +31,16 @@ from typing import Callable
 from urllib.parse import quote
 
 from fcctl import fcfacts
-from fcctl.emulator import errors, lifecycle, provision, tags, triggers, versions
+from fcctl.emulator import errors, invocations, lifecycle, provision, tags, triggers, versions
 from fcctl.emulator.knobs import (
     KNOB_FAIL_INITIALIZER, KNOB_FAIL_PRESTOP, KNOB_FAIL_UPDATE, KNOB_INVOKE_MS, KNOB_PRESTOP_HANG,
     KNOB_PRESTOP_MS, KNOB_SESSION_S, KNOB_UPDATE_DELAY, MAX_KNOB_MS, MAX_KNOB_S, knob_number,
     knob_on,
 )
-from fcctl.emulator.lifecycle import INSTANCE_DESTROYED, INSTANCE_RUNNING, INSTANCE_STOPPING, iso
+from fcctl.emulator.lifecycle import (
+    INSTANCE_DESTROYED, INSTANCE_RUNNING, INSTANCE_STOPPING, RESOURCE_ON_DEMAND,
+    RESOURCE_PROVISIONED, iso,
+)
 from fcctl.emulator.validation import (  # noqa: F401  (CREATE_KEYS, UPDATE_KEYS, crc64: tests)
     CREATE_KEYS, FUNCTION_DEFAULTS, LATEST, UPDATE_KEYS, check_body, check_function_limits, crc64,
     decode_code, fill_hook_timeouts, merge_update, page_limit,
@@ -46,7 +49,6 @@ from fcctl.emulator.validation import hook_set as _hook_set  # noqa: F401  (a te
 from fcctl.emulator.validation import public_fields as _public
 from fcctl.emulator.versions import LATEST_VERSION_ID
 
-RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"
 DEFAULT_IDLE_TIMEOUT_S = 300.0
 # Destroyed instances kept per function (with their events); older ones are pruned.
 DESTROYED_KEEP = 500
@@ -605,58 +607,12 @@ class Backend:
             out.append(item)
         return {"functionName": name, "instances": out}
 
-    # --- invocations ---------------------------------------------------------------------------
+    # --- invocations: fcctl.emulator.invocations ----------------------------------------------
     def begin_invocation(self, name: str, qualifier: str | None) -> dict:
-        """Pick (or start) an instance for one invocation and count it in flight.
-
-        An alias with ``additionalVersionWeight`` sends the invocation to one of its versions,
-        drawn by weight. Returns ``{"instanceId", "versionId", "initError"?, "invokeMs"}``. A new
-        instance runs the Initializer first; when it fails the instance is discarded and
-        ``initError`` is set (the caller answers 200 with ``X-Fc-Error-Type:
-        InitializationError``)."""
-        with self.lock:
-            fn = self._settle(name)
-            if fn.get("_invocationDisabled"):
-                raise errors.FunctionInvocationDisabled(
-                    f"invocation of function '{name}' is disabled")
-            label, _ = versions.resolve(self, name, qualifier)
-            config, version = versions.config_for(self, fn, qualifier, pick=True)
-            now = self.clock()
-            candidates = [
-                (k, i) for k, i in self._instances(name)
-                if self._serves(i, fn, version)
-                and i.get("_inflight", 0) < i.get("_concurrency", 1)
-            ]
-            # provisioned instances first, then the oldest
-            candidates.sort(key=lambda ki: (ki[1]["resourceType"] != RESOURCE_PROVISIONED,
-                                            ki[1]["createdTimeMs"]))
-            if candidates:
-                key, inst = candidates[0]
-            else:
-                inst = self._new_instance(fn, config, label, version, RESOURCE_ON_DEMAND, now)
-                key = f"{name}/{inst['instanceId']}"
-                if not inst["_initOk"]:
-                    return {"instanceId": inst["instanceId"], "versionId": version,
-                            "codeChecksum": config.get("codeChecksum") or "",
-                            "initError": f"Initializer failed: {KNOB_FAIL_INITIALIZER} is set",
-                            "invokeMs": 0}
-            inst["_inflight"] = inst.get("_inflight", 0) + 1
-            inst["_lastUsedAt"] = now
-            self.store.put("instance", key, inst)
-            return {"instanceId": inst["instanceId"], "versionId": version,
-                    "codeChecksum": config.get("codeChecksum") or "",
-                    "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0)}
+        return invocations.begin_invocation(self, name, qualifier)
 
     def end_invocation(self, name: str, instance_id: str) -> None:
-        with self.lock:
-            key = f"{name}/{instance_id}"
-            inst = self.store.get("instance", key)
-            if inst is None:  # the function was deleted meanwhile
-                return
-            inst["_inflight"] = max(0, inst.get("_inflight", 0) - 1)
-            inst["_lastUsedAt"] = self.clock()
-            inst["invocations"] = inst.get("invocations", 0) + 1
-            self.store.put("instance", key, inst)
+        invocations.end_invocation(self, name, instance_id)
 
     # --- provision config: fcctl.emulator.provision ---------------------------------------------
     def put_provision_config(self, name: str, qualifier: str | None, body: dict,

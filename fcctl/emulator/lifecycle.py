@@ -24,6 +24,7 @@ from fcctl.emulator.knobs import KNOB_ACCELERATION_S, KNOB_FAIL_UPDATE, MAX_KNOB
 # Policy (unverified): instance status names. Stopping is internal (PreStop running);
 # ListInstances renders it Running (FC's instance-event states have no Stopping).
 INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
+RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"  # an instance's resourceType
 
 
 def iso(ts: float) -> str:
