@@ -1,9 +1,13 @@
 """State and FC semantics of the emulator (moto's ``models.py``): no HTTP here.
 
-The :class:`Backend` keeps functions, triggers, provision configs and instances in a
+The :class:`Backend` is the facade the handlers call: one method per FC action, one lock. It
+keeps functions, versions, aliases, triggers, provision configs and instances in a
 :class:`~fcctl.emulator.store.Store` and answers in FC 3.0's JSON shapes (the SDK's
 ``alibabacloud_fc20230330/models`` ``to_map`` keys). Errors are raised as
-:mod:`fcctl.emulator.errors` classes.
+:mod:`fcctl.emulator.errors` classes. It owns functions, settling, instances and invocations;
+the rest lives in :mod:`~fcctl.emulator.validation` (input checks), :mod:`~fcctl.emulator.versions`
+(versions, aliases, qualifiers), :mod:`~fcctl.emulator.provision`, :mod:`~fcctl.emulator.triggers`,
+:mod:`~fcctl.emulator.tags` and :mod:`~fcctl.emulator.lifecycle` (the transition tables).
 
 Time-based transitions (``lastUpdateStatus`` InProgress → Successful/Failed, container ``state``
 Pending → Active, PreStop and destruction of replaced or idle instances, provisioned instances)
@@ -11,158 +15,43 @@ are evaluated lazily: every call that touches a function first *settles* it up t
 Each transition is stamped with the model time at which it happened, not the time it was
 noticed, so events read the same whenever they are observed.
 
-Test knobs read from a function's ``environmentVariables`` (documented in ``docs/emulator.md``):
-:data:`KNOB_FAIL_UPDATE`, :data:`KNOB_UPDATE_DELAY`, :data:`KNOB_FAIL_INITIALIZER`,
-:data:`KNOB_INVOKE_MS`, :data:`KNOB_PRESTOP_MS`, :data:`KNOB_PRESTOP_HANG`,
-:data:`KNOB_FAIL_PRESTOP`, :data:`KNOB_SESSION_S`, :data:`KNOB_ACCELERATION_S`.
+Test knobs read from a function's ``environmentVariables`` live in :mod:`fcctl.emulator.knobs`
+(documented in ``docs/emulator.md``).
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import io
 import json
-import math
 import random
-import re
 import threading
 import time
 import uuid
-import zipfile
-from urllib.parse import quote
-from datetime import datetime, timezone
 from typing import Callable
+from urllib.parse import quote
 
-from fcctl import fcfacts, fcfields, limits
-from fcctl.emulator import errors
+from fcctl import fcfacts
+from fcctl.emulator import errors, invocations, lifecycle, provision, tags, triggers, versions
+from fcctl.emulator.knobs import (
+    KNOB_FAIL_INITIALIZER, KNOB_FAIL_PRESTOP, KNOB_FAIL_UPDATE, KNOB_INVOKE_MS, KNOB_PRESTOP_HANG,
+    KNOB_PRESTOP_MS, KNOB_SESSION_S, KNOB_UPDATE_DELAY, MAX_KNOB_MS, MAX_KNOB_S, knob_number,
+    knob_on,
+)
+from fcctl.emulator.lifecycle import (
+    INSTANCE_DESTROYED, INSTANCE_RUNNING, INSTANCE_STOPPING, RESOURCE_ON_DEMAND,
+    RESOURCE_PROVISIONED, iso,
+)
+from fcctl.emulator.validation import (  # noqa: F401  (CREATE_KEYS, UPDATE_KEYS, crc64: tests)
+    CREATE_KEYS, FUNCTION_DEFAULTS, LATEST, UPDATE_KEYS, check_body, check_function_limits, crc64,
+    decode_code, fill_hook_timeouts, merge_update, page_limit,
+)
+from fcctl.emulator.validation import hook_set as _hook_set  # noqa: F401  (a test reads it)
+from fcctl.emulator.validation import public_fields as _public
+from fcctl.emulator.versions import LATEST_VERSION_ID
 
-# --- test knobs (environment variables on the function) ---------------------------------------
-KNOB_FAIL_UPDATE = "FCCTL_EMULATOR_FAIL_UPDATE"  # an update ends Failed (value: the reason)
-KNOB_UPDATE_DELAY = "FCCTL_EMULATOR_UPDATE_DELAY_S"  # per-function InProgress duration, seconds
-KNOB_FAIL_INITIALIZER = "FCCTL_EMULATOR_FAIL_INITIALIZER"  # the Initializer fails
-KNOB_INVOKE_MS = "FCCTL_EMULATOR_INVOKE_MS"  # simulated invocation duration, ms
-KNOB_PRESTOP_MS = "FCCTL_EMULATOR_PRESTOP_MS"  # simulated PreStop duration, ms (capped by timeout)
-KNOB_PRESTOP_HANG = "FCCTL_EMULATOR_PRESTOP_HANG"  # PreStop hangs until its timeout (failed)
-KNOB_FAIL_PRESTOP = "FCCTL_EMULATOR_FAIL_PRESTOP"  # PreStop answers an error (failed)
-INVOKE_MS_HEADER = "x-fcctl-invoke-ms"  # per-request invocation duration, ms
-# an instance keeps its session this many seconds after its last invocation: an update does not
-# replace it before then (the "session-affinity" policy of fcfacts.OLD_INSTANCE_POLICIES)
-KNOB_SESSION_S = "FCCTL_EMULATOR_SESSION_AFFINITY_S"
-# a container's image acceleration stays Preparing this many seconds after state is Active
-KNOB_ACCELERATION_S = "FCCTL_EMULATOR_ACCELERATION_S"
-
-LATEST = "LATEST"
-# SDK InstanceInfo.version_id: "under the LATEST alias ... the returned version number is 0"
-LATEST_VERSION_ID = "0"
-# Policy (unverified): instance status and resource type names. Stopping is internal (PreStop
-# running); ListInstances renders it Running (FC's instance-event states have no Stopping).
-INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
-RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"
 DEFAULT_IDLE_TIMEOUT_S = 300.0
-# Policy (the real quota is per account and region, and raised on request): a local emulator
-# caps provisioned instances so a typo cannot create 100 000 rows.
-MAX_PROVISIONED = 100
-LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT = 20, 100
 # Destroyed instances kept per function (with their events); older ones are pruned.
 DESTROYED_KEEP = 500
-
-# Keys of CreateFunctionInput / UpdateFunctionInput, from the one field table (fcctl/fcfields.py,
-# SDK 4.8 models). Unknown keys are ignored.
-CREATE_KEYS = fcfields.CREATE_INPUT
-UPDATE_KEYS = fcfields.UPDATE_INPUT
-
-# Filled in on CreateFunction when absent (policy: the values FC documents as defaults).
-FUNCTION_DEFAULTS = {
-    "description": "",
-    "timeout": 3,
-    "memorySize": 128,
-    "diskSize": 512,
-    "instanceConcurrency": 1,
-    "internetAccess": True,
-    "environmentVariables": {},
-    "layers": [],
-}
-
-TRIGGER_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$"
-CREATE_TRIGGER_KEYS = frozenset({
-    "triggerName", "triggerType", "triggerConfig", "qualifier", "sourceArn", "invocationRole",
-    "description",
-})
-UPDATE_TRIGGER_KEYS = frozenset({"triggerConfig", "qualifier", "invocationRole", "description"})
-
-# CRC-64/ECMA as OSS computes it (FC's codeChecksum), from crcmod-plus.
-_crc64 = None
-
-
-def crc64(data: bytes) -> str:
-    """CRC-64/ECMA-182 as OSS uses it, as a decimal string (FC's ``codeChecksum``)."""
-    global _crc64
-    if _crc64 is None:
-        import crcmod
-
-        _crc64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF,
-                                 rev=True)
-    return str(_crc64(data))
-
-
-def iso(ts: float) -> str:
-    """ISO 8601 UTC with a Z, seconds precision (FC's createdTime/lastModifiedTime)."""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_ms(ts: float) -> str:
-    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
-def knob_on(env: dict, name: str) -> bool:
-    value = str((env or {}).get(name, "")).strip().lower()
-    return value not in ("", "0", "false", "no", "off")
-
-
-def knob_number(env: dict, name: str, default: float = 0.0) -> float:
-    try:
-        return max(0.0, float((env or {}).get(name, default)))
-    except (TypeError, ValueError):
-        return default
-
-
-def _public(doc: dict) -> dict:
-    """A stored document without the emulator's private (``_``-prefixed) keys."""
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
-
-
-def merge_update(stored: dict, patch: dict, path: str = "") -> dict:
-    """UpdateFunction's merge (fcfacts "updates" section): each key the patch gives replaces the
-    stored one, except objects, merged key by key, recursively, so a sub-key the body omits is
-    kept (Serverless Devs fc3 sends explicit empties to clear one). Lists, scalars and the maps
-    whose keys are the user's (``fcfacts.USER_MAPS``: environmentVariables, …) are replaced
-    whole. Mutates and returns ``stored``."""
-    for key, value in patch.items():
-        p = f"{path}.{key}" if path else key
-        have = stored.get(key)
-        if isinstance(value, dict) and isinstance(have, dict) and p not in fcfacts.USER_MAPS:
-            merge_update(have, value, p)
-        else:
-            stored[key] = value
-    return stored
-
-
-def _hook_set(hook: dict | None) -> bool:
-    """The one shared rule: :func:`fcctl.fcfacts.hook_is_set`."""
-    return isinstance(hook, dict) and fcfacts.hook_is_set(hook)
-def _limits_view(fn: dict) -> dict:
-    """The function as :func:`fcctl.limits.check_function` reads it: a cleared hook (``handler
-    ""``, ``command []``) is unset, so its leftover timeout is not checked."""
-    ilc = fn.get("instanceLifecycleConfig")
-    if not isinstance(ilc, dict):
-        return fn
-    view = dict(fn)
-    view["instanceLifecycleConfig"] = {k: v for k, v in ilc.items() if _hook_set(v)}
-    return view
-
-
 
 
 class Backend:
@@ -206,151 +95,16 @@ class Backend:
     def function_arn(self, name: str, region: str | None = None) -> str:
         return f"acs:fc:{region or self.region}:{self.account_id}:functions/{name}"
 
+    def now_iso(self) -> str:
+        """The model time as FC's createdTime/lastModifiedTime."""
+        return iso(self.clock())
+
     def render_function(self, doc: dict, region: str | None = None) -> dict:
         out = _public(doc)
         out["functionArn"] = self.function_arn(doc["functionName"], region)
         return out
 
     # --- validation ----------------------------------------------------------------------------
-    @staticmethod
-    def _check_types(body: dict, problems: list[str]) -> None:
-        ints = ("timeout", "memorySize", "diskSize", "instanceConcurrency")
-        for key in ints:
-            if key in body and (not isinstance(body[key], int) or isinstance(body[key], bool)):
-                problems.append(f"{key} must be an integer")
-        if "cpu" in body and (not isinstance(body["cpu"], (int, float))
-                              or isinstance(body["cpu"], bool)):
-            problems.append("cpu must be a number")
-        for key in ("handler", "runtime", "description", "role"):
-            if key in body and not isinstance(body[key], str):
-                problems.append(f"{key} must be a string")
-        env = body.get("environmentVariables")
-        if "environmentVariables" in body and not (
-            isinstance(env, dict) and all(isinstance(v, str) for v in env.values())
-        ):
-            problems.append("environmentVariables must be an object of string values")
-        if "layers" in body and not (
-            isinstance(body["layers"], list) and all(isinstance(x, str) for x in body["layers"])
-        ):
-            problems.append("layers must be a list of layer ARNs")
-        if "tags" in body and not (
-            isinstance(body["tags"], list)
-            and all(isinstance(t, dict) and isinstance(t.get("Key"), str) for t in body["tags"])
-        ):
-            problems.append("tags must be a list of {Key, Value}")
-        if "internetAccess" in body and not isinstance(body["internetAccess"], bool):
-            problems.append("internetAccess must be a boolean")
-        ilc = body.get("instanceLifecycleConfig")
-        if "instanceLifecycleConfig" in body:
-            if not isinstance(ilc, dict):
-                problems.append("instanceLifecycleConfig must be an object")
-            else:
-                for hook_name in ("initializer", "preStop"):
-                    hook = ilc.get(hook_name)
-                    if hook is None:
-                        continue
-                    where = f"instanceLifecycleConfig.{hook_name}"
-                    if not isinstance(hook, dict):
-                        problems.append(f"{where} must be an object")
-                        continue
-                    if "handler" in hook and not isinstance(hook["handler"], str):
-                        problems.append(f"{where}.handler must be a string")
-                    if "command" in hook and not (
-                        isinstance(hook["command"], list)
-                        and all(isinstance(c, str) for c in hook["command"])
-                    ):
-                        problems.append(f"{where}.command must be a list of strings")
-                    if "timeout" in hook and (not isinstance(hook["timeout"], int)
-                                              or isinstance(hook["timeout"], bool)):
-                        problems.append(f"{where}.timeout must be an integer")
-
-    @staticmethod
-    def _check_limits(fn: dict, problems: list[str]) -> None:
-        name = fn.get("functionName")
-        if not isinstance(name, str) or not re.fullmatch(fcfacts.FUNCTION_NAME_PATTERN, name):
-            problems.append(
-                "functionName must be 1-64 letters, digits, '_' or '-', not starting with a "
-                f"digit or '-' (got {name!r})"
-            )
-        runtime = fn.get("runtime")
-        if not runtime:
-            problems.append("runtime is required")
-        elif runtime not in fcfacts.RUNTIMES:
-            problems.append(f"runtime {runtime!r} is not supported")
-        if not fn.get("handler"):
-            problems.append("handler is required (custom runtimes take a placeholder)")
-        lo, hi = fcfacts.TIMEOUT_RANGE_S
-        t = fn.get("timeout")
-        if isinstance(t, int) and not lo <= t <= hi:
-            problems.append(f"timeout must be between {lo} and {hi} seconds (got {t})")
-        conc = fn.get("instanceConcurrency")
-        lo, hi = fcfacts.INSTANCE_CONCURRENCY_RANGE
-        if isinstance(conc, int) and not lo <= conc <= hi:
-            problems.append(f"instanceConcurrency must be between {lo} and {hi} (got {conc})")
-        image = (fn.get("customContainerConfig") or {}).get("image") if isinstance(
-            fn.get("customContainerConfig"), dict) else None
-        if runtime == fcfacts.CONTAINER_RUNTIME:
-            if fn.get("_code"):
-                problems.append("code cannot be used with runtime custom-container; use "
-                                "customContainerConfig.image")
-            if not image:
-                problems.append("customContainerConfig.image is required for custom-container")
-        elif runtime and fn.get("customContainerConfig"):
-            problems.append("customContainerConfig is only for runtime custom-container")
-        gpu = fn.get("gpuConfig")
-        has_gpu = isinstance(gpu, dict) and bool(gpu.get("gpuType") or gpu.get("gpuMemorySize"))
-        ilc = fn.get("instanceLifecycleConfig") or {}
-        if isinstance(ilc, dict):
-            for hook_name in ("initializer", "preStop"):
-                hook = ilc.get(hook_name)
-                if not isinstance(hook, dict):
-                    continue
-                where = f"instanceLifecycleConfig.{hook_name}"
-                if hook_name == "preStop" and hook.get("command"):
-                    problems.append(f"{where}.command is not supported: PreStop takes a "
-                                    "handler only")
-                elif hook.get("handler") and hook.get("command"):
-                    problems.append(f"{where} sets both handler and command; use one "
-                                    "Initializer type")
-                elif hook.get("command") and not has_gpu:
-                    problems.append(f"{where}.command is only supported for GPU functions "
-                                    "(gpuConfig)")
-                t = hook.get("timeout")
-                if isinstance(t, int) and _hook_set(hook) and t < 1:
-                    problems.append(f"{where}.timeout must be at least 1 second (got {t})")
-        # FC's documented limits, shared with `fcctl validate` (fcctl.limits): CPU or GPU sizes,
-        # hook maxima, instanceConcurrency by runtime, environment variables. The emulator
-        # models an account with the default quotas: a "quota" finding (PreStop > 90 s) is a 400
-        # too; "warning" findings (off-table GPU sizes FC has accepted) pass.
-        for finding in limits.check_function(_limits_view(fn)):
-            if finding.severity != "warning":
-                problems.append(f"{'.'.join(map(str, finding.path))}: {finding.message}")
-
-    @staticmethod
-    def _decode_code(code) -> dict:
-        """``code`` of the body → private code record with size and checksum."""
-        if not isinstance(code, dict):
-            raise errors.InvalidArgument("code must be an object with zipFile or "
-                                         "ossBucketName/ossObjectName")
-        if code.get("zipFile"):
-            if code.get("ossBucketName") or code.get("ossObjectName"):
-                raise errors.InvalidArgument("code takes either zipFile or "
-                                             "ossBucketName/ossObjectName, not both")
-            try:
-                data = base64.b64decode(code["zipFile"], validate=True)
-            except (binascii.Error, ValueError, TypeError):
-                raise errors.InvalidArgument("code.zipFile is not valid base64") from None
-            if not zipfile.is_zipfile(io.BytesIO(data)):
-                raise errors.InvalidArgument("code.zipFile is not a zip archive")
-            return {"kind": "zip", "size": len(data), "checksum": crc64(data),
-                    "data": code["zipFile"]}
-        if code.get("ossBucketName") and code.get("ossObjectName"):
-            # Policy: the emulator cannot read OSS; size 0, checksum of nothing known ("").
-            return {"kind": "oss", "bucket": code["ossBucketName"],
-                    "object": code["ossObjectName"], "size": 0, "checksum": ""}
-        raise errors.InvalidArgument("code needs zipFile, or both ossBucketName and "
-                                     "ossObjectName")
-
     def _apply_code(self, fn: dict, code_rec: dict | None) -> None:
         """Record code size/checksum on the function; the zip itself goes to kind ``code``."""
         if code_rec and "data" in code_rec:
@@ -368,7 +122,7 @@ class Backend:
         ``""`` (policy)."""
         with self.lock:
             fn = self._settle(name)
-            config, _ = self._config_for(fn, qualifier)
+            config, _ = versions.config_for(self, fn, qualifier)
         checksum = config.get("codeChecksum", "")
         if not checksum or self.store.get("code", f"{name}/{checksum}") is None:
             return {"url": "", "checksum": checksum}
@@ -380,25 +134,10 @@ class Backend:
         code = self.store.get("code", f"{name}/{checksum}")
         return None if code is None else base64.b64decode(code["zipFile"])
 
-    @staticmethod
-    def _fill_hook_timeouts(fn: dict) -> None:
-        ilc = fn.get("instanceLifecycleConfig")
-        if isinstance(ilc, dict):
-            for hook in ilc.values():
-                if isinstance(hook, dict) and "timeout" not in hook:
-                    hook["timeout"] = fcfacts.DEFAULT_HOOK_TIMEOUT_S
-
-    @staticmethod
-    def default_cpu(memory_mb: int) -> float:
-        """Policy (unverified): the smallest multiple of 0.05 vCPU within the 1:4 ratio."""
-        step = fcfacts.CPU_STEP_VCPU
-        want = max(fcfacts.CPU_RANGE_VCPU[0], (memory_mb / 1024) / fcfacts.CPU_MEMORY_RATIO[1])
-        return round(math.ceil(round(want / step, 6)) * step, 2)
-
     def _update_delay(self, fn: dict) -> float:
         env = fn.get("environmentVariables") or {}
         if KNOB_UPDATE_DELAY in env:
-            return knob_number(env, KNOB_UPDATE_DELAY, self.update_delay_s)
+            return knob_number(env, KNOB_UPDATE_DELAY, self.update_delay_s, cap=MAX_KNOB_S)
         return self.update_delay_s
 
     # --- functions -----------------------------------------------------------------------------
@@ -408,87 +147,18 @@ class Backend:
             raise errors.FunctionNotFound(f"function '{name}' does not exist")
         return fn
 
-    @staticmethod
-    def _version_key(name: str, version_id: str) -> str:
-        return f"{name}/{int(version_id):010d}"  # zero-padded: keys sort by number
-
-    def _get_version(self, name: str, version_id: str) -> dict:
-        version = None
-        if str(version_id).isdigit():
-            version = self.store.get("version", self._version_key(name, version_id))
-        if version is None:
-            raise errors.VersionNotFound(
-                f"version '{version_id}' of function '{name}' does not exist")
-        return version
-
-    def _get_alias(self, name: str, alias: str) -> dict:
-        doc = self.store.get("alias", f"{name}/{alias}")
-        if doc is None:
-            raise errors.AliasNotFound(f"alias '{alias}' of function '{name}' does not exist")
-        return doc
-
-    def resolve(self, name: str, qualifier: str | None, *, pick: bool = False) -> tuple[str, str]:
-        """``qualifier`` → ``(label, versionId)``: LATEST (or none) → ``("LATEST", "0")``; a
-        version number → itself; an alias → its version, or with ``pick`` one of its
-        versions drawn by ``additionalVersionWeight``. Raises VersionNotFound/AliasNotFound."""
-        if qualifier in (None, "", LATEST):
-            return LATEST, LATEST_VERSION_ID
-        if str(qualifier).isdigit():
-            return qualifier, self._get_version(name, qualifier)["versionId"]
-        alias = self._get_alias(name, qualifier)
-        version = alias["versionId"]
-        if pick:
-            draw = self.rng.random()
-            for other, weight in sorted((alias.get("additionalVersionWeight") or {}).items()):
-                if draw < weight:
-                    version = other
-                    break
-                draw -= weight
-        return qualifier, version
-
-    def _config_for(self, fn: dict, qualifier: str | None, *,
-                    pick: bool = False) -> tuple[dict, str]:
-        """The configuration a qualifier serves and its versionId."""
-        label, version = self.resolve(fn["functionName"], qualifier, pick=pick)
-        if version == LATEST_VERSION_ID:
-            return fn, version
-        try:
-            return self._get_version(fn["functionName"], version)["_config"], version
-        except errors.VersionNotFound:
-            if label == version:
-                raise
-            raise errors.VersionNotFound(
-                f"alias '{label}' of function '{fn['functionName']}' points to version "
-                f"'{version}', which does not exist") from None
-
-    def _check_body(self, body) -> None:
-        """400 InvalidArgument for a body that is not an object or has fields of wrong types."""
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        problems: list[str] = []
-        self._check_types(body, problems)
-        if problems:
-            raise errors.InvalidArgument("; ".join(problems))
-
-    def _raise_for_limits(self, fn: dict) -> None:
-        """400 InvalidArgument naming every limit the resulting function breaks."""
-        problems: list[str] = []
-        self._check_limits(fn, problems)
-        if problems:
-            raise errors.InvalidArgument("; ".join(problems))
-
     def create_function(self, body: dict, region: str | None = None) -> dict:
-        self._check_body(body)
+        check_body(body)
         fn = {k: json.loads(json.dumps(v)) for k, v in body.items() if k in CREATE_KEYS}
         code = fn.pop("code", None)
         for key, value in FUNCTION_DEFAULTS.items():
             fn.setdefault(key, json.loads(json.dumps(value)))
         if "cpu" not in fn and isinstance(fn.get("memorySize"), int):
-            fn["cpu"] = self.default_cpu(fn["memorySize"])
-        self._fill_hook_timeouts(fn)
-        code_rec = self._decode_code(code) if code is not None else None
+            fn["cpu"] = fcfacts.default_cpu(fn["memorySize"])
+        fill_hook_timeouts(fn)
+        code_rec = decode_code(code) if code is not None else None
         fn["_code"] = code_rec
-        self._raise_for_limits(fn)
+        check_function_limits(fn)
         if "layers" in fn:
             fn["layers"] = [{"arn": arn, "size": 0} for arn in fn["layers"]]
         with self.lock:
@@ -527,14 +197,14 @@ class Backend:
         ``qualifier`` names one)."""
         with self.lock:
             fn = self._settle(name)
-            config, _ = self._config_for(fn, qualifier)
+            config, _ = versions.config_for(self, fn, qualifier)
             return self.render_function(config, region)
 
     def update_function(self, name: str, body: dict, region: str | None = None) -> dict:
         """Merge a partial body as FC does (:func:`merge_update`): omitted keys are kept, also
         inside nested objects; lists, scalars and user-keyed maps given replace the stored ones.
         Raises 404 FunctionNotFound, 409 ConcurrentUpdateError while InProgress, 400."""
-        self._check_body(body)
+        check_body(body)
         with self.lock:
             fn = self._settle(name)
             if fn["lastUpdateStatus"] == fcfacts.UPDATE_IN_PROGRESS:
@@ -546,12 +216,12 @@ class Backend:
             changes = {k: json.loads(json.dumps(v)) for k, v in body.items() if k in UPDATE_KEYS}
             code = changes.pop("code", None)
             merge_update(merged, changes)
-            self._fill_hook_timeouts(merged)
+            fill_hook_timeouts(merged)
             if "layers" in changes:
                 merged["layers"] = [{"arn": arn, "size": 0} for arn in changes["layers"]]
             if code is not None:
-                merged["_code"] = self._decode_code(code)
-            self._raise_for_limits(merged)
+                merged["_code"] = decode_code(code)
+            check_function_limits(merged)
             now = self.clock()
             self._apply_code(merged, merged.get("_code"))
             merged["lastModifiedTime"] = iso(now)
@@ -604,7 +274,7 @@ class Backend:
         ``functionName`` and ``description`` as substrings (policy: FC documents no match
         mode); ``tags`` (a JSON list of ``{Key, Value}``) — every tag given must be on the
         function."""
-        limit = self._limit(limit)
+        limit = page_limit(limit)
         match = self._function_filter(filters or {})
         with self.lock:
             out_rows: list[dict] = []
@@ -669,18 +339,6 @@ class Backend:
 
         return match
 
-    @staticmethod
-    def _limit(limit) -> int:
-        if limit in (None, ""):
-            return LIST_DEFAULT_LIMIT
-        try:
-            value = int(limit)
-        except (TypeError, ValueError):
-            raise errors.InvalidArgument(f"limit must be an integer (got {limit!r})") from None
-        if not 1 <= value <= LIST_MAX_LIMIT:
-            raise errors.InvalidArgument(f"limit must be between 1 and {LIST_MAX_LIMIT}")
-        return value
-
     def set_invocation_disabled(self, name: str, disabled: bool) -> dict:
         with self.lock:
             fn = self._settle(name)
@@ -698,41 +356,7 @@ class Backend:
         Raises FunctionNotFound."""
         fn = self._get_fn(name)
         now = self.clock()
-        changed = False
-        if fn.get("lastUpdateStatus") == fcfacts.UPDATE_IN_PROGRESS and \
-                now >= fn.get("_updateReadyAt", 0):
-            if fn.get("_updateFails"):
-                reason = fn["_updateFails"]
-                fn["lastUpdateStatus"] = fcfacts.UPDATE_FAILED
-                fn["lastUpdateStatusReason"] = (
-                    reason if reason.lower() not in ("1", "true", "yes", "on")
-                    else f"update failed: {KNOB_FAIL_UPDATE} is set"
-                )
-                fn["lastUpdateStatusReasonCode"] = "EmulatorInjectedFailure"
-            else:
-                fn["lastUpdateStatus"] = fcfacts.UPDATE_SUCCESSFUL
-                fn["lastUpdateStatusReason"] = ""
-                fn["lastUpdateStatusReasonCode"] = ""
-                # a successful update of LATEST replaces every existing instance
-                fn["_gen"] = fn.get("_gen", 1) + 1
-                fn["_genAt"] = fn["_updateReadyAt"]
-            changed = True
-        if fn.get("state") == fcfacts.STATE_PENDING and now >= fn.get("_stateReadyAt", 0):
-            fn["state"] = fcfacts.STATE_ACTIVE
-            changed = True
-        if fn.get("runtime") == fcfacts.CONTAINER_RUNTIME and \
-                isinstance(fn.get("customContainerConfig"), dict):
-            # customContainerConfig.accelerationInfo.status: Preparing until the image (set at
-            # _stateReadyAt's update) is accelerated, then Ready
-            env = fn.get("environmentVariables") or {}
-            ready_at = fn.get("_stateReadyAt", 0) + knob_number(env, KNOB_ACCELERATION_S)
-            status = fcfacts.ACCELERATION_READY if now >= ready_at and \
-                fn.get("state") != fcfacts.STATE_PENDING else fcfacts.ACCELERATION_PREPARING
-            ccc = fn["customContainerConfig"]
-            if (ccc.get("accelerationInfo") or {}).get("status") != status:
-                ccc["accelerationInfo"] = {"status": status}
-                changed = True
-        if changed:
+        if lifecycle.advance(fn, now):  # lastUpdateStatus, state, accelerationInfo
             self.store.put("function", name, fn)
         self._settle_instances(fn, now)
         return fn
@@ -740,12 +364,6 @@ class Backend:
     # --- instances ------------------------------------------------------------------------------
     def _instances(self, name: str) -> list[tuple[str, dict]]:
         return self.store.list("instance", name + "/")
-
-    @staticmethod
-    def _event(inst: dict, event: str, ts: float, **detail) -> None:
-        entry = {"event": event, "time": iso_ms(ts), "timeMs": int(round(ts * 1000))}
-        entry.update(detail)
-        inst.setdefault("events", []).append(entry)
 
     def _new_instance(self, fn: dict, config: dict, label: str, version: str,
                       resource_type: str, now: float) -> dict:
@@ -773,28 +391,28 @@ class Backend:
             "_concurrency": int(config.get("instanceConcurrency") or 1),
             "_preStop": pre_stop,
             "_knobs": {
-                "prestopMs": knob_number(env, KNOB_PRESTOP_MS),
+                "prestopMs": knob_number(env, KNOB_PRESTOP_MS, cap=MAX_KNOB_MS),
                 "prestopHang": knob_on(env, KNOB_PRESTOP_HANG),
                 "failPrestop": knob_on(env, KNOB_FAIL_PRESTOP),
-                "invokeMs": knob_number(env, KNOB_INVOKE_MS),
-                "sessionS": knob_number(env, KNOB_SESSION_S),
+                "invokeMs": knob_number(env, KNOB_INVOKE_MS, cap=MAX_KNOB_MS),
+                "sessionS": knob_number(env, KNOB_SESSION_S, cap=MAX_KNOB_S),
             },
         }
-        self._event(inst, "created", now, resourceType=resource_type)
+        lifecycle.event(inst, "created", now, resourceType=resource_type)
         init_ok = True
         if initializer is None:
-            self._event(inst, "initializer skipped", now, reason="no Initializer configured")
+            lifecycle.event(inst, "initializer skipped", now, reason="no Initializer configured")
         elif knob_on(env, KNOB_FAIL_INITIALIZER):
             init_ok = False
-            self._event(inst, "initializer failed", now,
+            lifecycle.event(inst, "initializer failed", now,
                         reason=f"{KNOB_FAIL_INITIALIZER} is set")
         else:
-            self._event(inst, "initializer ok", now)
+            lifecycle.event(inst, "initializer ok", now)
         if not init_ok:
             # FC 3.0: a failed Initializer discards the instance (docs/fc-facts.md, Local runner)
             inst["status"] = INSTANCE_DESTROYED
             inst["destroyedTimeMs"] = inst["createdTimeMs"]
-            self._event(inst, "destroyed", now, reason="initializer failed")
+            lifecycle.event(inst, "destroyed", now, reason="initializer failed")
         inst["_initOk"] = init_ok
         self.store.put("instance", f"{fn['functionName']}/{inst['instanceId']}", inst)
         return inst
@@ -808,9 +426,16 @@ class Backend:
             return False
         return version != LATEST_VERSION_ID or inst.get("_gen") == fn.get("_gen", 1)
 
+    def stop_instances(self, name: str, which: Callable[[dict], bool], reason: str) -> None:
+        """Start stopping (PreStop, then destruction) every running instance ``which`` picks."""
+        now = self.clock()
+        for key, inst in self._instances(name):
+            if which(inst) and inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None:
+                self._stop_now(key, inst, now, reason)
+
     def _stop_now(self, key: str, inst: dict, now: float, reason: str) -> None:
         self._plan_stop(inst, now, reason)
-        self._advance_stop(inst, now)
+        lifecycle.advance(inst, now, lifecycle.INSTANCE_TRANSITIONS)
         self.store.put("instance", key, inst)
 
     def _plan_stop(self, inst: dict, at: float, reason: str) -> None:
@@ -834,29 +459,6 @@ class Backend:
         if knobs.get("failPrestop"):
             inst["_preStopDetail"] = f"{KNOB_FAIL_PRESTOP} is set"
         inst["_destroyAt"] = at + duration
-
-    def _advance_stop(self, inst: dict, now: float) -> bool:
-        changed = False
-        if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is not None and \
-                now >= inst["_stopAt"]:
-            inst["status"] = INSTANCE_STOPPING
-            if inst.get("_preStopResult") == "skipped":
-                self._event(inst, "pre-stop skipped", inst["_stopAt"], reason="no PreStop hook",
-                            trigger=inst["_stopReason"])
-            else:
-                self._event(inst, "pre-stop started", inst["_stopAt"],
-                            trigger=inst["_stopReason"])
-            changed = True
-        if inst["status"] == INSTANCE_STOPPING and now >= inst["_destroyAt"]:
-            if inst.get("_preStopResult") in ("ok", "failed"):
-                detail = {"reason": inst["_preStopDetail"]} if inst.get("_preStopDetail") else {}
-                self._event(inst, f"pre-stop {inst['_preStopResult']}", inst["_destroyAt"],
-                            **detail)
-            inst["status"] = INSTANCE_DESTROYED
-            inst["destroyedTimeMs"] = int(round(inst["_destroyAt"] * 1000))
-            self._event(inst, "destroyed", inst["_destroyAt"], trigger=inst["_stopReason"])
-            changed = True
-        return changed
 
     def _settle_instances(self, fn: dict, now: float) -> None:
         name = fn["functionName"]
@@ -891,7 +493,7 @@ class Backend:
                     at, reason = min(due)
                     self._plan_stop(inst, at, reason)
                     changed = True
-            if self._advance_stop(inst, now) or changed:
+            if lifecycle.advance(inst, now, lifecycle.INSTANCE_TRANSITIONS) or changed:
                 self.store.put("instance", key, inst)
         self._settle_provisioned(fn, now)
 
@@ -902,7 +504,7 @@ class Backend:
             before = dict(prov)
             label = prov["_qualifier"]
             try:
-                config, version = self._config_for(fn, label)
+                config, version = versions.config_for(self, fn, label)
             except (errors.VersionNotFound, errors.AliasNotFound):
                 config, version = None, None  # the alias or version is gone: nothing to serve
             mine = [(k, i) for k, i in self._instances(name)
@@ -967,16 +569,16 @@ class Backend:
         destroyed ones only when ``instance_status`` asks for ``Destroyed`` (policy)."""
         with self.lock:
             self._settle(name)
-            versions = None
+            wanted = None
             if qualifier not in (None, ""):
-                label, version = self.resolve(name, qualifier)
-                versions = {version}
+                label, version = versions.resolve(self, name, qualifier)
+                wanted = {version}
                 if label != LATEST and not str(label).isdigit():
-                    versions |= set(self._get_alias(name, label).get(
+                    wanted |= set(versions.alias_doc(self, name, label).get(
                         "additionalVersionWeight") or {})
             out = []
             for _, inst in self._instances(name):
-                if versions is not None and inst.get("versionId") not in versions:
+                if wanted is not None and inst.get("versionId") not in wanted:
                     continue
                 if instance_status:
                     if self.render_instance(inst)["status"] not in instance_status:
@@ -988,7 +590,7 @@ class Backend:
                 out.append(inst)
             out.sort(key=lambda i: (i["createdTimeMs"], i["instanceId"]))
             if limit not in (None, ""):
-                out = out[: self._limit(limit)]
+                out = out[: page_limit(limit)]
             return {"instances": [self.render_instance(i) for i in out]}
 
     def instance_events(self, name: str) -> dict:
@@ -1005,462 +607,81 @@ class Backend:
             out.append(item)
         return {"functionName": name, "instances": out}
 
-    # --- invocations ---------------------------------------------------------------------------
+    # --- invocations: fcctl.emulator.invocations ----------------------------------------------
     def begin_invocation(self, name: str, qualifier: str | None) -> dict:
-        """Pick (or start) an instance for one invocation and count it in flight.
-
-        An alias with ``additionalVersionWeight`` sends the invocation to one of its versions,
-        drawn by weight. Returns ``{"instanceId", "versionId", "initError"?, "invokeMs"}``. A new
-        instance runs the Initializer first; when it fails the instance is discarded and
-        ``initError`` is set (the caller answers 200 with ``X-Fc-Error-Type:
-        InitializationError``)."""
-        with self.lock:
-            fn = self._settle(name)
-            if fn.get("_invocationDisabled"):
-                raise errors.FunctionInvocationDisabled(
-                    f"invocation of function '{name}' is disabled")
-            label, _ = self.resolve(name, qualifier)
-            config, version = self._config_for(fn, qualifier, pick=True)
-            now = self.clock()
-            candidates = [
-                (k, i) for k, i in self._instances(name)
-                if self._serves(i, fn, version)
-                and i.get("_inflight", 0) < i.get("_concurrency", 1)
-            ]
-            # provisioned instances first, then the oldest
-            candidates.sort(key=lambda ki: (ki[1]["resourceType"] != RESOURCE_PROVISIONED,
-                                            ki[1]["createdTimeMs"]))
-            if candidates:
-                key, inst = candidates[0]
-            else:
-                inst = self._new_instance(fn, config, label, version, RESOURCE_ON_DEMAND, now)
-                key = f"{name}/{inst['instanceId']}"
-                if not inst["_initOk"]:
-                    return {"instanceId": inst["instanceId"], "versionId": version,
-                            "codeChecksum": config.get("codeChecksum") or "",
-                            "initError": f"Initializer failed: {KNOB_FAIL_INITIALIZER} is set",
-                            "invokeMs": 0}
-            inst["_inflight"] = inst.get("_inflight", 0) + 1
-            inst["_lastUsedAt"] = now
-            self.store.put("instance", key, inst)
-            return {"instanceId": inst["instanceId"], "versionId": version,
-                    "codeChecksum": config.get("codeChecksum") or "",
-                    "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0)}
+        return invocations.begin_invocation(self, name, qualifier)
 
     def end_invocation(self, name: str, instance_id: str) -> None:
-        with self.lock:
-            key = f"{name}/{instance_id}"
-            inst = self.store.get("instance", key)
-            if inst is None:  # the function was deleted meanwhile
-                return
-            inst["_inflight"] = max(0, inst.get("_inflight", 0) - 1)
-            inst["_lastUsedAt"] = self.clock()
-            inst["invocations"] = inst.get("invocations", 0) + 1
-            self.store.put("instance", key, inst)
+        invocations.end_invocation(self, name, instance_id)
 
-    # --- provision config ----------------------------------------------------------------------
-    def _render_provision(self, name: str, prov: dict, region: str | None) -> dict:
-        """ProvisionConfig; its functionArn names the qualifier (``…:functions/NAME/QUALIFIER``,
-        the shape of the SDK's ProvisionConfig example)."""
-        out = _public(prov)
-        out["functionArn"] = f"{self.function_arn(name, region)}/{prov['_qualifier']}"
-        return out
-
-    @staticmethod
-    def _label(qualifier: str | None) -> str:
-        return LATEST if qualifier in (None, "") else qualifier
-
+    # --- provision config: fcctl.emulator.provision ---------------------------------------------
     def put_provision_config(self, name: str, qualifier: str | None, body: dict,
                              region: str | None = None) -> dict:
-        """Provisioned instances for LATEST or an alias (FC: "仅支持为函数别名或LATEST版本设置最小
-        实例数弹性策略"; a version number → 400). ``defaultTarget`` (the SDK's recommended field)
-        or the deprecated ``target``: that many instances are started at once. Raises 404 for
-        an unknown function/alias."""
-        label = self._label(qualifier)
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        if str(label).isdigit():
-            raise errors.InvalidArgument(
-                f"provision config is supported only on LATEST or an alias, not on version "
-                f"{label}")
-        target = body.get("defaultTarget", body.get("target"))
-        for key in ("defaultTarget", "target"):
-            value = body.get(key)
-            if key in body and (not isinstance(value, int) or isinstance(value, bool)
-                                or not 0 <= value <= 10000):
-                raise errors.InvalidArgument(f"{key} must be an integer from 0 to 10000")
-        if target is None:
-            raise errors.InvalidArgument("defaultTarget (or target) is required")
-        if target > MAX_PROVISIONED:
-            raise errors.LimitExceededError(
-                f"target {target} exceeds the emulator's limit of {MAX_PROVISIONED} provisioned "
-                "instances per qualifier")
-        with self.lock:
-            self._settle(name)
-            self.resolve(name, label)
-            key = f"{name}/{label}"
-            prov = self.store.get("provision", key) or {"_qualifier": label, "current": 0}
-            prov.update({k: v for k, v in body.items() if k in (
-                "alwaysAllocateCPU", "alwaysAllocateGPU", "scheduledActions",
-                "targetTrackingPolicies")})
-            # no scheduled/tracking policy is modelled: target == defaultTarget (SDK doc)
-            prov["target"] = prov["defaultTarget"] = target
-            prov.pop("_failedGen", None)
-            prov.pop("currentError", None)
-            self.store.put("provision", key, prov)
-            self._settle(name)
-            return self._render_provision(name, self.store.get("provision", key), region)
+        return provision.put_provision_config(self, name, qualifier, body, region)
 
     def get_provision_config(self, name: str, qualifier: str | None,
                              region: str | None = None) -> dict:
-        """The qualifier's provision config; with none, 200 and an empty body (what Serverless
-        Devs fc3 and Terraform expect of FC: no error code)."""
-        label = self._label(qualifier)
-        with self.lock:
-            self._settle(name)
-            prov = self.store.get("provision", f"{name}/{label}")
-            if prov is None:
-                return {}
-            return self._render_provision(name, prov, region)
+        return provision.get_provision_config(self, name, qualifier, region)
 
     def delete_provision_config(self, name: str, qualifier: str | None) -> None:
-        label = self._label(qualifier)
-        with self.lock:
-            self._settle(name)
-            key = f"{name}/{label}"
-            prov = self.store.get("provision", key)
-            if prov is None:
-                raise errors.ProvisionConfigNotFound(
-                    f"function '{name}' has no provision config for qualifier {label}")
-            prov["target"] = 0
-            self.store.put("provision", key, prov)
-            self._settle(name)  # scale-in: the provisioned instances go through PreStop
-            self.store.delete("provision", key)
+        provision.delete_provision_config(self, name, qualifier)
 
-    # --- versions and aliases ------------------------------------------------------------------
+    # --- versions and aliases: fcctl.emulator.versions -------------------------------------------
+    def resolve(self, name: str, qualifier: str | None, *, pick: bool = False) -> tuple[str, str]:
+        return versions.resolve(self, name, qualifier, pick=pick)
+
     def publish_version(self, name: str, body: dict) -> dict:
-        """PublishFunctionVersion: a snapshot of LATEST's configuration as version N+1.
-        409 ConcurrentUpdateError while an update is InProgress (policy)."""
-        description = (body or {}).get("description", "")
-        if not isinstance(description, str):
-            raise errors.InvalidArgument("description must be a string")
-        with self.lock:
-            fn = self._settle(name)
-            if fn["lastUpdateStatus"] == fcfacts.UPDATE_IN_PROGRESS:
-                raise errors.ConcurrentUpdateError(
-                    f"function '{name}' is being updated; publish when the update has finished")
-            number = int(fn.get("_lastVersion", 0)) + 1
-            fn["_lastVersion"] = number
-            self.store.put("function", name, fn)
-            now = iso(self.clock())
-            version = {"versionId": str(number), "description": description,
-                       "createdTime": now, "lastModifiedTime": now,
-                       "_config": json.loads(json.dumps(_public(fn)))}
-            self.store.put("version", self._version_key(name, str(number)), version)
-            return _public(version)
+        return versions.publish_version(self, name, body)
 
     def list_versions(self, name: str, direction: str | None = None, limit=None,
                       next_token: str | None = None) -> dict:
-        """``{"versions", "direction", "nextToken"?}``; direction BACKWARD (newest first, the
-        default) or FORWARD."""
-        direction = (direction or "BACKWARD").upper()
-        if direction not in ("BACKWARD", "FORWARD"):
-            raise errors.InvalidArgument("direction must be FORWARD or BACKWARD")
-        limit = self._limit(limit)
-        with self.lock:
-            self._settle(name)
-            rows = [v for _, v in self.store.list("version", name + "/")]
-        if direction == "BACKWARD":
-            rows.reverse()
-        if next_token:
-            ids = [v["versionId"] for v in rows]
-            rows = rows[ids.index(next_token):] if next_token in ids else []
-        out = {"versions": [_public(v) for v in rows[:limit]], "direction": direction}
-        if len(rows) > limit:
-            out["nextToken"] = rows[limit]["versionId"]
-        return out
+        return versions.list_versions(self, name, direction, limit, next_token)
 
     def delete_version(self, name: str, version_id: str) -> None:
-        """DeleteFunctionVersion; allowed even when an alias routes to it (FC docs 版本管理:
-        aliases and triggers pointing at it are kept, and invoking through such an alias then
-        fails — 404 ``fcfacts.ALIAS_TO_DELETED_VERSION_CODE``, policy). Its instances go through
-        PreStop."""
-        with self.lock:
-            self._settle(name)
-            self._get_version(name, version_id)
-            now = self.clock()
-            for key, inst in self._instances(name):
-                if inst.get("versionId") == version_id and inst["status"] == INSTANCE_RUNNING \
-                        and inst.get("_stopAt") is None:
-                    self._stop_now(key, inst, now, "version-deleted")
-            self.store.delete("version", self._version_key(name, version_id))
-
-    ALIAS_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$"
-
-    def _check_alias(self, name: str, alias: dict) -> None:
-        self._get_version(name, alias.get("versionId", ""))
-        weights = alias.get("additionalVersionWeight") or {}
-        if not isinstance(weights, dict):
-            raise errors.InvalidArgument("additionalVersionWeight must be an object "
-                                         "{versionId: weight}")
-        for version, weight in weights.items():
-            self._get_version(name, version)
-            if version == alias["versionId"]:
-                raise errors.InvalidArgument("additionalVersionWeight cannot name the alias's "
-                                             "own versionId")
-            if not isinstance(weight, (int, float)) or isinstance(weight, bool) or \
-                    not 0 <= weight <= 1:
-                raise errors.InvalidArgument("each additionalVersionWeight is between 0 and 1")
-        if sum(weights.values()) > 1 + 1e-9:
-            raise errors.InvalidArgument("additionalVersionWeight adds up to more than 1")
+        versions.delete_version(self, name, version_id)
 
     def create_alias(self, name: str, body: dict) -> dict:
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        alias_name = body.get("aliasName")
-        if not isinstance(alias_name, str) \
-                or not re.fullmatch(self.ALIAS_NAME_PATTERN, alias_name) or alias_name == LATEST:
-            raise errors.InvalidArgument(
-                "aliasName must be 1-128 letters, digits, '_' or '-', not starting with a digit "
-                f"or '-', and not LATEST (got {alias_name!r})")
-        alias = {"aliasName": alias_name, "versionId": str(body.get("versionId") or ""),
-                 "description": body.get("description") or "",
-                 "additionalVersionWeight": body.get("additionalVersionWeight") or {}}
-        with self.lock:
-            self._settle(name)
-            if self.store.get("alias", f"{name}/{alias_name}") is not None:
-                raise errors.AliasAlreadyExists(
-                    f"alias '{alias_name}' of function '{name}' already exists")
-            self._check_alias(name, alias)
-            alias["createdTime"] = alias["lastModifiedTime"] = iso(self.clock())
-            self.store.put("alias", f"{name}/{alias_name}", alias)
-            return alias
+        return versions.create_alias(self, name, body)
 
     def get_alias(self, name: str, alias_name: str) -> dict:
-        with self.lock:
-            self._settle(name)
-            return self._get_alias(name, alias_name)
+        return versions.get_alias(self, name, alias_name)
 
     def update_alias(self, name: str, alias_name: str, body: dict) -> dict:
-        """Partial update of versionId, description, additionalVersionWeight."""
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        with self.lock:
-            self._settle(name)
-            alias = self._get_alias(name, alias_name)
-            for key in ("versionId", "description", "additionalVersionWeight"):
-                if key in body and body[key] is not None:
-                    alias[key] = str(body[key]) if key == "versionId" else body[key]
-            self._check_alias(name, alias)
-            alias["lastModifiedTime"] = iso(self.clock())
-            self.store.put("alias", f"{name}/{alias_name}", alias)
-            self._settle(name)  # provisioned instances follow the alias
-            return alias
+        return versions.update_alias(self, name, alias_name, body)
 
     def delete_alias(self, name: str, alias_name: str) -> None:
-        with self.lock:
-            self._settle(name)
-            self._get_alias(name, alias_name)
-            self.store.delete("alias", f"{name}/{alias_name}")
+        versions.delete_alias(self, name, alias_name)
 
     def list_aliases(self, name: str, prefix: str | None = None, limit=None,
                      next_token: str | None = None) -> dict:
-        limit = self._limit(limit)
-        with self.lock:
-            self._settle(name)
-            base = name + "/"
-            rows = self.store.list("alias", base + (prefix or ""),
-                                   after=base + next_token if next_token else None,
-                                   limit=limit + 1)
-        out = {"aliases": [a for _, a in rows[:limit]]}
-        if len(rows) > limit:
-            out["nextToken"] = rows[limit - 1][0][len(base):]
-        return out
+        return versions.list_aliases(self, name, prefix, limit, next_token)
 
-    # --- triggers ------------------------------------------------------------------------------
-    def _render_trigger(self, name: str, trig: dict, region: str | None) -> dict:
-        out = _public(trig)
-        out["targetArn"] = self.function_arn(name, region)
-        if trig.get("triggerType") == "http":
-            region = region or self.region
-            host = f"{name}-{trig['triggerName']}-{trig['_suffix']}".lower().replace("_", "-")
-            out["httpTrigger"] = {
-                "urlInternet": f"https://{host}.{region}.fcapp.run",
-                "urlIntranet": f"https://{host}.{region}-vpc.fcapp.run",
-            }
-        return out
-
-    @staticmethod
-    def _check_trigger_config(value) -> None:
-        if not isinstance(value, str):
-            raise errors.InvalidArgument("triggerConfig must be a JSON string")
-        try:
-            json.loads(value)
-        except (ValueError, RecursionError):  # RecursionError: nested too deep
-            raise errors.InvalidArgument("triggerConfig is not valid JSON") from None
-
-    @staticmethod
-    def _trigger_qualifier(qualifier) -> str:
-        """Policy: a trigger may name any qualifier (versions and aliases are not modelled, so
-        they are not checked); default LATEST."""
-        if qualifier in (None, ""):
-            return LATEST
-        if not isinstance(qualifier, str):
-            raise errors.InvalidArgument("qualifier must be a string")
-        return qualifier
-
+    # --- triggers: fcctl.emulator.triggers ------------------------------------------------------
     def create_trigger(self, name: str, body: dict, region: str | None = None) -> dict:
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        trig = {k: v for k, v in body.items() if k in CREATE_TRIGGER_KEYS}
-        tname = trig.get("triggerName")
-        if not isinstance(tname, str) or not re.fullmatch(TRIGGER_NAME_PATTERN, tname):
-            raise errors.InvalidArgument(
-                "triggerName must be 1-128 letters, digits, '_' or '-', not starting with a "
-                f"digit or '-' (got {tname!r})")
-        if not isinstance(trig.get("triggerType"), str) or not trig.get("triggerType"):
-            raise errors.InvalidArgument("triggerType is required")
-        self._check_trigger_config(trig.get("triggerConfig"))
-        trig["qualifier"] = self._trigger_qualifier(trig.get("qualifier"))
-        with self.lock:
-            self._settle(name)
-            key = f"{name}/{tname}"
-            if self.store.get("trigger", key) is not None:
-                raise errors.TriggerAlreadyExists(
-                    f"trigger '{tname}' of function '{name}' already exists")
-            now = iso(self.clock())
-            trig.setdefault("description", "")
-            trig.update({"triggerId": str(uuid.uuid4()), "createdTime": now,
-                         "lastModifiedTime": now, "status": "Ready",
-                         "_suffix": uuid.uuid4().hex[:10]})
-            self.store.put("trigger", key, trig)
-            return self._render_trigger(name, trig, region)
-
-    def _get_trigger(self, name: str, tname: str) -> dict:
-        self._settle(name)
-        trig = self.store.get("trigger", f"{name}/{tname}")
-        if trig is None:
-            raise errors.TriggerNotFound(f"trigger '{tname}' of function '{name}' does not exist")
-        return trig
+        return triggers.create_trigger(self, name, body, region)
 
     def get_trigger(self, name: str, tname: str, region: str | None = None) -> dict:
-        with self.lock:
-            return self._render_trigger(name, self._get_trigger(name, tname), region)
+        return triggers.get_trigger(self, name, tname, region)
 
     def update_trigger(self, name: str, tname: str, body: dict,
                        region: str | None = None) -> dict:
-        if not isinstance(body, dict):
-            raise errors.InvalidArgument("the request body must be a JSON object")
-        changes = {k: v for k, v in body.items() if k in UPDATE_TRIGGER_KEYS}
-        if "triggerConfig" in changes:
-            self._check_trigger_config(changes["triggerConfig"])
-        if "qualifier" in changes:
-            changes["qualifier"] = self._trigger_qualifier(changes["qualifier"])
-        with self.lock:
-            trig = self._get_trigger(name, tname)
-            trig.update(changes)
-            trig["lastModifiedTime"] = iso(self.clock())
-            self.store.put("trigger", f"{name}/{tname}", trig)
-            return self._render_trigger(name, trig, region)
+        return triggers.update_trigger(self, name, tname, body, region)
 
     def delete_trigger(self, name: str, tname: str) -> None:
-        with self.lock:
-            self._get_trigger(name, tname)
-            self.store.delete("trigger", f"{name}/{tname}")
+        triggers.delete_trigger(self, name, tname)
 
     def list_triggers(self, name: str, prefix: str | None = None, limit=None,
                       next_token: str | None = None, region: str | None = None) -> dict:
-        limit = self._limit(limit)
-        with self.lock:
-            self._settle(name)
-            base = name + "/"
-            after = base + next_token if next_token else None
-            rows = self.store.list("trigger", base + (prefix or ""), after=after,
-                                   limit=limit + 1)
-            out = {"triggers": [self._render_trigger(name, t, region) for _, t in rows[:limit]]}
-            if len(rows) > limit:
-                out["nextToken"] = rows[limit - 1][0][len(base):]
-            return out
+        return triggers.list_triggers(self, name, prefix, limit, next_token, region)
 
-    # --- tags (TagResources / UntagResources / ListTagResources on /tags-v2) --------------------
-    def _tag_targets(self, resource_ids, resource_type) -> list[str]:
-        """Function names of ``ResourceId`` ARNs; 400 for another resource type or a bad ARN,
-        404 FunctionNotFound for an ARN of no function."""
-        if str(resource_type or "").lower() != fcfacts.TAG_RESOURCE_TYPE:
-            raise errors.InvalidArgument(
-                f"ResourceType must be {fcfacts.TAG_RESOURCE_TYPE!r} (got {resource_type!r})")
-        if not isinstance(resource_ids, list) or not resource_ids:
-            raise errors.InvalidArgument("ResourceId must be a non-empty list of function ARNs")
-        names = []
-        for arn in resource_ids:
-            m = re.fullmatch(r"acs:fc:[^:]*:[^:]*:functions/([^/]+)", str(arn))
-            if not m:
-                raise errors.InvalidArgument(f"ResourceId {arn!r} is not a function ARN")
-            self._get_fn(m.group(1))
-            names.append(m.group(1))
-        return names
-
+    # --- tags (TagResources / UntagResources / ListTagResources on /tags-v2): fcctl.emulator.tags
     def tag_resources(self, body: dict) -> None:
-        """Adds or overwrites tags (``Tag: [{Key, Value}]``) on each function ARN; at most
-        ``fcfacts.MAX_TAGS_PER_RESOURCE`` tags per function."""
-        tags = body.get("Tag")
-        if not isinstance(tags, list) or not tags or not all(
-                isinstance(t, dict) and isinstance(t.get("Key"), str) and t.get("Key")
-                for t in tags):
-            raise errors.InvalidArgument("Tag must be a non-empty list of {Key, Value}")
-        with self.lock:
-            for name in self._tag_targets(body.get("ResourceId"), body.get("ResourceType")):
-                fn = self._get_fn(name)
-                current = {t["Key"]: t.get("Value", "") for t in fn.get("tags") or []}
-                for t in tags:
-                    current[t["Key"]] = "" if t.get("Value") is None else str(t["Value"])
-                if len(current) > fcfacts.MAX_TAGS_PER_RESOURCE:
-                    raise errors.InvalidArgument(
-                        f"a function has at most {fcfacts.MAX_TAGS_PER_RESOURCE} tags "
-                        f"(function '{name}' would have {len(current)})")
-                fn["tags"] = [{"Key": k, "Value": v} for k, v in current.items()]
-                self.store.put("function", name, fn)
+        tags.tag_resources(self, body)
 
     def untag_resources(self, resource_ids, resource_type, tag_keys, remove_all) -> None:
-        """Removes ``tag_keys`` (at most ``fcfacts.MAX_UNTAG_KEYS``), or every tag with
-        ``All=true``, from each function ARN. Keys the function does not have are ignored."""
-        if not remove_all and not tag_keys:
-            raise errors.InvalidArgument("TagKey is required unless All is true")
-        if tag_keys and len(tag_keys) > fcfacts.MAX_UNTAG_KEYS:
-            raise errors.InvalidArgument(f"at most {fcfacts.MAX_UNTAG_KEYS} TagKey values")
-        with self.lock:
-            for name in self._tag_targets(resource_ids, resource_type):
-                fn = self._get_fn(name)
-                drop = set(tag_keys or [])
-                fn["tags"] = [] if remove_all else [
-                    t for t in fn.get("tags") or [] if t.get("Key") not in drop]
-                self.store.put("function", name, fn)
+        tags.untag_resources(self, resource_ids, resource_type, tag_keys, remove_all)
 
     def list_tag_resources(self, resource_ids, resource_type, tag_filter, limit=None,
                            next_token: str | None = None, region: str | None = None) -> dict:
-        """``{"TagResources": [{ResourceId, ResourceType, TagKey, TagValue}], "NextToken"?}``
-        for the given ARNs (or every function), filtered by ``[{Key, Value}]``."""
-        limit = self._limit(limit)
-        with self.lock:
-            if resource_ids:
-                names = self._tag_targets(resource_ids, resource_type)
-            else:
-                if str(resource_type or "").lower() != fcfacts.TAG_RESOURCE_TYPE:
-                    raise errors.InvalidArgument(
-                        f"ResourceType must be {fcfacts.TAG_RESOURCE_TYPE!r}")
-                names = [k for k, _ in self.store.list("function", "")]
-            rows = []
-            for name in names:
-                for t in self._get_fn(name).get("tags") or []:
-                    if tag_filter and not any(
-                            f.get("Key") == t.get("Key") and f.get("Value") in (None, t.get("Value"))
-                            for f in tag_filter):
-                        continue
-                    rows.append({"ResourceId": self.function_arn(name, region),
-                                 "ResourceType": fcfacts.TAG_RESOURCE_TYPE,
-                                 "TagKey": t.get("Key"), "TagValue": t.get("Value", "")})
-            start = int(next_token) if next_token and str(next_token).isdigit() else 0
-            out = {"TagResources": rows[start:start + limit]}
-            if start + limit < len(rows):
-                out["NextToken"] = str(start + limit)
-            return out
+        return tags.list_tag_resources(self, resource_ids, resource_type, tag_filter, limit,
+                                       next_token, region)

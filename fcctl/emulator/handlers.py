@@ -23,16 +23,17 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from fcctl import fcfacts
-from fcctl.emulator import errors, wire
-from fcctl.emulator.backend import INVOKE_MS_HEADER, TRIGGER_NAME_PATTERN, Backend
+from fcctl.emulator import errors, versions, wire
+from fcctl.emulator.backend import Backend
+from fcctl.emulator.knobs import INVOKE_MS_HEADER
 from fcctl.emulator.routes import API_ROUTES
 
 # Path parameters and the pattern each must match whole (re.fullmatch: "$" would accept a
 # trailing newline). versionId: FC's versions are decimal numbers.
 PATH_NAME_PATTERNS = {
     "functionName": fcfacts.FUNCTION_NAME_PATTERN,
-    "triggerName": TRIGGER_NAME_PATTERN,
-    "aliasName": Backend.ALIAS_NAME_PATTERN,
+    "triggerName": fcfacts.TRIGGER_NAME_PATTERN,
+    "aliasName": versions.ALIAS_NAME_PATTERN,
     "versionId": r"[0-9]{1,19}",
 }
 

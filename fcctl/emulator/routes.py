@@ -60,9 +60,6 @@ CONTROL_ROUTES: list[tuple[str, str, str]] = [
     ("GET", "code/{functionName}/{checksumZip}", "download_code"),
 ]
 
-WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
-
-
 @dataclass(frozen=True)
 class Match:
     action: str

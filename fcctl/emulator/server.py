@@ -71,12 +71,6 @@ def region_from_host(host: str | None, default: str) -> str:
     return match.group(1).lower() if match else default
 
 
-def _read_chunked(rfile, limit: int = MAX_BODY_BYTES, reserve=None) -> bytes:
-    """Decode a ``Transfer-Encoding: chunked`` body (:func:`wire.read_chunked`; raises
-    ValueError when malformed or over ``limit``)."""
-    return wire.read_chunked(rfile, limit, reserve)
-
-
 class _StderrLog:
     """Default log: whatever ``sys.stderr`` is at write time (tests replace it)."""
 
@@ -632,33 +626,44 @@ class EmulatorServer:
         if match is None:
             raise errors.PathNotSupported(f"{method} {path} is not a control endpoint")
         body = self._read_body(h, length, chunked, limit, ctx)
-        if match.action == "download_code":
-            checksum = match.params["checksumZip"].removesuffix(".zip")
-            data = self.backend.code_bytes(match.params["functionName"], checksum)
-            if data is None:
-                raise errors.NotFound("the code link is stale or unknown")
-            return 200, {"Content-Type": "application/zip"}, data
-        data = self._control(match, body)
-        return 200, {"Content-Type": "application/json"}, json.dumps(data).encode("utf-8")
+        out = getattr(self, CONTROL_HANDLERS[match.action])(match, body)
+        if isinstance(out, tuple):  # (status, headers, bytes): not JSON
+            return out
+        return 200, {"Content-Type": "application/json"}, json.dumps(out).encode("utf-8")
 
-    def _control(self, match: routes.Match, body: bytes) -> dict:
-        if match.action == "health":
-            return {"status": "ok", "url": self.url}
-        if match.action == "list_requests":
-            return {"requests": self.requests()}
-        if match.action == "clear_requests":
-            self.clear_requests()
-            return {"requests": []}
-        if match.action == "get_config":
-            return self.config()
-        if match.action == "put_config":
-            changes = wire.loads(body or b"{}", "the body")
-            if not isinstance(changes, dict):
-                raise errors.InvalidArgument("the body must be a JSON object")
-            return self.set_config(changes)
-        if match.action == "instance_events":
-            return self.backend.instance_events(match.params["functionName"])
-        raise errors.PathNotSupported(match.action)
+    # --- control handlers, one per routes.CONTROL_ROUTES action (CONTROL_HANDLERS) ----------
+    def _ctl_health(self, match: routes.Match, body: bytes) -> dict:
+        return {"status": "ok", "url": self.url}
+
+    def _ctl_list_requests(self, match: routes.Match, body: bytes) -> dict:
+        return {"requests": self.requests()}
+
+    def _ctl_clear_requests(self, match: routes.Match, body: bytes) -> dict:
+        self.clear_requests()
+        return {"requests": []}
+
+    def _ctl_get_config(self, match: routes.Match, body: bytes) -> dict:
+        return self.config()
+
+    def _ctl_put_config(self, match: routes.Match, body: bytes) -> dict:
+        changes = wire.loads(body or b"{}", "the body")
+        if not isinstance(changes, dict):
+            raise errors.InvalidArgument("the body must be a JSON object")
+        return self.set_config(changes)
+
+    def _ctl_instance_events(self, match: routes.Match, body: bytes) -> dict:
+        return self.backend.instance_events(match.params["functionName"])
+
+    def _ctl_download_code(self, match: routes.Match, body: bytes):
+        checksum = match.params["checksumZip"].removesuffix(".zip")
+        data = self.backend.code_bytes(match.params["functionName"], checksum)
+        if data is None:
+            raise errors.NotFound("the code link is stale or unknown")
+        return 200, {"Content-Type": "application/zip"}, data
+
+
+# routes.CONTROL_ROUTES action → Emulator method (the control side of handlers.py's table)
+CONTROL_HANDLERS = {action: f"_ctl_{action}" for _, _, action in routes.CONTROL_ROUTES}
 
 
 def _split_target(target: str) -> tuple[str, str]:

@@ -2,8 +2,12 @@
 
 One connection shared by all threads behind a lock (stdlib ``sqlite3``, WAL journal), so the
 state survives restarts of the emulator. Kinds used by the backend: ``function`` (key: name),
+``version`` (``<function>/<zero-padded versionId>``), ``alias`` (``<function>/<alias>``),
 ``trigger`` (``<function>/<trigger>``), ``provision`` (``<function>/<qualifier>``), ``instance``
-(``<function>/<instanceId>``). Documents are plain JSON-serialisable dicts.
+(``<function>/<instanceId>``), ``code`` (``<function>/<checksum>``: an uploaded zip). Documents
+are plain JSON-serialisable dicts; the emulator's private state in them is under ``_``-prefixed
+keys, which never reach an API answer. The format has no version: a change must keep reading
+the documents of earlier releases.
 
 The state file is created private to its user (0600; the directories the store creates, 0700;
 SQLite gives its ``-wal``/``-shm`` files the database's mode). An existing file keeps its mode.

@@ -196,12 +196,13 @@ def test_store_survives_reopen(tmp_path):
 
 
 def test_chunked_body_decoding():
-    from fcctl.emulator.server import _read_chunked
+    from fcctl.emulator.server import MAX_BODY_BYTES
+    from fcctl.emulator.wire import read_chunked
 
     raw = io.BytesIO(b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n")
-    assert _read_chunked(raw) == b"hello world"
+    assert read_chunked(raw, MAX_BODY_BYTES) == b"hello world"
     with pytest.raises(ValueError):
-        _read_chunked(io.BytesIO(b"zz\r\n"))
+        read_chunked(io.BytesIO(b"zz\r\n"), MAX_BODY_BYTES)
 
 
 def test_provisioned_initializer_failure_is_not_retried_until_next_put(be):
@@ -223,3 +224,45 @@ def test_provisioned_target_is_capped(be):
     with pytest.raises(errors.InvalidArgument):  # SDK PutProvisionConfigInput: 0 to 10000
         be.put_provision_config("fn", "LATEST", {"target": 100_000})
     assert be.list_instances("fn")["instances"] == []
+
+
+@pytest.mark.parametrize("raw, want_ms", [
+    ("inf", 0.0), ("nan", 0.0), ("-5", 0.0), ("junk", 0.0), ("250", 250.0),
+    ("1e300", 86_400_000.0),  # capped at FC's longest timeout, like x-fcctl-invoke-ms
+])
+def test_invoke_ms_knob_is_finite_and_capped(be, raw, want_ms):
+    be.create_function(body(environmentVariables={"FCCTL_EMULATOR_INVOKE_MS": raw}))
+    assert be.begin_invocation("fn", None)["invokeMs"] == want_ms
+
+
+def test_delay_knobs_are_finite_and_capped(be, clock):
+    # an infinite update delay would leave the function InProgress forever; 1e300 is capped
+    be.create_function(body(environmentVariables={"FCCTL_EMULATOR_UPDATE_DELAY_S": "inf"}))
+    be.update_function("fn", {"description": "x"})
+    clock.now += 10  # the backend's own update delay (fixture), not infinity
+    assert be.get_function("fn")["lastUpdateStatus"] == "Successful"
+    be.update_function("fn", {"environmentVariables": {
+        "FCCTL_EMULATOR_UPDATE_DELAY_S": "1e300"}})  # this update takes the capped delay
+    clock.now += 86_399
+    assert be.get_function("fn")["lastUpdateStatus"] == "InProgress"
+    clock.now += 1
+    assert be.get_function("fn")["lastUpdateStatus"] == "Successful"
+
+
+def test_trigger_record_keeps_private_state_out_of_the_api_and_old_documents_load(be):
+    be.create_function(body())
+    made = be.create_trigger("fn", {"triggerName": "web", "triggerType": "http",
+                                    "triggerConfig": "{}"})
+    assert not any(k.startswith("_") for k in made)
+    stored = be.store.get("trigger", "fn/web")
+    suffix = stored["_suffix"]  # the state-file format is unchanged
+    assert suffix in made["httpTrigger"]["urlInternet"]
+    # a document written by an older emulator (same format) renders the same URLs
+    assert be.get_trigger("fn", "web")["httpTrigger"] == made["httpTrigger"]
+
+
+def test_publish_version_with_a_non_object_body_is_a_400(be):
+    be.create_function(body())
+    with pytest.raises(errors.InvalidArgument, match="JSON object"):  # was a 500
+        be.publish_version("fn", ["not", "an", "object"])
+    assert be.publish_version("fn", None)["versionId"] == "1"

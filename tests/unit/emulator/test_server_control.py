@@ -64,3 +64,15 @@ def test_region_from_host():
     assert region_from_host("fcv3.cn-beijing.aliyuncs.com:443", "x") == "cn-beijing"
     assert region_from_host("127.0.0.1:9000", "cn-hangzhou") == "cn-hangzhou"
     assert region_from_host(None, "cn-shanghai") == "cn-shanghai"
+
+
+def test_every_control_route_has_a_handler_and_every_handler_a_route():
+    from fcctl.emulator import routes
+    from fcctl.emulator.server import CONTROL_HANDLERS
+
+    actions = {action for _, _, action in routes.CONTROL_ROUTES}
+    assert set(CONTROL_HANDLERS) == actions
+    for method in CONTROL_HANDLERS.values():
+        assert callable(getattr(EmulatorServer, method))
+    defined = {n for n in vars(EmulatorServer) if n.startswith("_ctl_")}
+    assert defined == set(CONTROL_HANDLERS.values())

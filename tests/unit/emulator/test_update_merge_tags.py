@@ -85,6 +85,8 @@ def test_tag_errors(be):
         be.tag_resources({"ResourceId": [arn], "ResourceType": "function", "Tag": many})
     with pytest.raises(errors.InvalidArgument):
         be.untag_resources([arn], "function", None, False)
+    with pytest.raises(errors.InvalidArgument, match="JSON object"):  # was a 500 (AttributeError)
+        be.tag_resources([{"Key": "a", "Value": "b"}])
 
 
 def test_tag_routes():
