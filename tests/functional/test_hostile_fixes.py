@@ -96,3 +96,45 @@ def test_env_name_with_a_trailing_newline_is_400(srv, name):
     ans = exchange(srv.port, signed("POST", FUNCTIONS, body))
     assert ans.status == 400
     assert "is not valid" in ans.json()["Message"]
+
+
+# --- timer triggers ------------------------------------------------------------------------------
+TIMER_SPEC = """\
+region: cn-hangzhou
+functions:
+  - functionName: t-fn
+    runtime: custom.debian12
+    handler: index.handler
+    code: ./app
+    customRuntimeConfig: {{command: [python3, app.py], port: 9000}}
+    triggers:
+      - triggerName: t
+        triggerType: timer
+        triggerConfig: {{cronExpression: "{cron}", enable: true, payload: "x"}}
+"""
+
+
+@pytest.mark.parametrize("duration", ["2562048h", "2562047h47m16.854775808s",
+                                      "99999999999999999999h", "153722867281m"])
+def test_every_longer_than_a_go_duration_is_an_error(fc, project, duration):
+    run = fc("validate", "-f", str(project(TIMER_SPEC.format(cron=f"@every {duration}"))))
+    assert run.code == 2
+    assert f"@every {duration} is longer than" in run.err and "2562047h47m16s" in run.err
+    assert "fc.yaml:11:41: error" in run.err
+
+
+@pytest.mark.parametrize("duration", ["2562047h", "2562047h47m16.854775807s", "1m"])
+def test_every_up_to_a_go_duration_is_fine(fc, project, duration):
+    run = fc("validate", "-f", str(project(TIMER_SPEC.format(cron=f"@every {duration}"))))
+    assert run.code == 0, run.err
+
+
+@pytest.mark.parametrize("cron, fires", [
+    ("0 0 0 31 2 *", False), ("0 0 0 30 FEB ?", False), ("0 0 0 31 4,6,9 *", False),
+    ("0 0 0 29 2 *", True), ("0 0 0 31 */2 *", True), ("0 0 0 31 2 MON", True),
+    ("0 0 0 30 2,4 *", True),
+])
+def test_a_day_no_chosen_month_has_is_a_warning(fc, project, cron, fires):
+    run = fc("validate", "-f", str(project(TIMER_SPEC.format(cron=cron))))
+    assert run.code == 0, run.err
+    assert ("never fires" in run.err) is (not fires), run.err
