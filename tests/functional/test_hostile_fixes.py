@@ -138,3 +138,65 @@ def test_a_day_no_chosen_month_has_is_a_warning(fc, project, cron, fires):
     run = fc("validate", "-f", str(project(TIMER_SPEC.format(cron=cron))))
     assert run.code == 0, run.err
     assert ("never fires" in run.err) is (not fires), run.err
+
+
+# --- state path ----------------------------------------------------------------------------------
+def _fcctl(args: list[str], env: dict) -> "subprocess.CompletedProcess":
+    import os
+    import subprocess
+    import sys
+
+    child = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "FCCTL_"))}
+    child.update({"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", **env})
+    return subprocess.run([sys.executable, "-m", "fcctl", *args], capture_output=True, text=True,
+                          env=child, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def _not_regular(tmp_path, kind: str):
+    import os
+
+    if kind == "device":
+        return "/dev/null", "a device"
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "state.fifo")
+        return str(tmp_path / "state.fifo"), "a FIFO"
+    (tmp_path / "statedir").mkdir()
+    return str(tmp_path / "statedir"), "a directory"
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "directory"])
+def test_local_state_must_be_a_regular_file(tmp_path, kind):
+    import os
+
+    path, what = _not_regular(tmp_path, kind)
+    before = os.path.exists(path + "-journal")
+    run = _fcctl(["--endpoint", "local", "get", "x"], {"FCCTL_LOCAL_STATE": path})
+    assert run.returncode == 2, run.stderr
+    assert f"{path} is {what}, not a regular file" in run.stderr
+    assert "Traceback" not in run.stderr
+    for suffix in ("-journal", "-wal", "-shm"):
+        if not (suffix == "-journal" and before):
+            assert not os.path.exists(path + suffix)
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "directory"])
+def test_emulator_serve_state_must_be_a_regular_file(tmp_path, kind):
+    import os
+
+    path, what = _not_regular(tmp_path, kind)
+    before = os.path.exists(path + "-journal")
+    run = _fcctl(["emulator", "serve", "--state", path, "--port", "0", "--access-key-id", "a",
+                  "--access-key-secret", "b"], {})
+    assert run.returncode == 2, run.stderr
+    assert f"{path} is {what}, not a regular file" in run.stderr
+    if not before:
+        assert not os.path.exists(path + "-journal")
+
+
+def test_local_state_missing_or_a_file_still_works(tmp_path):
+    path = tmp_path / "sub" / "state.sqlite3"
+    run = _fcctl(["--endpoint", "local", "get", "x"], {"FCCTL_LOCAL_STATE": str(path)})
+    assert run.returncode == 1 and "FunctionNotFound" in run.stderr, run.stderr
+    assert path.is_file()
+    run = _fcctl(["--endpoint", "local", "get", "x"], {"FCCTL_LOCAL_STATE": str(path)})
+    assert run.returncode == 1 and "FunctionNotFound" in run.stderr, run.stderr
