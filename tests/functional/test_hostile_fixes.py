@@ -200,3 +200,34 @@ def test_local_state_missing_or_a_file_still_works(tmp_path):
     assert path.is_file()
     run = _fcctl(["--endpoint", "local", "get", "x"], {"FCCTL_LOCAL_STATE": str(path)})
     assert run.returncode == 1 and "FunctionNotFound" in run.stderr, run.stderr
+
+
+# --- JSON value count ----------------------------------------------------------------------------
+def test_a_body_of_millions_of_tiny_values_is_refused_before_parsing(srv):
+    """38 MB of ``[[],[],…]`` (9.5 million lists) expanded to 1.9 GB in the emulator: the values
+    are counted on the bytes first."""
+    from fcctl.emulator import wire
+
+    n = 9_500_000
+    body = b'{"functionName": "fn1", "x": [' + b"[]," * (n - 1) + b"[]]}"
+    ans = exchange(srv.port, signed("POST", FUNCTIONS, body))
+    assert (ans.status, ans.json()["Code"]) == (400, "InvalidArgument")
+    msg = ans.json()["Message"]
+    assert f"more than {wire.MAX_JSON_VALUES} JSON values" in msg and wire.MAX_JSON_VALUES == 1_000_000
+    # the emulator still answers
+    ok = json.dumps({"functionName": "fn1", "runtime": "custom.debian12",
+                     "handler": "index.handler"}).encode()
+    assert exchange(srv.port, signed("POST", FUNCTIONS, ok)).status == 200
+
+
+def test_a_body_just_under_the_value_bound_is_parsed(srv):
+    from fcctl.emulator import wire
+
+    values = ",".join(["0"] * (wire.MAX_JSON_VALUES - 10))
+    body = ('{"functionName": "fn1", "runtime": "custom.debian12", "handler": "index.handler", '
+            '"description": "d", "x": [' + values + "]}").encode()
+    ans = exchange(srv.port, signed("POST", FUNCTIONS, body))
+    assert "JSON values" not in ans.body.decode()
+    over = ",".join(["0"] * (wire.MAX_JSON_VALUES + 10))
+    ans = exchange(srv.port, signed("POST", FUNCTIONS, body.replace(values.encode(), over.encode())))
+    assert ans.status == 400 and "JSON values" in ans.json()["Message"]
