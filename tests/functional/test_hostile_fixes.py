@@ -231,3 +231,68 @@ def test_a_body_just_under_the_value_bound_is_parsed(srv):
     over = ",".join(["0"] * (wire.MAX_JSON_VALUES + 10))
     ans = exchange(srv.port, signed("POST", FUNCTIONS, body.replace(values.encode(), over.encode())))
     assert ans.status == 400 and "JSON values" in ans.json()["Message"]
+
+
+# --- secrets: case forms, vendor shapes, name words ------------------------------------------------
+SHAPED = {
+    "GH_CLASSIC": "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8",
+    "GH_OAUTH": "gho_" + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8",
+    "GH_APP": "ghs_" + "Mm1Nn2Oo3Pp4Qq5Rr6Ss7Tt8Uu9Vv0Ww1Xx2",
+    "GH_FINE": "github_pat_11AAAAAAA0bbbbbbbbbbbbbb_CCCCCCCCCCCCCCCCCCCCCCC1",
+    "STRIPE": "sk_live_51HqLyjWDarjtT1zdp7dc",
+    "STRIPE_RK": "rk_live_51HqLyjWDarjtT1zdpQQ",
+    "OPENAI": "sk-4fGh7Jk9Lm2Np5Qr8St1Uv3Wx6Yz0Ab4Cd7Ef9Gh",
+    "OPENAI_PROJ": "sk-proj-Ab3dEf6hIj9lMn2pQr5tUv8x_Yz1-bCd4",
+    "SLACK_BOT": "xoxb-2400-88442222-Qw3rTy6uIo9pAs2d",
+}
+VALUES = {
+    "UPSTREAM_1": SHAPED["GH_CLASSIC"], "UPSTREAM_2": "auth " + SHAPED["GH_OAUTH"],
+    "UPSTREAM_3": SHAPED["GH_APP"], "UPSTREAM_4": SHAPED["GH_FINE"],
+    "BILLING_1": SHAPED["STRIPE"], "BILLING_2": SHAPED["STRIPE_RK"],
+    "LLM_1": SHAPED["OPENAI"], "LLM_2": SHAPED["OPENAI_PROJ"], "CHAT_1": SHAPED["SLACK_BOT"],
+    "NOTIFY_URL": "https://hooks.slack.com/services/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",
+    "DB_ADDR": "orders:Qv7-Bare-Pw9z@db.internal:5432",
+    "APP_CONFIG": '{"user": "app", "password": "Js0n-Pw-In-Str1ng"}',
+}
+NAMED = {"GITHUB_PAT": "plain-looking-value-1", "SLACK_WEBHOOK": "plain-looking-value-2",
+         "OPENAI_APIKEY": "plain-looking-value-3", "SERVICE_API_KEY": "plain-looking-value-4"}
+PLAIN_SECRET = "MixedCaseSecret-Abc123"
+
+
+def _env_yaml(env: dict) -> str:
+    return "\n".join(f"      {k}: {json.dumps(v)}" for k, v in env.items())
+
+
+def test_plan_masks_case_forms_vendor_tokens_and_new_name_words(fc, project):
+    spec = f"""\
+region: cn-hangzhou
+functions:
+  - functionName: shapes-fn
+    runtime: custom.debian12
+    handler: index.handler
+    code: ./app
+    description: "lower {PLAIN_SECRET.lower()} upper {PLAIN_SECRET.upper()} fold {PLAIN_SECRET.casefold()}"
+    customRuntimeConfig: {{command: [python3, app.py], port: 9000}}
+    environmentVariables:
+      DB_PASSWORD: "{PLAIN_SECRET}"
+{_env_yaml(VALUES)}
+{_env_yaml(NAMED)}
+      PATH: /usr/local/bin:/usr/bin
+      IMAGE_REF: "nginx:1.25@sha256:0123abcd"
+"""
+    path = str(project(spec))
+    text = fc("plan", "-f", path)
+    as_json = fc("-o", "json", "plan", "-f", path)
+    assert text.code == 0 and as_json.code == 0, text.err + as_json.err
+    doc = as_json.json()
+    assert "shapes-fn" in text.out and doc
+    forms = [PLAIN_SECRET, PLAIN_SECRET.lower(), PLAIN_SECRET.upper(), PLAIN_SECRET.casefold(),
+             *SHAPED.values(), "T0AAA1111/B0BBB2222/Xy9Zw8Vu7Ts6Rq5Po4Nm3Lk2", "Qv7-Bare-Pw9z",
+             "Js0n-Pw-In-Str1ng", *NAMED.values()]
+    for out in (text.out, text.err, as_json.out, as_json.err):
+        for form in forms:
+            assert form not in out, form
+    # what is not secret still shows: the host and user of a bare DSN, PATH, an image digest
+    assert "db.internal:5432" in text.out and "/usr/local/bin:/usr/bin" in text.out
+    assert "nginx:1.25@sha256:0123abcd" in text.out
+    assert "hooks.slack.com/services/" in text.out
