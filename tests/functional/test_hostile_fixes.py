@@ -296,3 +296,53 @@ functions:
     assert "db.internal:5432" in text.out and "/usr/local/bin:/usr/bin" in text.out
     assert "nginx:1.25@sha256:0123abcd" in text.out
     assert "hooks.slack.com/services/" in text.out
+
+
+# --- hard links in a code directory ----------------------------------------------------------------
+HL_SPEC = """\
+region: cn-hangzhou
+functions:
+  - functionName: hl-fn
+    runtime: custom.debian12
+    handler: index.handler
+    code: ./app
+    customRuntimeConfig: {command: [python3, app.py], port: 9000}
+"""
+
+
+def test_hard_links_out_of_the_code_directory_are_a_warning(fc, project, tmp_path):
+    import os
+
+    path = str(project(HL_SPEC))
+    app = project.dir / "app"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for i in range(5):
+        (outside / f"o{i}").write_text(f"outside {i}\n")
+        os.link(outside / f"o{i}", app / f"pw{i}")
+    text = fc("plan", "-f", path)
+    assert text.code == 0, text.err
+    want = "5 files have other hard links: pw0, pw1, pw2 (+2 more); fcctl cannot tell where"
+    assert "warning: " in text.err and want in text.err and "fc.yaml:6:11" in text.err
+    assert "add them to .fcignore" in text.err
+    doc = fc("-o", "json", "plan", "-f", path).json()
+    [w] = [w for w in doc["warnings"] if "hard links" in w["message"]]
+    assert (w["path"], w["line"], w["severity"]) == ("functions[0].code", 6, "warning")
+    deploy = fc("deploy", "-f", path)  # the stat cache answers now: the warning stays
+    assert deploy.code == 0 and want in deploy.err
+
+
+def test_hard_links_all_inside_the_package_or_ignored_are_quiet(fc, project):
+    import os
+
+    path = str(project(HL_SPEC))
+    app = project.dir / "app"
+    os.link(app / "app.py", app / "same.py")  # both names ship: nothing outside
+    run = fc("plan", "-f", path)
+    assert run.code == 0 and "hard links" not in run.err, run.err
+    os.link(project.dir / "fc.yaml", app / "spec-copy.yaml")  # one name outside the package
+    run = fc("plan", "-f", path)
+    assert "1 file has other hard links: spec-copy.yaml;" in run.err
+    (app / ".fcignore").write_text("spec-copy.yaml\n")
+    run = fc("plan", "-f", path)
+    assert run.code == 0 and "hard links" not in run.err, run.err
