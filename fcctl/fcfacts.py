@@ -78,14 +78,21 @@ ROLLOUT_ENV = "FCCTL_ROLLOUT_ID"
 SECRET_NAME_WORDS = (
     "PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE",
     "AUTH", "SIGNATURE", "DSN", "CONN", "SALT", "COOKIE", "CERT",
+    "WEBHOOK", "APIKEY", "API_KEY",
 )
+# Words that mark a secret only as a whole part of the name between "_" (or "-", "."):
+# GITHUB_PAT (a personal access token), but not PATH or PATTERN.
+SECRET_NAME_PARTS = ("PAT",)
 MASK = "***"
 
 
 def is_secret_name(name: str) -> bool:
     """True when an environment variable's name looks like it holds a secret."""
     upper = name.upper()
-    return any(word in upper for word in SECRET_NAME_WORDS)
+    if any(word in upper for word in SECRET_NAME_WORDS):
+        return True
+    parts = upper.replace("-", "_").replace(".", "_").split("_")
+    return any(part in SECRET_NAME_PARTS for part in parts)
 
 
 def public_endpoint(region: str) -> str:

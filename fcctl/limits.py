@@ -61,7 +61,9 @@ def check_function(fn: dict, *, reserve_rollout_marker: bool = False) -> list[Fi
     cpu = fn.get("cpu")
     if isinstance(cpu, float) and not math.isfinite(cpu):
         out.append(Finding(("cpu",), f"cpu must be a plain number of vCPU, e.g. 1 (got {cpu})"))
-    if is_gpu(fn):
+    if _gpu_types(fn, out):
+        pass  # a gpuConfig of the wrong types: its sizes cannot be checked
+    elif is_gpu(fn):
         _gpu_sizes(fn, out)
     else:
         _cpu_sizes(fn, out)
@@ -135,6 +137,28 @@ def gpu_cards(fn: dict) -> float | None:
     if gtype not in fcfacts.GPU_CARD_MEMORY_MB or not _int(gmem):
         return None
     return gmem / fcfacts.GPU_CARD_MEMORY_MB[gtype]
+
+
+def _gpu_types(fn: dict, out: list[Finding]) -> bool:
+    """gpuConfig's field types (CreateFunctionInput: gpuType string, gpuMemorySize integer MB);
+    True when one is wrong. A raw API body can hold anything; the emulator answers 400."""
+    gpu = fn.get("gpuConfig")
+    if not isinstance(gpu, dict):
+        return False
+    bad = False
+    gtype, gmem = gpu.get("gpuType"), gpu.get("gpuMemorySize")
+    if gtype is not None and not isinstance(gtype, str):
+        out.append(Finding(("gpuConfig", "gpuType"), (
+            f"gpuType must be a string such as fc.gpu.tesla.1 (got {type(gtype).__name__} "
+            f"{gtype!r})")))
+        bad = True
+    if gmem is not None and not (_int(gmem) and gmem >= 0):
+        what = f"{gmem!r}" if _int(gmem) else f"{type(gmem).__name__} {gmem!r}"
+        out.append(Finding(("gpuConfig", "gpuMemorySize"), (
+            f"gpuMemorySize must be a non-negative integer number of MB, e.g. 49152 "
+            f"(got {what})")))
+        bad = True
+    return bad
 
 
 def _gpu_sizes(fn: dict, out: list[Finding]) -> None:
@@ -249,7 +273,7 @@ def env_name_problem(name: Any) -> str | None:
         return (f"environment variable {name}: names starting with {fcfacts.ENV_RESERVED_PREFIX} "
                 f"are FC's own ({fcfacts.DOC_ENV}: {fcfacts.DOC_LINE_ENV_RESERVED}); rename it, "
                 f"e.g. APP_{name[len(fcfacts.ENV_RESERVED_PREFIX):] or 'VAR'}")
-    if not _ENV_NAME_RE.match(name):
+    if not _ENV_NAME_RE.fullmatch(name):
         return (f"environment variable name {name!r} is not valid: start with a letter, then "
                 f"letters, digits and _ ({fcfacts.DOC_ENV}: {fcfacts.DOC_LINE_ENV_NAME})")
     return None

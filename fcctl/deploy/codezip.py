@@ -19,6 +19,11 @@ What a package may hold (docs/fc-facts.md "Code packages"):
   the directory (absolute, ``..``, via other links, to a file or a directory), a link loop and a
   dangling link are errors naming the path.
 * **special files** (FIFOs, sockets, devices) are errors naming the path; none is ever opened.
+* **hard links**: a regular file with more than one link (``st_nlink > 1``) whose other names
+  are not all in the package may be a second name of a file outside the code directory
+  (``ln /etc/passwd app/pw``); fcctl cannot find the other names (pnpm's ``node_modules`` links
+  into its store legitimately), so such files ship with a *warning* naming how many and the
+  first few (:attr:`CodePackage.notes`, shown by ``plan``/``deploy``).
 * **size**: FC takes at most 100 MB of base64 in the API body; the package is sized while it is
   built (streamed to an anonymous temporary file) and refused as soon as it passes the limit,
   and a tree whose files add up to more than :data:`fcctl.fcfacts.CODE_UNZIPPED_MAX_BYTES` is
@@ -57,6 +62,8 @@ DEFAULT_IGNORE = (".venv/", "venv/", "__pycache__/", "*.pyc", ".DS_Store", ".hg/
 IGNORE_FILE = ".fcignore"
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _CHUNK = 1 << 20
+# Paths named in the hard-link warning.
+HARD_LINKS_SHOWN = 3
 # Bumped whenever the bytes of a package for the same tree would change (the stat cache keys on it).
 FORMAT = "fcctl-codezip-2"
 
@@ -134,6 +141,8 @@ class CodePackage:
     _b64: str | None = field(default=None, repr=False)
     _wire_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _pending: int = field(default=0, repr=False)
+    # Warnings about what ships (hard links), for plan/deploy to show; never file contents.
+    notes: list = field(default_factory=list)
 
     def _ensure(self) -> int:
         with self._lock:
@@ -307,6 +316,7 @@ class _Tree:
         self.ignore = ignore
         self.entries: list[_Entry] = []
         self.total = 0  # bytes of regular files
+        self.linked: dict[tuple, list] = {}  # (st_dev, st_ino) → [nlink, rel, …] of files with nlink > 1
         try:
             st = os.stat(self.root)
         except OSError as exc:
@@ -359,6 +369,8 @@ class _Tree:
             if stat.S_ISREG(mode):
                 self.entries.append(_Entry(rel, "file", st, dir_rel, item.name))
                 self.total += st.st_size
+                if st.st_nlink > 1:
+                    self.linked.setdefault((st.st_dev, st.st_ino), [st.st_nlink]).append(rel)
             elif stat.S_ISLNK(mode):
                 self.entries.append(_Entry(rel, "link", st, dir_rel, item.name,
                                            self._link(path, real_dir)))
@@ -395,6 +407,20 @@ class _Tree:
                 f"{path} is a symbolic link to {text} ({real}), outside the code directory "
                 f"{self.root}", hint=hint)
         return os.path.relpath(real, real_dir)
+
+    def hard_link_note(self) -> str | None:
+        """The warning about files with hard links whose other names are not all in the package
+        (None when there are none): how many, and the first few paths."""
+        paths = sorted(rel for nlink, *rels in self.linked.values() if len(rels) < nlink
+                       for rel in rels)
+        if not paths:
+            return None
+        shown = ", ".join(paths[:HARD_LINKS_SHOWN])
+        more = f" (+{len(paths) - HARD_LINKS_SHOWN} more)" if len(paths) > HARD_LINKS_SHOWN else ""
+        what = "file has" if len(paths) == 1 else "files have"
+        return (f"{len(paths)} {what} other hard links: {shown}{more}; fcctl cannot tell where "
+                "their other names are (one may be a file outside the code directory); add them "
+                f"to {IGNORE_FILE} if they are not your code")
 
     def key(self) -> str:
         """A digest of every entry's name and metadata: equal keys mean an unchanged tree."""
@@ -632,14 +658,18 @@ def load_code(path: Path, cache: "StatCache | None" = None, ignore=None) -> Code
     if not stat.S_ISDIR(st.st_mode):
         return load_zip(path)
     tree = _Tree(path, ignore)
+    notes = [n for n in (tree.hard_link_note(),) if n]
     if cache is None:
-        return _zip_tree(tree)
+        pkg = _zip_tree(tree)
+        pkg.notes = notes
+        return pkg
     key = tree.key()
     hit = cache.get(key)
     if hit is not None:
         return CodePackage(source=path, checksum=hit["checksum"], size=hit["size"],
-                           _build=lambda: _zip_tree(_Tree(path, ignore)))
+                           _build=lambda: _zip_tree(_Tree(path, ignore)), notes=notes)
     pkg = _zip_tree(tree)
+    pkg.notes = notes
     # Racy files (changed within the last seconds) could change again without a new mtime: not cached.
     if tree.newest_ns() < time.time_ns() - 2_000_000_000:
         cache.put(key, {"checksum": pkg.checksum, "size": pkg.size})

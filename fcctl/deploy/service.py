@@ -70,6 +70,7 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
     desired, packages = [], {}
     cache = StatCache() if os.environ.get("FCCTL_CODE_CACHE", "1") != "0" else None
     by_dir: dict = {}  # each distinct code path is packaged once, shared by its functions
+    code_warnings = []
     for fn in functions:
         checksum, oss = None, None
         if isinstance(fn.code, LocalCode):
@@ -86,6 +87,7 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
                     label = "function" if len(users) == 1 else "functions"
                     raise PackagingError(f"{label} {', '.join(users[:3])}{more}: {exc.message}",
                                          hint=exc.hint) from None
+                code_warnings += _code_notes(loaded, fn, pkg)
             packages[fn.functionName] = pkg
             checksum = pkg.checksum
         elif isinstance(fn.code, OssCode):
@@ -102,8 +104,26 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
                 manage_triggers="triggers" in fn.model_fields_set,
             )
         )
-    return Prepared(desired=desired, packages=packages, warnings=list(loaded.warnings),
-                    files=[str(f) for f in files])
+    return Prepared(desired=desired, packages=packages,
+                    warnings=list(loaded.warnings) + code_warnings, files=[str(f) for f in files])
+
+
+def _code_notes(loaded, fn, pkg) -> list:
+    """The package's warnings (hard links) as Problems at the function's ``code:``."""
+    from fcctl.errors import Problem
+
+    if not pkg.notes:
+        return []
+    index = next(i for i, f in enumerate(loaded.spec.functions) if f is fn)
+    path = ("functions", index, "code")
+    if loaded.plain is not None:
+        loc = loaded.plain.loc(path)
+        file, line, column = loc.file, loc.line, loc.column
+    else:
+        file, line, column = (loaded.files or ["fc.yaml"])[0], 1, 1
+    where = f"functions[{index}].code"
+    return [Problem(file, line, column, where, f"code {fn.code.path}: {note}", "warning")
+            for note in pkg.notes]
 
 
 def _ignore(path, files):

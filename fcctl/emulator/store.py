@@ -64,6 +64,27 @@ def make_private_dirs(directory: Path) -> None:
         os.chmod(d, 0o700)  # mkdir's mode is filtered by the umask; 0700 is what we mean
 
 
+def check_state_path(path: Path | str) -> None:
+    """The state path must be a regular file or missing: SQLite would open a device, a FIFO or a
+    directory and create ``<path>-journal``/``-wal`` next to it (``/dev/null`` → a world-writable
+    ``/dev/null-journal``). Raises :class:`StateFileError` naming the path. Shared by
+    ``--endpoint local`` (``FCCTL_LOCAL_STATE``) and ``fcctl emulator serve --state``."""
+    import stat
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StateFileError(f"cannot use {path} as the emulator's state: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a directory" if stat.S_ISDIR(st.st_mode) else
+                "a FIFO" if stat.S_ISFIFO(st.st_mode) else
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise StateFileError(f"{path} is {kind}, not a regular file")
+
+
 def create_private_file(path: Path) -> None:
     """Create ``path`` empty with mode 0600 unless it exists (its directory made private)."""
     path = Path(path)
@@ -82,6 +103,7 @@ class Store:
         self.path = str(path)
         self._identity: tuple[int, int] | None = None
         if self.path != ":memory:":
+            check_state_path(self.path)
             create_private_file(Path(self.path))
         self._lock = threading.RLock()
         try:

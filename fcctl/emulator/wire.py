@@ -13,7 +13,8 @@ reads a body, and reads every byte under a bound:
 * :func:`read_chunked` — ``Transfer-Encoding: chunked`` with hex-only sizes, a cap on the total
   (checked before a chunk is read), bounded size lines, extensions and trailers.
 * :class:`BodyBudget` — the bytes of request bodies held in memory at once, across threads.
-* :func:`loads` — JSON with a nesting limit, integers within 64 bits and finite numbers only.
+* :func:`loads` — JSON with a nesting limit, a bound on the number of values (checked before
+  parsing), integers within 64 bits and finite numbers only.
 
 Policies (numbers in :mod:`fcctl.fcfacts` / ``docs/emulator.md``): errors here are
 :class:`WireError` (→ 400 InvalidArgument), :class:`TooLarge` (→ 400 EntityTooLarge) and
@@ -44,6 +45,11 @@ _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 # FC's API types are 32/64-bit integers; a number outside int64 cannot be a valid value.
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 MAX_JSON_DEPTH = 64
+# JSON values in one body, bounded before parsing by counting "[", "{" and "," anywhere in the
+# body (inside strings too: a bound, not a count; a base64 zipFile holds none of them). Python
+# objects cost ~50× their JSON text: 38 MB of "[[],[],…]" became 1.9 GB. FC's largest real
+# bodies (a 100 MB base64 zip) hold a few commas.
+MAX_JSON_VALUES = 1_000_000
 
 
 class WireError(ValueError):
@@ -274,6 +280,13 @@ def _depth(doc) -> int:
 def loads(data: bytes | str, what: str = "the request body"):
     """``json.loads`` within the emulator's limits; raises InvalidArgument (never a
     RecursionError, OverflowError or a non-finite float)."""
+    if isinstance(data, (bytes, bytearray)):
+        marks = data.count(b"[") + data.count(b"{") + data.count(b",")
+    else:
+        marks = data.count("[") + data.count("{") + data.count(",")
+    if marks > MAX_JSON_VALUES:
+        raise JsonLimitError(f"{what} holds more than {MAX_JSON_VALUES} JSON values (counted as "
+                             f"'[', '{{' and ',' characters: {marks}); send fewer values")
     try:
         text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
         doc = json.loads(text, parse_int=_parse_int, parse_float=_parse_float,

@@ -38,6 +38,14 @@ _EXAMPLE = "e.g. \"0 0 4 * * *\" (04:00:00 UTC every day) or \"@every 5m\""
 _UNIT_S = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 _DURATION = re.compile(r"(?:(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_NS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9,
+            "h": 3600 * 10**9}
+# Go's time.Duration is an int64 of nanoseconds (Go time package: "The longest representable
+# duration is approximately 290 years"); time.ParseDuration fails above it, so FC's @every cannot
+# hold more than 2562047h47m16.854775807s.
+GO_DURATION_MAX_NS = 2**63 - 1
+# Days a month can have (February: 29 in a leap year).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +95,37 @@ def check_cron(text: str) -> tuple[str | None, str | None]:
         why = _field(value, spec)
         if why:
             return why, warning
-    return None, warning
+    return None, warning or _never_fires(fields)
+
+
+def _values(value: str, spec) -> set[int]:
+    """The numbers a valid field selects (``*``, ``?``, lists, ranges, steps, names)."""
+    name, lo, hi, _, _ = spec
+    out: set[int] = set()
+    for item in value.split(","):
+        base, _, step = item.partition("/")
+        if base in ("*", "?"):
+            a, b = lo, hi
+        else:
+            first, dash, last = base.partition("-")
+            a = _number(first, spec)
+            b = (7 if name == "day of week" and last.upper() == "SUN" else _number(last, spec)) \
+                if dash else (hi if step else a)
+        out.update(range(a, b + 1, int(step) if step else 1))
+    return out
+
+
+def _never_fires(fields: list[str]) -> str | None:
+    """A warning when the day of month is never in the months chosen (``0 0 0 31 2 *``) and the
+    day of week does not widen it (``*`` or ``?``)."""
+    if fields[5] not in ("*", "?") or fields[3] in ("*", "?"):
+        return None
+    days = _values(fields[3], _FIELDS[3])
+    months = _values(fields[4], _FIELDS[4])
+    if days and months and min(days) > max(_MONTH_DAYS[m - 1] for m in months):
+        return (f"cronExpression never fires: day {min(days)} is in none of the months chosen "
+                f"({fields[4]}); the trigger would never run")
+    return None
 
 
 def _every(expr: str) -> str | None:
@@ -99,7 +137,13 @@ def _every(expr: str) -> str | None:
     if not duration or not _DURATION.fullmatch(duration):
         return (f"@every needs an interval such as 5m, 1h or 1h30m (numbers with units h, m, s), "
                 f"not {duration!r}")
-    seconds = sum(float(n) * _UNIT_S[u] for n, u in _DURATION_PART.findall(duration))
+    from fractions import Fraction
+
+    nanos = sum(Fraction(n) * _UNIT_NS[u] for n, u in _DURATION_PART.findall(duration))
+    if nanos > GO_DURATION_MAX_NS:
+        return (f"@every {duration} is longer than FC's interval can hold (a Go duration: at most "
+                "2562047h47m16s, about 292 years); use a cron expression for rare schedules")
+    seconds = float(nanos / 10**9)
     if seconds < MIN_EVERY_S:
         return (f"@every {duration} is shorter than one minute, the shortest interval FC's timer "
                 "trigger takes; write @every 1m or longer")

@@ -47,7 +47,7 @@ class Console:
 
             # Piped output (CI logs, files) is not folded at 80 columns.
             width = None if sys.stdout.isatty() else 200
-            self._out = RichConsole(file=StdStream("stdout"), highlight=False, soft_wrap=True,
+            self._out = RichConsole(file=StdStream("stdout"), highlight=False, emoji=False, soft_wrap=True,
                                     width=width)
         return self._out
 
@@ -56,7 +56,7 @@ class Console:
         if self._err is None:
             from rich.console import Console as RichConsole
 
-            self._err = RichConsole(file=StdStream("stderr"), highlight=False, soft_wrap=True)
+            self._err = RichConsole(file=StdStream("stderr"), highlight=False, emoji=False, soft_wrap=True)
         return self._err
 
     @property

@@ -152,10 +152,32 @@ _STS_TOKEN = re.compile(r"(?<![A-Za-z0-9+/])CAIS[A-Za-z0-9+/=]{16,}")
 # number of that length is not taken for one.
 _AK_SECRET = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]{0,29}[A-Za-z])(?=[A-Za-z0-9]{0,29}[0-9])"
                         r"[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % fcfacts.ACCESS_KEY_SECRET_LENGTH)
+# Vendor tokens by prefix (gitleaks rules github-pat / github-oauth / github-app-token /
+# github-fine-grained-pat, stripe-access-token, openai-api-key, slack-*-token, slack-webhook-url).
+_VENDOR_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9_\-])(?:"
+    r"gh[pousr]_[A-Za-z0-9]{20,}"
+    r"|github_pat_[A-Za-z0-9_]{20,}"
+    r"|[sr]k_(?:live|test)_[A-Za-z0-9]{10,}"
+    r"|sk-(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_\-]*[0-9])[A-Za-z0-9_\-]{20,}"
+    r"|xox[abprs]-[A-Za-z0-9\-]{10,})")
+# A Slack incoming webhook: the path after /services/ is the credential.
+_SLACK_WEBHOOK = re.compile(r"hooks\.slack\.com/services/(?P<secret>[A-Za-z0-9_/\-]+)")
+# user:PASSWORD@host[:port] with no scheme (the scheme form is _URL_PASSWORD); not an image
+# reference's tag before a digest (name:tag@sha256:…).
+_BARE_USERINFO = re.compile(
+    r"(?<![^\s\"'=,;])[A-Za-z0-9._%+\-]+:(?P<secret>[^\s@/\"':{}$]+)@"
+    r"(?!sha(?:256|384|512):)[A-Za-z0-9][A-Za-z0-9.\-]*(?::[0-9]{1,5})?(?![A-Za-z0-9.\-@])")
+# "password": "…" (JSON / a Python dict) inside a string value, its quotes possibly escaped.
+_JSON_PASSWORD = re.compile(
+    r"(?i)\\?[\"'](?:password|passwd|pwd|pass|secret|token|api_?key|apikey|client_?secret|"
+    r"access_?key_?secret|secret_?key|private_?key)\\?[\"']\s*:\s*\\?[\"']"
+    r"(?P<secret>(?:[^\"'\\]|\\(?![\"']))+)\\?[\"']")
 # fcctl's own reference to a variable (export writes secrets as these): not a secret.
 _ENV_REF = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
-_WHOLE = (_PEM_KEY, _JWT, _STS_TOKEN, _AK_SECRET)
-_PARTS = (_URL_PASSWORD, _KV_PASSWORD, _AUTH_SCHEME, _GO_DSN)
+_WHOLE = (_PEM_KEY, _JWT, _STS_TOKEN, _AK_SECRET, _VENDOR_TOKEN)
+_PARTS = (_URL_PASSWORD, _KV_PASSWORD, _AUTH_SCHEME, _GO_DSN, _SLACK_WEBHOOK, _BARE_USERINFO,
+          _JSON_PASSWORD)
 
 
 def _unquote(secret: str) -> str:
@@ -257,7 +279,15 @@ def _base64_cores(data: bytes) -> set[str]:
 
 
 def variants(secret: str) -> set[str]:
-    """Every form of ``secret`` fcctl's output could hold (see the module docstring)."""
+    """Every form of ``secret`` fcctl's output could hold (see the module docstring), and the
+    same of its lower-case, upper-case and case-folded forms (a hint may print a lowered ARN)."""
+    forms: set[str] = set()
+    for cased in dict.fromkeys((secret, secret.lower(), secret.upper(), secret.casefold())):
+        forms |= _variants(cased)
+    return forms
+
+
+def _variants(secret: str) -> set[str]:
     import html
     import json
     from urllib.parse import quote, quote_plus
