@@ -261,9 +261,10 @@ CODE_SYSTEM_DIRS = ("/", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr", "/
 # Policy: credential directories under the home directory (ssh, Alibaba Cloud CLI, Serverless
 # Devs' ~/.s, AWS, GnuPG, kube, docker, ~/.config) are errors as a `code:` path, and anything below them.
 CODE_HOME_SECRET_TREES = (".ssh", ".aliyun", ".s", ".aws", ".gnupg", ".kube", ".docker", ".config",
-                          ".alibabacloud", ".acs")
+                          ".alibabacloud", ".acs", ".local", ".cache", ".password-store")
 CODE_SYSTEM_TREES = ("/etc", "/proc", "/sys", "/dev", "/boot", "/usr/bin", "/usr/sbin", "/usr/lib",
-                     "/var/run", "/run/secrets")
+                     "/usr/share", "/usr/local", "/var/run", "/var/lib", "/var/log", "/var/spool",
+                     "/var/mail", "/var/cache", "/run/secrets")
 
 # --- secrets and output ----------------------------------------------------------------------
 # Policy (docs/fc-facts.md "Secrets and output"): a secret value is scrubbed from free text only
@@ -288,6 +289,10 @@ REMOVED_VALUE_HIDDEN = "(value not shown)"  # a removed variable: fcctl cannot t
 REQUEST_BODY_MAX_BYTES = 100 * 1024 * 1024
 
 # --- spec validation (names, triggers, handlers, roles) ----------------------------------------
+# SDK alibabacloud-fc20230330 4.8 CreateTriggerInput.triggerType docs: the trigger types FC takes
+# (the spec's TriggerType and the emulator's check; a test keeps them equal).
+TRIGGER_TYPES = ("oss", "log", "timer", "http", "tablestore", "cdn_events", "mns_topic",
+                 "eventbridge")
 # A function's role is a full RAM role ARN, acs:ram::<account id>:role/<role name> (SDK
 # CreateFunctionInput.role docs; FC does not expand a bare role name). Anything else: a warning.
 # Trigger names (SDK CreateTriggerInput.triggerName docs): 1-128 letters, digits, _ or -, not

@@ -55,7 +55,7 @@ from fcctl import errors, fcfacts
 
 # What never ships (gitignore syntax, matched from the code directory): secrets in dotenv files,
 # the spec, VCS metadata, fcctl's own state. An .fcignore cannot bring these back.
-NEVER_SHIP = (".env*", ".git/", ".fcctl/", "fc.yaml", "fc.yml")
+NEVER_SHIP = (".[eE][nN][vV]*", "*.env", ".git", ".fcctl/", "fc.yaml", "fc.yml")
 # What does not ship unless the code directory's .fcignore re-includes it (`!venv/`).
 DEFAULT_IGNORE = (".venv/", "venv/", "__pycache__/", "*.pyc", ".DS_Store", ".hg/", ".svn/",
                   ".fcignore")
@@ -65,7 +65,7 @@ _CHUNK = 1 << 20
 # Paths named in the hard-link warning.
 HARD_LINKS_SHOWN = 3
 # Bumped whenever the bytes of a package for the same tree would change (the stat cache keys on it).
-FORMAT = "fcctl-codezip-2"
+FORMAT = "fcctl-codezip-3"
 
 _crc64 = None
 

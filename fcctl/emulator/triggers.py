@@ -91,8 +91,10 @@ def create_trigger(be, name: str, body: dict, region: str | None = None) -> dict
         raise errors.InvalidArgument(
             "triggerName must be 1-128 letters, digits, '_' or '-', not starting with a "
             f"digit or '-' (got {tname!r})")
-    if not isinstance(api.get("triggerType"), str) or not api.get("triggerType"):
-        raise errors.InvalidArgument("triggerType is required")
+    if api.get("triggerType") not in fcfacts.TRIGGER_TYPES:
+        raise errors.InvalidArgument(
+            f"triggerType must be one of {', '.join(fcfacts.TRIGGER_TYPES)} "
+            f"(got {api.get('triggerType')!r})")
     _check_trigger_config(api.get("triggerConfig"))
     api["qualifier"] = _trigger_qualifier(api.get("qualifier"))
     with be.lock:

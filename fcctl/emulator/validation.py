@@ -253,6 +253,8 @@ def page_limit(limit) -> int:
     if limit in (None, ""):
         return LIST_DEFAULT_LIMIT
     try:
+        if isinstance(limit, str) and not (limit.isascii() and limit.isdigit()):
+            raise ValueError(limit)  # int() also takes "５" and " 5 "
         value = int(limit)
     except (TypeError, ValueError):
         raise errors.InvalidArgument(f"limit must be an integer (got {limit!r})") from None

@@ -346,3 +346,61 @@ def test_hard_links_all_inside_the_package_or_ignored_are_quiet(fc, project):
     (app / ".fcignore").write_text("spec-copy.yaml\n")
     run = fc("plan", "-f", path)
     assert run.code == 0 and "hard links" not in run.err, run.err
+
+
+# --- second round: trigger types, list limits, what never ships, system code paths ------------
+
+def test_trigger_type_must_be_one_fc_takes(srv):
+    assert exchange(srv.port, signed("POST", FUNCTIONS, json.dumps(
+        {"functionName": "t", "runtime": "custom.debian12", "handler": "h"}).encode())).status == 200
+    for kind in ("http\n", "HTTP", "webhook", 5):
+        body = json.dumps({"triggerName": "tr", "triggerType": kind,
+                           "triggerConfig": json.dumps({"authType": "anonymous"})}).encode()
+        ans = exchange(srv.port, signed("POST", FUNCTIONS + "/t/triggers", body))
+        assert ans.status == 400 and "triggerType must be one of" in ans.json()["Message"], kind
+    body = json.dumps({"triggerName": "tr", "triggerType": "http",
+                       "triggerConfig": json.dumps({"authType": "anonymous"})}).encode()
+    assert exchange(srv.port, signed("POST", FUNCTIONS + "/t/triggers", body)).status == 200
+
+
+def test_the_specs_trigger_types_are_the_emulators():
+    import typing
+
+    from fcctl import fcfacts
+    from fcctl.spec.models import TriggerType
+
+    assert typing.get_args(TriggerType) == fcfacts.TRIGGER_TYPES
+
+
+@pytest.mark.parametrize("limit", ["\uff15", " 5", "5 ", "+5", "0x5"])
+def test_list_limit_is_plain_ascii_digits(srv, limit):
+    path = FUNCTIONS
+    headers = signed_headers("GET", path, {"limit": limit}, b"", AK, SECRET)
+    ans = exchange(srv.port, request_bytes("GET", path, headers, b"", raw_query({"limit": limit})))
+    assert ans.status == 400, (limit, ans.status)
+
+
+@pytest.mark.parametrize("name", [".ENV", ".Env", ".env.local", "prod.env", ".git"])
+def test_dotenv_forms_and_a_git_file_never_ship(fc, project, sdk, tmp_path, name):
+    import zipfile
+
+    app = project.dir / "app"
+    (app / name).write_text("DB_PASSWORD=never-shipped-value\n")
+    path = str(project(EMOJI_SPEC))
+    assert fc("deploy", "-f", path).code == 0
+    assert fc("export", "emoji-fn", "--code-dir", str(tmp_path / "x")).code == 0
+    with zipfile.ZipFile(tmp_path / "x" / "emoji-fn.zip") as z:
+        assert name not in z.namelist()
+        assert all(b"never-shipped-value" not in z.read(n) for n in z.namelist())
+
+
+@pytest.mark.parametrize("where", ["/var/lib", "/var/log", "/usr/share", "/usr/local", "~/.local"])
+def test_code_in_system_or_credential_trees_is_an_error(fc, project, where):
+    import os
+
+    target = os.path.expanduser(where)
+    if not os.path.isdir(target):
+        pytest.skip(f"{target} does not exist here")
+    res = fc("validate", "-f", str(project(EMOJI_SPEC.replace("code: ./app", f"code: {target}"))))
+    assert res.code == 2, res.out + res.err
+    assert "fcctl would upload everything in it" in res.err
