@@ -41,15 +41,6 @@ TOKENS = st.text(st.sampled_from(list("abcXYZ0123456789-._~+/")), min_size=8, ma
     lambda s: sum(c.isalnum() for c in s) >= 6)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_registry():
-    """Each test starts and ends with no registered secret (one fcctl run = one process: the
-    registry is process-wide, so random secrets of one test must not mask another's output)."""
-    redact.reset()
-    yield
-    redact.reset()
-
-
 def encodings(secret: str) -> dict[str, str]:
     out = {
         "plain": secret,
