@@ -34,7 +34,6 @@ def connect(
     ``alibabacloud-credentials`` (``profile`` or the default chain). Raises
     :class:`fcctl.errors.UsageError` when no endpoint can be resolved or no credentials exist.
     """
-    from fcctl.cloud.api import OnRetry
     from fcctl.cloud.client import FcClient
     from fcctl.cloud.credentials import credential_client, debug_report, static_credential_client
     from fcctl.cloud.endpoint import resolve_endpoint

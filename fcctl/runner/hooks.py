@@ -231,7 +231,7 @@ def http_call(
         out.status = None
         out.error = (f"no answer within the {secs(timeout)} timeout ({what}); fcctl closed "
                      "the connection")
-    except http.client.IncompleteRead as exc:
+    except http.client.IncompleteRead:
         status = out.status
         expected = f" (Content-Length: {declared})" if declared else ""
         out.status = None

@@ -10,7 +10,6 @@ emulator shares.
 from __future__ import annotations
 
 import errno
-import math
 import os
 import re
 import stat

@@ -141,7 +141,7 @@ def test_a_day_no_chosen_month_has_is_a_warning(fc, project, cron, fires):
 
 
 # --- state path ----------------------------------------------------------------------------------
-def _fcctl(args: list[str], env: dict) -> "subprocess.CompletedProcess":
+def _fcctl(args: list[str], env: dict) -> "subprocess.CompletedProcess[str]":  # noqa: F821 (imported inside)
     import os
     import subprocess
     import sys

@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
