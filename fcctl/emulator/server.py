@@ -47,6 +47,7 @@ FAULT_KINDS = ("429", "500", "503", "drop")
 MAX_BODY_BYTES = fcfacts.REQUEST_BODY_MAX_BYTES  # larger: 400 EntityTooLarge, body never read
 CONTROL_MAX_BODY_BYTES = 64 * 1024  # /_fcctl/ bodies are a few hundred bytes
 MAX_INFLIGHT_BODY_BYTES = 2 * MAX_BODY_BYTES  # request bodies held in memory at once
+BODY_READ_STEP = 1 << 20  # a declared-length body takes budget as it arrives, a MiB at a time
 BODY_WAIT_S = 30.0  # a body that finds no room in that budget waits this long, then 503
 HEADER_TIMEOUT_S = 30.0  # request line + headers, from their first byte
 BODY_GRACE_S = 30.0  # then a body must average wire.BODY_MIN_RATE
@@ -516,11 +517,6 @@ class EmulatorServer:
         """Read the body under the memory budget and the body deadline (wire.py)."""
         if not chunked and not length:
             return b""
-        if not chunked:
-            if not self.body_budget.acquire(length, self.body_wait_s):
-                raise errors.ResourceThrottled(
-                    "too many large request bodies in flight; retry later")
-            ctx.reserved += length
         if h.headers.get("Expect", "").lower() == "100-continue" \
                 and h.request_version >= "HTTP/1.1":
             h.send_response_only(100)
@@ -539,9 +535,21 @@ class EmulatorServer:
         if chunked:
             body = wire.read_chunked(h.rfile, limit, reserve)
         else:
-            body = h.rfile.read(length)
-            if len(body) != length:
-                raise ConnectionError("the client closed the connection mid-body")
+            # The budget counts bytes received, not bytes declared: a client that declares
+            # 100 MB and stalls holds only what it sent (it cannot starve other writers).
+            parts, left = [], length
+            while left:
+                n = min(left, BODY_READ_STEP)
+                if not self.body_budget.acquire(n, self.body_wait_s):
+                    raise errors.ResourceThrottled(
+                        "too many large request bodies in flight; retry later")
+                ctx.reserved += n
+                part = h.rfile.read(n)
+                if len(part) != n:
+                    raise ConnectionError("the client closed the connection mid-body")
+                parts.append(part)
+                left -= n
+            body = b"".join(parts)
         ctx.body_pending = False
         if reader is not None:
             reader.idle()

@@ -214,6 +214,31 @@ def test_bodies_in_flight_share_a_budget(tmp_path):
         srv.stop()
 
 
+def test_a_stalled_upload_holds_only_what_it_sent(tmp_path, monkeypatch):
+    """The budget counts bytes as they arrive (a step at a time), not the declared length: a
+    client that declares a large body and stalls cannot starve other writers."""
+    from fcctl.emulator import server as server_mod
+
+    monkeypatch.setattr(server_mod, "BODY_READ_STEP", 1000)
+    srv = start(tmp_path, max_body_bytes=100_000, max_inflight_body_bytes=100_000,
+                body_wait_s=0.2)
+    try:
+        # declared: all but 50 bytes of the budget; sent: ~1 KB, then it stalls
+        pad = 100_000 - 50 - len(fn_body("big", description=""))
+        big = signed("POST", FUNCTIONS, fn_body("big", description="d" * pad))
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as hold:
+            hold.sendall(big[:len(big) - 99_000])
+            for _ in range(200):
+                if srv.body_budget.used:
+                    break
+                time.sleep(0.05)
+            assert 0 < srv.body_budget.used <= 2000
+            other = exchange(srv.port, signed("POST", FUNCTIONS, fn_body("small")))
+            assert other.status == 200, other.body
+    finally:
+        srv.stop()
+
+
 # --- read deadlines ---------------------------------------------------------------------------
 def test_a_slow_loris_does_not_hold_the_server(tmp_path):
     """One byte at a time in the headers: others are served meanwhile, and the slow connection
