@@ -140,6 +140,10 @@ _KV_PASSWORD = re.compile(
 _AUTH_SCHEME = re.compile(r"(?<![A-Za-z0-9])(?:(?:Bearer|BEARER|Basic|BASIC)\s+"
                           r"(?P<secret>[A-Za-z0-9\-._~+/]{4,}=*)|bearer\s+"
                           r"(?P<lower>(?=[A-Za-z]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{4,}=*))")
+# "token X" as in GitHub's `Authorization: token X`: X of 16+ token characters with a digit
+# (so prose such as "token expired" or "the token field" stays).
+_TOKEN_SCHEME = re.compile(r"(?<![A-Za-z0-9_])(?:[Tt]oken|TOKEN)\s+"
+                           r"(?P<secret>(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{16,}=*)")
 # user:PASSWORD@tcp(host:3306)/db — the Go MySQL driver's DSN, no scheme.
 _GO_DSN = re.compile(r"(?<![^\s\"'=])[^\s:/@\"']+:(?P<secret>[^\s@/\"']+)@(?:tcp|unix|udp)\(")
 _PEM_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE "
@@ -176,7 +180,7 @@ _JSON_PASSWORD = re.compile(
 # fcctl's own reference to a variable (export writes secrets as these): not a secret.
 _ENV_REF = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}")
 _WHOLE = (_PEM_KEY, _JWT, _STS_TOKEN, _AK_SECRET, _VENDOR_TOKEN)
-_PARTS = (_URL_PASSWORD, _KV_PASSWORD, _AUTH_SCHEME, _GO_DSN, _SLACK_WEBHOOK, _BARE_USERINFO,
+_PARTS = (_URL_PASSWORD, _KV_PASSWORD, _AUTH_SCHEME, _TOKEN_SCHEME, _GO_DSN, _SLACK_WEBHOOK, _BARE_USERINFO,
           _JSON_PASSWORD)
 
 

@@ -121,6 +121,7 @@ def test_a_tail_is_masked_before_it_is_cut():
 
 
 @pytest.mark.parametrize("text, hidden", [
+    ("Authorization: token abcdefTOKEN123456", "abcdefTOKEN123456"),
     ("postgres://app:pa55-w0rd@db:5432/orders", "pa55-w0rd"),
     ("mysql://root:p@ss:w@rd@10.0.0.1/db?x=1", "p@ss:w@rd"),
     ("Server=db;Uid=app;Pwd=Sup3rSecret;", "Sup3rSecret"),
@@ -148,6 +149,7 @@ def test_secrets_are_recognised_by_shape(text, hidden):
     "5A0B2C4E-11D2-4A57-9F0E-6B5D0C9E2F11",
     "codeChecksum 12345678901234567890",
     "a basic setup with bearer tokens",
+    "the token expired at 12:00; a token field of 16 chars",
 ])
 def test_ordinary_text_is_kept(text):
     assert scrub(text) == text
