@@ -1,0 +1,100 @@
+"""`fcctl invoke`, `fcctl list` and `fcctl delete` through the CLI against the emulator, with the
+functions set up and checked through the official SDK."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import zipfile
+
+import pytest
+
+
+def _m():
+    from alibabacloud_fc20230330 import models
+
+    return models
+
+
+def create(sdk, name, env=None, hooks=False):
+    m = _m()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", "print('hi')\n")
+    ilc = m.InstanceLifecycleConfig(
+        initializer=m.LifecycleHook(handler="index.init", timeout=5)) if hooks else None
+    sdk.create_function(m.CreateFunctionRequest(body=m.CreateFunctionInput(
+        function_name=name, runtime="custom.debian10", handler="index.handler", timeout=30,
+        code=m.InputCodeLocation(zip_file=base64.b64encode(buf.getvalue()).decode()),
+        environment_variables=env or {}, instance_lifecycle_config=ilc)))
+
+
+# --- invoke ------------------------------------------------------------------------------------
+def test_invoke_prints_the_body_on_stdout_and_the_request_facts_and_log_tail_on_stderr(fc, sdk):
+    create(sdk, "good")
+    r = fc("invoke", "good", "--payload", '{"a": 1}')
+    assert r.code == 0, r.err
+    body = json.loads(r.out)
+    assert body["functionName"] == "good" and body["bodyLength"] == len('{"a": 1}')
+    assert "status 200" in r.err and f"instanceId {body['instanceId']}" in r.err
+    assert "FC Invoke Start RequestId" in r.err  # the decoded x-fc-log-result
+
+
+def test_invoke_json_is_one_document_with_the_log_tail(fc, sdk, tmp_path):
+    create(sdk, "good")
+    f = tmp_path / "p.json"
+    f.write_bytes(b"x" * 1000)
+    r = fc("-o", "json", "invoke", "good", "--payload-file", str(f))
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert doc["status"] == 200 and doc["errorType"] is None and doc["requestId"]
+    assert doc["bodyEncoding"] == "text" and json.loads(doc["body"])["bodyLength"] == 1000
+    assert doc["instanceId"] == json.loads(doc["body"])["instanceId"]
+    assert doc["requestId"] in doc["logTail"]
+
+
+def test_invoke_a_failing_initializer_exits_1_naming_initialization_error(fc, sdk):
+    create(sdk, "badinit", env={"FCCTL_EMULATOR_FAIL_INITIALIZER": "1"}, hooks=True)
+    r = fc("invoke", "badinit")
+    assert r.code == 1
+    assert "InitializationError" in r.err
+    j = fc("-o", "json", "invoke", "badinit")
+    assert j.code == 1 and j.json()["errorType"] == "InitializationError"
+
+
+def test_invoke_a_raising_handler_exits_1_naming_unhandled_invocation_error(fc, sdk):
+    create(sdk, "raises", env={"FCCTL_EMULATOR_INVOKE_ERROR": "UnhandledInvocationError"})
+    r = fc("invoke", "raises")
+    assert r.code == 1 and "UnhandledInvocationError" in r.err
+    assert "request id" in r.err
+
+
+def test_invoke_async_is_accepted_with_202(fc, sdk):
+    create(sdk, "good")
+    r = fc("-o", "json", "invoke", "good", "--async", "--payload", "hi")
+    assert r.code == 0, r.err
+    assert r.json()["status"] == 202 and r.json()["invocationType"] == "Async"
+
+
+def test_invoke_of_a_missing_function_exits_1_with_fc_code_and_request_id(fc):
+    r = fc("invoke", "nosuch")
+    assert r.code == 1 and "FunctionNotFound" in r.err and "request" in r.err.lower()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+def test_invoke_refuses_a_fifo_and_an_oversized_async_payload_before_any_call(fc, tmp_path,
+                                                                               api_log):
+    from fcctl import fcfacts
+
+    fifo = tmp_path / "p"
+    os.mkfifo(fifo)
+    api_log.clear()
+    r = fc("invoke", "any", "--payload-file", str(fifo))
+    assert r.code == 2 and "not a regular file" in r.err
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * (fcfacts.ASYNC_INVOKE_PAYLOAD_MAX_BYTES + 1))
+    r = fc("invoke", "any", "--async", "--payload-file", str(big))
+    assert r.code == 2 and "limit" in r.err
+    assert [x for x in api_log.all() if x["path"].startswith("/2023-03-30/")] == []
