@@ -9,9 +9,13 @@ from typing import Optional
 import typer
 
 from fcctl.cli.context import EndpointOpt, OutputOpt, ProfileOpt, check_name, merged
-from fcctl.cli.inspect import RegionOpt
 from fcctl.cli.main import app
 from fcctl.ui.console import get_console
+
+RegionOpt = typer.Option(
+    None, "--region", envvar="ALIBABA_CLOUD_REGION_ID", metavar="REGION",
+    help="Region of the function(s), e.g. cn-hangzhou (needed for the public endpoint).",
+)
 
 
 def _write_body(body: bytes) -> None:

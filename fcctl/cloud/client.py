@@ -227,11 +227,13 @@ class FcClient:
 
     def list_functions(self, prefix: str | None = None) -> list[dict]:
         """ListFunctions, every page (``nextToken``), ``limit`` 100 a page (FC's largest)."""
+        from fcctl import fcfacts
+
         m = self._models()
         return self._paginate(
             "ListFunctions", "functions",
-            lambda c, token: c.list_functions(
-                m.ListFunctionsRequest(prefix=prefix or None, limit=100, next_token=token)))
+            lambda c, token: c.list_functions(m.ListFunctionsRequest(
+                prefix=prefix or None, limit=fcfacts.LIST_FUNCTIONS_PAGE_MAX, next_token=token)))
 
     def get_function_code(self, name: str, qualifier: str | None = None) -> dict:
         """GetFunctionCode → ``{url, checksum}``: a short-lived download URL of the code zip."""
@@ -420,7 +422,8 @@ class FcClient:
         resp = self._call("GetProvisionConfig",
                           lambda c: c.get_provision_config(function_name, req),
                           subject=function_name)
-        return {k: v for k, v in _map(resp).items() if v is not None}
+        # the SDK's model of an empty answer still has empty lists: those are no config
+        return {k: v for k, v in _map(resp).items() if v not in (None, [], {}, "")}
 
     def delete_provision_config(self, function_name: str, qualifier: str = "LATEST") -> None:
         m = self._models()

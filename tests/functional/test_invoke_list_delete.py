@@ -98,3 +98,75 @@ def test_invoke_refuses_a_fifo_and_an_oversized_async_payload_before_any_call(fc
     r = fc("invoke", "any", "--async", "--payload-file", str(big))
     assert r.code == 2 and "limit" in r.err
     assert [x for x in api_log.all() if x["path"].startswith("/2023-03-30/")] == []
+
+
+# --- list --------------------------------------------------------------------------------------
+def test_list_follows_next_token_past_one_page_and_marks_what_the_spec_manages(fc, sdk, tmp_path,
+                                                                               monkeypatch,
+                                                                               api_log):
+    for i in range(105):
+        create(sdk, f"fn-{i:03d}")
+    create(sdk, "other")
+    api_log.clear()
+    r = fc("-o", "json", "list", "--prefix", "fn-")
+    assert r.code == 0, r.err
+    names = [f["functionName"] for f in r.json()["functions"]]
+    assert names == [f"fn-{i:03d}" for i in range(105)]
+    assert sum(1 for x in api_log.all() if x["path"] == "/2023-03-30/functions") >= 2
+    row = r.json()["functions"][0]
+    assert row["runtime"] == "custom.debian10" and row["lastUpdateStatus"] == "Successful"
+    assert "managed" not in row
+
+    (tmp_path / "fc.yaml").write_text(
+        "region: cn-hangzhou\nfunctions:\n  - functionName: fn-001\n    runtime: custom.debian10\n"
+        "    handler: index.handler\n    code: ./code\n")
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text("print(1)\n")
+    monkeypatch.chdir(tmp_path)
+    r = fc("-o", "json", "list")
+    assert r.code == 0, r.err
+    managed = {f["functionName"]: f["managed"] for f in r.json()["functions"]}
+    assert len(managed) == 106 and managed["fn-001"] is True and managed["other"] is False
+    t = fc("list", "--prefix", "oth")
+    assert t.code == 0 and "other" in t.out and "fn-001" not in t.out and "in spec" in t.out
+
+
+# --- delete ------------------------------------------------------------------------------------
+def test_delete_removes_triggers_provision_alias_and_versions_before_the_function(fc, sdk,
+                                                                                  api_log):
+    m = _m()
+    create(sdk, "busy")
+    sdk.create_trigger("busy", m.CreateTriggerRequest(body=m.CreateTriggerInput(
+        trigger_name="http", trigger_type="http", qualifier="LATEST",
+        trigger_config=json.dumps({"authType": "anonymous", "methods": ["GET"]}))))
+    v = sdk.publish_function_version("busy", m.PublishFunctionVersionRequest(
+        body=m.PublishVersionInput(description="v1"))).body.version_id
+    sdk.create_alias("busy", m.CreateAliasRequest(body=m.CreateAliasInput(
+        alias_name="prod", version_id=v)))
+    sdk.put_provision_config("busy", m.PutProvisionConfigRequest(
+        qualifier="prod", body=m.PutProvisionConfigInput(default_target=1)))
+    create(sdk, "keep")
+
+    no = fc("delete", "busy")  # stdin is not a terminal: --yes is required
+    assert no.code == 2 and "--yes" in no.err
+    api_log.clear()
+    r = fc("-o", "json", "delete", "busy", "--yes")
+    assert r.code == 0, r.err
+    deletes = [x["path"].split("/functions/busy", 1)[1] for x in api_log.all()
+               if x["method"] == "DELETE"]
+    assert deletes == ["/triggers/http", "/provision-config", "/aliases/prod",
+                       f"/versions/{v}", ""]
+    doc = r.json()["deleted"][0]
+    assert doc["triggers"] == ["http"] and doc["aliases"] == ["prod"]
+    assert doc["provisionConfigs"] == ["prod"] and doc["versions"] == [v]
+    names = [f.function_name for f in sdk.list_functions(m.ListFunctionsRequest()).body.functions]
+    assert names == ["keep"]
+
+
+def test_delete_of_a_missing_function_exits_1_with_function_not_found_and_deletes_nothing(
+        fc, sdk, api_log):
+    create(sdk, "keep")
+    api_log.clear()
+    r = fc("delete", "keep", "nosuch", "--yes")
+    assert r.code == 1 and "FunctionNotFound" in r.err and "request id" in r.err.lower()
+    assert api_log.writes() == []
