@@ -170,3 +170,47 @@ def test_delete_of_a_missing_function_exits_1_with_function_not_found_and_delete
     r = fc("delete", "keep", "nosuch", "--yes")
     assert r.code == 1 and "FunctionNotFound" in r.err and "request id" in r.err.lower()
     assert api_log.writes() == []
+
+
+# --- URLs: deploy and get ----------------------------------------------------------------------
+URL_SPEC = """\
+region: cn-hangzhou
+functions:
+  - functionName: web-api
+    runtime: custom.debian10
+    handler: index.handler
+    code: ./app
+    customRuntimeConfig: {command: [python3, app.py], port: 9000}
+    triggers:
+      - triggerName: web
+        triggerType: http
+        triggerConfig: {authType: anonymous, methods: [GET, POST]}
+"""
+
+
+def test_deploy_and_get_show_the_http_trigger_urls_fc_answers(fc, sdk, project):
+    m = _m()
+    path = project(URL_SPEC)
+    r = fc("-o", "json", "deploy", "-f", str(path), "--yes")
+    assert r.code == 0, r.err
+    trig = sdk.get_trigger("web-api", "web").body.http_trigger
+    assert trig.url_internet and trig.url_intranet
+    urls = r.json()["functions"][0]["urls"]
+    assert urls == [{"triggerName": "web", "urlInternet": trig.url_internet,
+                     "urlIntranet": trig.url_intranet}]
+    again = fc("deploy", "-f", str(path), "--yes")  # unchanged: still shown
+    assert again.code == 0 and trig.url_internet in again.out and "URL" in again.out
+
+    v = sdk.publish_function_version("web-api", m.PublishFunctionVersionRequest(
+        body=m.PublishVersionInput())).body.version_id
+    sdk.create_alias("web-api", m.CreateAliasRequest(body=m.CreateAliasInput(
+        alias_name="prod", version_id=v)))
+    doc = fc("-o", "json", "get", "web-api").json()
+    assert doc["triggers"][0]["httpTrigger"]["urlInternet"] == trig.url_internet
+    assert doc["triggers"][0]["httpTrigger"]["urlIntranet"] == trig.url_intranet
+    assert doc["aliases"] == [{"aliasName": "prod", "versionId": v,
+                               "additionalVersionWeight": {}}]
+    text = fc("get", "web-api")
+    assert text.code == 0
+    assert trig.url_internet in text.out and trig.url_intranet in text.out
+    assert "alias prod" in text.out and f"version {v}" in text.out
