@@ -214,3 +214,22 @@ def test_deploy_and_get_show_the_http_trigger_urls_fc_answers(fc, sdk, project):
     assert text.code == 0
     assert trig.url_internet in text.out and trig.url_intranet in text.out
     assert "alias prod" in text.out and f"version {v}" in text.out
+
+
+def test_get_shows_the_image_and_gpu_configuration_of_a_container_function(fc, sdk):
+    m = _m()
+    sdk.create_function(m.CreateFunctionRequest(body=m.CreateFunctionInput(
+        function_name="gpu-app", runtime="custom-container", handler="index.handler",
+        memory_size=32768, cpu=8, disk_size=10240,
+        custom_container_config=m.CustomContainerConfig(
+            image="registry.cn-hangzhou.aliyuncs.com/acme/infer:v1", port=9000),
+        gpu_config=m.GPUConfig(gpu_type="fc.gpu.tesla.1", gpu_memory_size=16384))))
+    live = sdk.get_function("gpu-app", m.GetFunctionRequest()).body
+    text = fc("get", "gpu-app")
+    assert text.code == 0, text.err
+    line = next(ln for ln in text.out.splitlines() if ln.startswith("image "))
+    assert line.split()[1] == live.custom_container_config.image
+    assert f"{live.gpu_config.gpu_type} ({live.gpu_config.gpu_memory_size} MB)" in text.out
+    doc = fc("-o", "json", "get", "gpu-app").json()
+    assert doc["function"]["gpuConfig"]["gpuType"] == "fc.gpu.tesla.1"
+    assert doc["function"]["customContainerConfig"]["image"].endswith("infer:v1")
