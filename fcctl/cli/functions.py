@@ -109,7 +109,7 @@ def delete(
     def show(c) -> None:
         for r in removals:
             parts = r.describe()
-            c.print(f"- function {r.function}" + (f" with {'; '.join(parts)}" if parts else ""))
+            c.info(f"- function {r.function}" + (f" with {'; '.join(parts)}" if parts else ""))
 
     confirm(console, f"Delete {len(removals)} function(s)?", yes=yes, json=console.json_mode,
             show=show)

@@ -233,3 +233,34 @@ def test_get_shows_the_image_and_gpu_configuration_of_a_container_function(fc, s
     doc = fc("-o", "json", "get", "gpu-app").json()
     assert doc["function"]["gpuConfig"]["gpuType"] == "fc.gpu.tesla.1"
     assert doc["function"]["customContainerConfig"]["image"].endswith("infer:v1")
+
+
+def test_delete_on_a_terminal_lists_what_will_go_and_asks(emulator, sdk, api_log):
+    from tests.functional.test_prompts import OnTerminal
+
+    m = _m()
+    create(sdk, "busy")
+    sdk.create_trigger("busy", m.CreateTriggerRequest(body=m.CreateTriggerInput(
+        trigger_name="http", trigger_type="http", qualifier="LATEST",
+        trigger_config=json.dumps({"authType": "anonymous", "methods": ["GET"]}))))
+    api_log.clear()
+    t = OnTerminal(["delete", "busy"], emulator)
+    shown = t.expect(b"Delete 1 function(s)? [y/N]: ")
+    assert b"function busy with triggers http" in shown
+    t.send(b"n\n")
+    code, _out, err = t.finish()
+    assert code == 1 and "nothing was changed" in err
+    assert api_log.writes() == []
+
+    t = OnTerminal(["delete", "busy", "-o", "json"], emulator)  # JSON cannot answer: exit 2
+    code, out, _err = t.finish()
+    assert code == 2 and "--yes" in json.loads(out)["error"]["message"]
+
+    t = OnTerminal(["delete", "busy"], emulator)
+    t.expect(b"[y/N]: ")
+    t.send(b"y\n")
+    code, _out, err = t.finish()
+    assert code == 0, err
+    with pytest.raises(Exception) as exc:
+        sdk.get_function("busy", m.GetFunctionRequest())
+    assert "FunctionNotFound" in str(exc.value)
