@@ -46,6 +46,8 @@ def _write_body(body: bytes) -> None:
 def invoke(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Function name."),
+    stdin_dash: Optional[str] = typer.Argument(
+        None, metavar="[-]", help="'-': read the request body from standard input."),
     qualifier: Optional[str] = typer.Option(None, "--qualifier", metavar="Q",
                                             help="Version or alias (default LATEST)."),
     payload: Optional[str] = typer.Option(None, "--payload", metavar="TEXT",
@@ -69,6 +71,13 @@ def invoke(
     from fcctl.deploy.invoke import read_payload
 
     check_name(name)
+    if stdin_dash is not None:
+        if stdin_dash != "-":
+            raise errors.UsageError(f"unexpected argument {stdin_dash!r}: only '-' (standard "
+                                    "input) may follow the function name")
+        if payload_file is not None:
+            raise errors.UsageError("give --payload-file or '-', not both")
+        payload_file = "-"
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
     body = read_payload(text=payload, file=payload_file,
                         stdin=getattr(sys.stdin, "buffer", None),

@@ -55,6 +55,28 @@ def test_invoke_json_is_one_document_with_the_log_tail(fc, sdk, tmp_path):
     assert doc["requestId"] in doc["logTail"]
 
 
+def test_invoke_reads_the_payload_from_stdin_with_a_dash(fc, sdk, monkeypatch):
+    import sys
+
+    create(sdk, "good")
+
+    class In:
+        buffer = io.BytesIO(b"from stdin")
+
+    monkeypatch.setattr(sys, "stdin", In())
+    r = fc("-o", "json", "invoke", "good", "-")
+    assert r.code == 0, r.err
+    assert json.loads(r.json()["body"])["bodyLength"] == len(b"from stdin")
+    assert fc("invoke", "good", "x").code == 2
+
+
+def test_invoke_a_handled_error_exits_1_too(fc, sdk):
+    create(sdk, "handled", env={"FCCTL_EMULATOR_INVOKE_ERROR": "HandledInvocationError"})
+    r = fc("-o", "json", "invoke", "handled")
+    assert r.code == 1 and r.json()["errorType"] == "HandledInvocationError"
+    assert r.json()["errorMessage"]
+
+
 def test_invoke_a_failing_initializer_exits_1_naming_initialization_error(fc, sdk):
     create(sdk, "badinit", env={"FCCTL_EMULATOR_FAIL_INITIALIZER": "1"}, hooks=True)
     r = fc("invoke", "badinit")
