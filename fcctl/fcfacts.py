@@ -509,3 +509,16 @@ OLD_INSTANCE_POLICIES = ("in-flight", "rotation", "session-affinity")
 # `fcctl emulator serve`'s default port: not FC's default custom-runtime/container port
 # (DEFAULT_CUSTOM_PORT, 9000), which `fcctl local` apps listen on (docs/fc-facts.md).
 EMULATOR_DEFAULT_PORT = 9100
+
+# --- invoke, list, delete (observe) ------------------------------------------------------------
+# FC's function error types, answered as HTTP 200 with X-Fc-Error-Type (FC docs 错误处理 /
+# SDK InvokeFunctionResponse headers); `fcctl invoke` exits 1 on any of them.
+INVOKE_ERROR_TYPES = ("InitializationError", "UnhandledInvocationError", "HandledInvocationError")
+# Policy (unverified): a 200 whose JSON body holds `errorMessage` but no X-Fc-Error-Type header is
+# a failed invocation too; fcctl names it by the body's `errorType`, else this.
+INVOKE_BODY_ERROR_TYPE = "UnhandledInvocationError"
+# Policy: `fcctl delete` removes a provision config with DeleteProvisionConfig (not
+# PutProvisionConfig defaultTarget 0), on LATEST and on every alias (the qualifiers FC accepts).
+DELETE_PROVISION_QUALIFIER_LATEST = "LATEST"
+# ListFunctions' largest page (SDK ListFunctionsRequest.limit: 1-100).
+LIST_FUNCTIONS_PAGE_MAX = 100

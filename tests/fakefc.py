@@ -76,6 +76,8 @@ class FakeFc:
         self.functions: dict[str, _Fn] = {}
         self.triggers: dict[str, dict[str, dict]] = {}
         self.aliases: dict[str, list[dict]] = {}
+        self.versions: dict[str, list[dict]] = {}
+        self.provision: dict[str, dict[str, dict]] = {}  # function → qualifier → config
         self.instances: dict[str, list[dict]] = {}
         self.tags: dict[str, dict[str, str]] = {}
         self.calls: list[tuple[str, str | None]] = []
@@ -152,7 +154,21 @@ class FakeFc:
                 return None
             raise
 
+    def delete_function(self, name):
+        self.calls.append(("DeleteFunction", name))
+        self._settle(name, "DeleteFunction")
+        if self.triggers.get(name):
+            raise api_error(409, "FunctionNotEmpty", f"function '{name}' has active triggers",
+                            "DeleteFunction")
+        if self.provision.get(name):
+            raise api_error(409, "ProvisionConfigExist",
+                            f"function '{name}' has provision config(s)", "DeleteFunction")
+        del self.functions[name]
+        for kind in (self.aliases, self.versions, self.instances, self.triggers):
+            kind.pop(name, None)
+
     def list_functions(self, prefix=None):
+        self.calls.append(("ListFunctions", None))
         return [copy.deepcopy(f.doc) for n, f in sorted(self.functions.items())
                 if n.startswith(prefix or "")]
 
@@ -242,6 +258,39 @@ class FakeFc:
         self.calls.append(("ListAliases", function_name))
         return copy.deepcopy(self.aliases.get(function_name, []))
 
+    def delete_alias(self, function_name, alias_name):
+        self.calls.append(("DeleteAlias", function_name))
+        have = self.aliases.get(function_name, [])
+        if not any(a["aliasName"] == alias_name for a in have):
+            raise api_error(404, "AliasNotFound", f"alias '{alias_name}' does not exist",
+                            "DeleteAlias")
+        self.aliases[function_name] = [a for a in have if a["aliasName"] != alias_name]
+
+    def list_versions(self, function_name):
+        self.calls.append(("ListFunctionVersions", function_name))
+        self._settle(function_name, "ListFunctionVersions")
+        return copy.deepcopy(self.versions.get(function_name, []))
+
+    def delete_version(self, function_name, version_id):
+        self.calls.append(("DeleteFunctionVersion", function_name))
+        have = self.versions.get(function_name, [])
+        if not any(v["versionId"] == version_id for v in have):
+            raise api_error(404, "VersionNotFound", f"version '{version_id}' does not exist",
+                            "DeleteFunctionVersion")
+        self.versions[function_name] = [v for v in have if v["versionId"] != version_id]
+
+    def get_provision_config(self, function_name, qualifier="LATEST"):
+        self.calls.append(("GetProvisionConfig", function_name))
+        self._settle(function_name, "GetProvisionConfig")
+        return copy.deepcopy(self.provision.get(function_name, {}).get(qualifier, {}))
+
+    def delete_provision_config(self, function_name, qualifier="LATEST"):
+        self.calls.append(("DeleteProvisionConfig", function_name))
+        if self.provision.get(function_name, {}).pop(qualifier, None) is None:
+            raise api_error(404, "ProvisionConfigNotFound",
+                            f"function '{function_name}' has no provision config for qualifier "
+                            f"{qualifier}", "DeleteProvisionConfig")
+
     def list_instances(self, function_name, qualifier=None, with_all_active=True, limit=None):
         self.calls.append(("ListInstances", function_name))
         self._settle(function_name, "ListInstances")
@@ -251,7 +300,7 @@ class FakeFc:
         return rows[:limit] if limit is not None else rows
 
     def invoke_function(self, function_name, payload=b"", *, qualifier=None,
-                        invocation_type="Sync", function_timeout_s=None):
+                        invocation_type="Sync", function_timeout_s=None, log_tail=False):
         self.calls.append(("InvokeFunction", function_name))
         self._settle(function_name, "InvokeFunction")
         headers = {"x-fc-request-id": "fake-invoke"}

@@ -15,6 +15,8 @@ MODULES = {
     "plan": "plan_deploy", "deploy": "plan_deploy",
     "get": "inspect", "export": "inspect",
     "rollout": "rollout",
+    "invoke": "invoke",
+    "list": "functions", "delete": "functions",
     "emulator": "emulator",
     "local": "local",
     "init": "init",

@@ -45,7 +45,8 @@ def get(
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
 ) -> None:
-    """Show a live function: its lifecycle hooks, state and lastUpdateStatus."""
+    """Show a live function: its lifecycle hooks, state, lastUpdateStatus, container image/GPU,
+    triggers (with HTTP trigger URLs) and aliases."""
     from fcctl.deploy.fields import HOOKS, hook_is_set, mask_function
 
     check_name(name)
@@ -56,6 +57,13 @@ def get(
     guard_secrets(fn)
     shown = mask_function(fn)
     env = shown.get("environmentVariables") or {}
+    triggers = [{"triggerName": t.get("triggerName"), "triggerType": t.get("triggerType"),
+                 "qualifier": t.get("qualifier"),
+                 **({"httpTrigger": t["httpTrigger"]} if t.get("httpTrigger") else {})}
+                for t in client.list_triggers(name)]
+    aliases = [{"aliasName": a.get("aliasName"), "versionId": a.get("versionId"),
+                "additionalVersionWeight": a.get("additionalVersionWeight") or {}}
+               for a in client.list_aliases(name)]
 
     def render(console):
         ilc = fn.get("instanceLifecycleConfig") or {}
@@ -84,13 +92,32 @@ def get(
                 lines.append((h, f"command {hook.get('command')} (timeout {hook.get('timeout')} s)"))
             else:
                 lines.append((h, f"handler {hook.get('handler')!r} (timeout {hook.get('timeout')} s)"))
+        image = (fn.get("customContainerConfig") or {}).get("image")
+        if image:
+            lines.append(("image", image))
+        gpu = fn.get("gpuConfig") or {}
+        if gpu.get("gpuType") or gpu.get("gpuMemorySize"):
+            lines.append(("gpuConfig", f"{gpu.get('gpuType')} ({gpu.get('gpuMemorySize')} MB)"))
         for k, v in sorted(env.items()):
             lines.append((f"env {_printable(k)}", v))
+        for t in triggers:
+            lines.append((f"trigger {_printable(t['triggerName'])}",
+                          f"{t['triggerType']} (qualifier {t.get('qualifier') or 'LATEST'})"))
+            http = t.get("httpTrigger") or {}
+            if http.get("urlInternet"):
+                lines.append(("  urlInternet", http["urlInternet"]))
+            if http.get("urlIntranet"):
+                lines.append(("  urlIntranet", http["urlIntranet"]))
+        for a in aliases:
+            weights = ", ".join(f"{v}: {w}" for v, w in sorted(
+                a["additionalVersionWeight"].items()))
+            lines.append((f"alias {_printable(a['aliasName'])}",
+                          f"version {a['versionId']}" + (f" (+ {weights})" if weights else "")))
         width = max(len(k) for k, _ in lines)
         for k, v in lines:
             console.print(f"{k.ljust(width)}  {_printable('' if v is None else v)}")
 
-    get_console().result({"function": shown}, render)
+    get_console().result({"function": shown, "triggers": triggers, "aliases": aliases}, render)
 
 
 @app.command()

@@ -30,7 +30,7 @@ from fcctl.cloud.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
 WRITE_ACTIONS = frozenset(
     {"CreateFunction", "UpdateFunction", "DeleteFunction", "CreateTrigger", "UpdateTrigger",
      "DeleteTrigger", "PutProvisionConfig", "DeleteProvisionConfig", "TagResources",
-     "UntagResources"}
+     "UntagResources", "DeleteAlias", "DeleteFunctionVersion"}
 )
 
 
@@ -65,6 +65,24 @@ class InvokeResult:
     @property
     def request_id(self) -> str | None:
         return self.headers.get("x-fc-request-id") or self.headers.get("x-acs-request-id")
+
+    @property
+    def instance_id(self) -> str | None:
+        return self.headers.get("x-fc-instance-id")
+
+    @property
+    def log_tail(self) -> str | None:
+        """``x-fc-log-result`` base64-decoded (raw text; scrub before showing it)."""
+        import base64
+        import binascii
+
+        raw = self.headers.get("x-fc-log-result")
+        if not raw:
+            return None
+        try:
+            return base64.b64decode(raw, validate=False).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return raw
 
     def error_message(self) -> str:
         try:
@@ -203,7 +221,19 @@ class FcClient:
         return _map(resp)
 
     def delete_function(self, name: str) -> None:
-        self._call("DeleteFunction", lambda c: c.delete_function(name), subject=name)
+        """DeleteFunction. FC refuses it while the function has triggers (FunctionNotEmpty) or a
+        provision config (ProvisionConfigExist): :mod:`fcctl.deploy.remove` deletes those first."""
+        self._call("DeleteFunction", lambda c: c.delete_function(name), subject=name, retry=False)
+
+    def list_functions(self, prefix: str | None = None) -> list[dict]:
+        """ListFunctions, every page (``nextToken``), ``limit`` 100 a page (FC's largest)."""
+        from fcctl import fcfacts
+
+        m = self._models()
+        return self._paginate(
+            "ListFunctions", "functions",
+            lambda c, token: c.list_functions(m.ListFunctionsRequest(
+                prefix=prefix or None, limit=fcfacts.LIST_FUNCTIONS_PAGE_MAX, next_token=token)))
 
     def get_function_code(self, name: str, qualifier: str | None = None) -> dict:
         """GetFunctionCode → ``{url, checksum}``: a short-lived download URL of the code zip."""
@@ -294,6 +324,25 @@ class FcClient:
             subject=function_name,
         )
 
+    def delete_alias(self, function_name: str, alias_name: str) -> None:
+        self._call("DeleteAlias", lambda c: c.delete_alias(function_name, alias_name),
+                   subject=function_name, retry=False)
+
+    def list_versions(self, function_name: str) -> list[dict]:
+        """ListFunctionVersions, every page → ``[{versionId, description, ...}]``."""
+        m = self._models()
+        return self._paginate(
+            "ListFunctionVersions", "versions",
+            lambda c, token: c.list_function_versions(
+                function_name, m.ListFunctionVersionsRequest(limit=100, next_token=token)),
+            subject=function_name,
+        )
+
+    def delete_version(self, function_name: str, version_id: str) -> None:
+        self._call("DeleteFunctionVersion",
+                   lambda c: c.delete_function_version(function_name, version_id),
+                   subject=function_name, retry=False)
+
     # --- instances, invocation, provisioning ------------------------------------------------
     def list_instances(self, function_name: str, qualifier: str | None = None,
                        with_all_active: bool = True, limit: int | None = None) -> list[dict]:
@@ -310,8 +359,11 @@ class FcClient:
 
     def invoke_function(self, function_name: str, payload: bytes = b"", *,
                         qualifier: str | None = None, invocation_type: str = "Sync",
-                        function_timeout_s: float | None = None) -> InvokeResult:
+                        function_timeout_s: float | None = None,
+                        log_tail: bool = False) -> InvokeResult:
         """InvokeFunction (sync by default). Not retried: an invocation is not idempotent.
+        ``log_tail`` sends ``x-fc-log-type: Tail``: FC answers the log tail base64-encoded in
+        ``x-fc-log-result`` (:attr:`InvokeResult.log_tail`).
 
         The read timeout is sized from the function's ``timeout`` (``function_timeout_s``, read
         with GetFunction when not given) plus ``fcfacts.INVOKE_READ_TIMEOUT_MARGIN_S``: a sync
@@ -329,7 +381,8 @@ class FcClient:
         read_timeout_ms = (self.invoke_read_timeout_ms(function_timeout_s)
                            if function_timeout_s is not None else None)
         req = m.InvokeFunctionRequest(body=io.BytesIO(payload), qualifier=qualifier)
-        headers = m.InvokeFunctionHeaders(x_fc_invocation_type=invocation_type)
+        headers = m.InvokeFunctionHeaders(x_fc_invocation_type=invocation_type,
+                                          x_fc_log_type="Tail" if log_tail else None)
 
         def run(c):
             from darabonba.runtime import RuntimeOptions
@@ -361,6 +414,23 @@ class FcClient:
         )
         resp = self._call("PutProvisionConfig", lambda c: c.put_provision_config(function_name, req))
         return _map(resp)
+
+    def get_provision_config(self, function_name: str, qualifier: str = "LATEST") -> dict:
+        """GetProvisionConfig of a qualifier; ``{}`` when it has none (FC answers an empty body)."""
+        m = self._models()
+        req = m.GetProvisionConfigRequest(qualifier=qualifier)
+        resp = self._call("GetProvisionConfig",
+                          lambda c: c.get_provision_config(function_name, req),
+                          subject=function_name)
+        # the SDK's model of an empty answer still has empty lists: those are no config
+        return {k: v for k, v in _map(resp).items() if v not in (None, [], {}, "")}
+
+    def delete_provision_config(self, function_name: str, qualifier: str = "LATEST") -> None:
+        m = self._models()
+        req = m.DeleteProvisionConfigRequest(qualifier=qualifier)
+        self._call("DeleteProvisionConfig",
+                   lambda c: c.delete_provision_config(function_name, req),
+                   subject=function_name, retry=False)
 
 
 def _map(resp) -> dict:

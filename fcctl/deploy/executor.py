@@ -69,6 +69,7 @@ class FunctionResult:
     changes: list[dict] = field(default_factory=list)
     triggers: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    urls: list[dict] = field(default_factory=list)  # HTTP trigger URLs (fcctl.deploy.urls)
 
     def to_dict(self) -> dict:
         return {
@@ -80,6 +81,7 @@ class FunctionResult:
             "state": self.state,
             "changes": self.changes,
             "triggers": self.triggers,
+            "urls": self.urls,
             "warnings": self.warnings,
             "error": self.error,
         }

@@ -279,4 +279,7 @@ def execute(deployment: Deployment, options: ExecOptions | None = None,
     ex = Executor(deployment.clients, prepared.packages, {d.name: d for d in prepared.desired},
                   options or ExecOptions(), progress=progress)
     deployment.results = ex.run(the_plan)
+    from fcctl.deploy.urls import attach_urls
+
+    attach_urls(deployment)
     return deployment

@@ -25,7 +25,7 @@ from typing import Callable
 from fcctl import fcfacts
 from fcctl.emulator import errors, versions, wire
 from fcctl.emulator.backend import Backend
-from fcctl.emulator.knobs import INVOKE_MS_HEADER
+from fcctl.emulator.knobs import INVOKE_MS_HEADER, KNOB_INVOKE_ERROR
 from fcctl.emulator.routes import API_ROUTES
 
 # Path parameters and the pattern each must match whole (re.fullmatch: "$" would accept a
@@ -272,6 +272,11 @@ def _run_invocation(backend: Backend, name: str, qualifier: str | None, body_len
             time.sleep(duration_ms / 1000.0)
     finally:
         backend.end_invocation(name, instance_id)
+    if started.get("invokeError"):
+        kind = started["invokeError"]
+        return ({"errorMessage": f"the handler failed: {KNOB_INVOKE_ERROR} is set",
+                 "errorType": kind, "instanceId": instance_id},
+                {"X-Fc-Error-Type": kind, **served})
     return ({"instanceId": instance_id, "functionName": name,
              "qualifier": qualifier or "LATEST", "versionId": started["versionId"],
              "bodyLength": body_len},

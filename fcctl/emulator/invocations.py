@@ -6,7 +6,7 @@ flight until the invocation ends. The HTTP side (sync/async, simulated duration,
 from __future__ import annotations
 
 from fcctl.emulator import errors, versions
-from fcctl.emulator.knobs import KNOB_FAIL_INITIALIZER
+from fcctl.emulator.knobs import KNOB_FAIL_INITIALIZER, KNOB_INVOKE_ERROR, knob_on
 from fcctl.emulator.lifecycle import RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED
 
 
@@ -47,9 +47,16 @@ def begin_invocation(be, name: str, qualifier: str | None) -> dict:
         inst["_inflight"] = inst.get("_inflight", 0) + 1
         inst["_lastUsedAt"] = now
         be.store.put("instance", key, inst)
+        env = config.get("environmentVariables") or {}
+        failure = None
+        if knob_on(env, KNOB_INVOKE_ERROR):
+            failure = str(env[KNOB_INVOKE_ERROR]).strip()
+            if failure not in ("UnhandledInvocationError", "HandledInvocationError"):
+                failure = "UnhandledInvocationError"
         return {"instanceId": inst["instanceId"], "versionId": version,
                 "codeChecksum": config.get("codeChecksum") or "",
-                "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0)}
+                "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0),
+                **({"invokeError": failure} if failure else {})}
 
 
 def end_invocation(be, name: str, instance_id: str) -> None:

@@ -12,6 +12,9 @@ from fcctl import fcfacts
 KNOB_FAIL_UPDATE = "FCCTL_EMULATOR_FAIL_UPDATE"  # an update ends Failed (value: the reason)
 KNOB_UPDATE_DELAY = "FCCTL_EMULATOR_UPDATE_DELAY_S"  # per-function InProgress duration, seconds
 KNOB_FAIL_INITIALIZER = "FCCTL_EMULATOR_FAIL_INITIALIZER"  # the Initializer fails
+# every invocation fails with this X-Fc-Error-Type (UnhandledInvocationError: the handler raised;
+# HandledInvocationError: it answered an error); any other value → UnhandledInvocationError
+KNOB_INVOKE_ERROR = "FCCTL_EMULATOR_INVOKE_ERROR"
 KNOB_INVOKE_MS = "FCCTL_EMULATOR_INVOKE_MS"  # simulated invocation duration, ms
 KNOB_PRESTOP_MS = "FCCTL_EMULATOR_PRESTOP_MS"  # simulated PreStop duration, ms (capped by timeout)
 KNOB_PRESTOP_HANG = "FCCTL_EMULATOR_PRESTOP_HANG"  # PreStop hangs until its timeout (failed)

@@ -85,7 +85,9 @@ def render_deploy(console, results) -> None:
     from rich.text import Text
 
     table = Table(box=None, pad_edge=False, show_edge=False)
-    for col in ("FUNCTION", "ACTION", "OUTCOME", "DURATION", "DETAIL"):
+    show_urls = any(getattr(r, "urls", None) for r in results)
+    for col in ("FUNCTION", "ACTION", "OUTCOME", "DURATION", "DETAIL") + (
+            ("URL",) if show_urls else ()):
         table.add_column(col, overflow="fold")
     for r in results:
         detail = r.message or ""
@@ -98,7 +100,12 @@ def render_deploy(console, results) -> None:
         style = {"ok": None, "failed": "red", "timeout": "yellow"}.get(r.outcome)
         # Text(): user strings are never read as markup
         cells = (r.name, r.action, r.outcome, f"{r.duration_s:.1f}s", detail)
-        table.add_row(*(Text(redact.safe(c)) for c in cells), style=style)
+        row = [Text(redact.safe(c)) for c in cells]
+        if show_urls:  # public URL, then the internal (VPC) one, one per line
+            row.append(Text("\n".join(redact.safe(u) for x in getattr(r, "urls", None) or []
+                                       for u in (x.get("urlInternet"), x.get("urlIntranet"))
+                                       if u)))
+        table.add_row(*row, style=style)
     console.out.print(table)
     failed = sum(1 for r in results if r.outcome != "ok")
     console.out.print(
