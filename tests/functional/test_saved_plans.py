@@ -144,3 +144,36 @@ def test_plan_hides_unchanged_functions_unless_verbose(fc, project):
     assert "function b-fn (cn-hangzhou): no changes" in fc("plan", "-f", f, "--verbose").out
     doc = fc("-o", "json", "plan", "-f", f).json()
     assert [x["functionName"] for x in doc["functions"]] == ["a-fn", "b-fn"]
+
+
+from hypothesis import assume, given, settings, HealthCheck  # noqa: E402
+
+from tests.functional import test_secrets_everywhere as se  # noqa: E402
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(secret=se.TEXT_SECRETS, secret2=se.TEXT_SECRETS, pw=se.URL_PASSWORDS, token=se.TOKENS)
+def test_saved_plan_never_holds_a_spec_secret(fc, secret, secret2, pw, token):
+    """The hostile secrets of test_secrets_everywhere (quotes, $, non-ASCII, URL passwords,
+    bearer tokens, descriptions quoting them) in a plan saved for a create and for an update."""
+    from fcctl.ui import redact
+
+    assume(len({secret, secret2, pw, token}) == 4)
+    redact.reset()
+    text = se.SPEC.format(description=se.yaml_text(f"uses {secret} and {secret2}; visible-marker"),
+                          secret=se.yaml_text(secret), secret2=se.yaml_text(secret2),
+                          pw=pw.replace("$", "$$"), token=token)
+    d = se.write_project(text)
+    f, out = str(d / "fc.yaml"), str(d / "plan.json")
+    blobs = {}
+    assert fc("plan", "-f", f, "--out", out).code == 0
+    blobs["create plan"] = open(out, encoding="utf-8").read()
+    assert fc("deploy", "-f", f).code == 0
+    (d / "fc.yaml").write_text(text.replace("LOG_LEVEL: info", "LOG_LEVEL: debug"))
+    redact.reset()
+    assert fc("plan", "-f", f, "--out", out).code == 0
+    blobs["update plan"] = open(out, encoding="utf-8").read()
+    assert "visible-marker" in blobs["create plan"] and "debug" in blobs["update plan"]
+    for value in (secret, secret2, pw, token):
+        se.assert_absent(value, blobs)
