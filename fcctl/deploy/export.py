@@ -57,8 +57,22 @@ def export_functions(client: FcApi, names: Sequence[str], *, code_dir: Path | No
         triggers = client.list_triggers(name)
         if triggers:
             spec_fn["triggers"] = [_export_trigger(t) for t in triggers]
-        functions.append(_as_spec_text(spec_fn, secrets, warn))
+        functions.append(_as_spec_text(readable_order(spec_fn), secrets, warn))
     return Export({"region": region or client.region or "cn-hangzhou", "functions": functions})
+
+
+FIRST_KEYS = ("functionName", "runtime", "handler", "code")
+
+
+def readable_order(spec_fn: dict) -> dict:
+    """An exported function's keys in a readable order: functionName, runtime, handler, code
+    first, then the rest in FC's field order — the order FC's API lists a Function's fields
+    (alphabetical by field name, as SDK alibabacloud-fc20230330 models/_create_function_input.py
+    and models/_function.py list them) — and ``triggers`` (fcctl's, not a Function field) last."""
+    head = [k for k in FIRST_KEYS if k in spec_fn]
+    rest = sorted(k for k in spec_fn if k not in FIRST_KEYS and k != "triggers")
+    tail = ["triggers"] if "triggers" in spec_fn else []
+    return {k: spec_fn[k] for k in head + rest + tail}
 
 
 def _export_code(client: FcApi, name: str, code_dir, spec_fn: dict, warn, progress) -> None:

@@ -212,6 +212,13 @@ class Deployment:
     clients: Clients
     plan: planner.Plan
     results: list[FunctionResult] | None = None
+    live: dict = field(default_factory=dict)  # name → planner.Live the plan was computed from
+
+    def saved_plan(self, only: Sequence[str] | None = None) -> dict:
+        """The ``plan --out`` document (masked; :mod:`fcctl.deploy.saved`)."""
+        from fcctl.deploy import saved
+
+        return saved.document(self, only)
 
     def plan_document(self) -> dict:
         """The ``plan --output json`` document."""
@@ -262,7 +269,7 @@ def make_plan(files: Sequence[str], target: Target, *, only: Sequence[str] | Non
     prepared = load_and_package(files, only)
     clients = Clients(target, on_retry=on_retry, connect=connect)
     live = observe(clients, prepared.desired, concurrency)
-    return Deployment(prepared, clients, planner.plan(prepared.desired, live))
+    return Deployment(prepared, clients, planner.plan(prepared.desired, live), live=live)
 
 
 def execute(deployment: Deployment, options: ExecOptions | None = None,

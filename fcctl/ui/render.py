@@ -40,10 +40,19 @@ def _line(out, text: str, **kw) -> None:
     out.print(redact.safe(text), markup=False, **kw)
 
 
-def render_plan(console, plan, stream: str = "out") -> None:
-    """Diff-style plan: one block per function, one line per field change."""
+def _quiet(fn) -> bool:
+    """A function with nothing to say: no change, nothing pending, no warning, nothing kept."""
+    return fn.action == "noop" and not fn.pending and not fn.warnings and not fn.kept
+
+
+def render_plan(console, plan, stream: str = "out", verbose: bool = True) -> None:
+    """Diff-style plan: one block per function, one line per field change. ``verbose=False``
+    leaves out functions with no changes (unless FC is still applying their last update or
+    they carry a warning); the closing count still includes them."""
     out = console.out if stream == "out" else console.err
     for fn in plan.functions:
+        if not verbose and _quiet(fn):
+            continue
         sym, style = _SYMBOL.get(fn.action, ("?", None))
         label = {"create": "will be created", "update": "will be updated",
                  "noop": "no changes"}[fn.action]
@@ -72,11 +81,70 @@ def render_plan(console, plan, stream: str = "out") -> None:
         for w in fn.warnings:
             _line(out, f"    ! {w}", style="yellow")
     counts = plan.counts()
+    hidden = 0 if verbose else sum(1 for fn in plan.functions if _quiet(fn))
+    if not plan.has_changes:
+        out.print("no changes: the functions on FC match the spec", markup=False)
+    if hidden and (plan.has_changes or hidden < len(plan.functions)):
+        out.print(f"({hidden} unchanged function(s) not shown; --verbose lists them)",
+                  markup=False, style="dim")
     out.print(
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
         f"{counts['noop']} unchanged.",
         markup=False,
     )
+
+
+def _change_count(fn) -> int:
+    return len(fn.changes) + len(fn.triggers)
+
+
+def plan_markdown(plan) -> str:
+    """A PR-comment-ready summary of a plan: a heading, a table of functions (action and number
+    of changes), then per changed function a fenced ``diff`` block of its field changes. Every
+    value is masked and scrubbed as in the text plan; table cells have ``|`` escaped."""
+    counts = plan.counts()
+    lines = ["## fcctl plan", "",
+             f"**{counts['create']} to create, {counts['update']} to update, "
+             f"{counts['noop']} unchanged.**", "",
+             "| Function | Region | Action | Changes |", "| --- | --- | --- | ---: |"]
+
+    def cell(text: Any) -> str:
+        return redact.safe(str(text)).replace("|", "\\|")
+
+    for fn in plan.functions:
+        lines.append(f"| `{cell(fn.name)}` | {cell(fn.region or '-')} | {cell(fn.action)} | "
+                     f"{_change_count(fn)} |")
+    for fn in plan.functions:
+        if _quiet(fn):
+            continue
+        head = ["", f"### {cell(fn.name)} ({cell(fn.action)})", "", "```diff"]
+        start = len(lines)
+        for c in fn.changes:
+            path = redact.safe(c.path)
+            if fn.action == "create":
+                lines.append(f"+ {path}: {_fmt(c.desired)}")
+            elif c.cleared:
+                lines += [f"- {path}: {_fmt(c.live)}", f"+ {path}: (cleared)"]
+            elif _fmt(c.live) == _fmt(c.desired):
+                lines.append(f"! {path}: {fcfacts.SENSITIVE_CHANGED}")
+            else:
+                lines += [f"- {path}: {_fmt(c.live)}", f"+ {path}: {_fmt(c.desired)}"]
+        for t in fn.triggers:
+            lines.append(f"! trigger {redact.safe(t.name)}: {t.action}")
+            for c in t.changes:
+                lines += [f"-     {redact.safe(c.path)}: {_fmt(c.live)}",
+                          f"+     {redact.safe(c.path)}: {_fmt(c.desired)}"]
+        if fn.pending:
+            lines.append(f"! FC is still applying the last update ({fn.pending})")
+        for w in fn.warnings:
+            lines.append(f"! warning: {redact.safe(w)}")
+        for p, v in fn.kept:
+            lines.append(f"  {redact.safe(p)}: {_fmt(v)} (kept at live value)")
+        # a value never closes the fence early: backtick runs inside the block are broken up
+        block = [ln.replace("```", "``\u200b`") for ln in lines[start:]]
+        lines[start:] = head + block + ["```"]
+    body = "\n".join(lines)
+    return redact.scrub(body) + "\n"
 
 
 def render_deploy(console, results) -> None:

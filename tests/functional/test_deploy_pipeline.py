@@ -240,4 +240,6 @@ def test_renamed_http_trigger_is_deleted_before_its_successor_is_created(fc, pro
     assert fc("deploy", "-f", str(project(spec(fn_yaml("web", triggers=trig.format(name="a")))))).code == 0
     run = fc("deploy", "-f", str(project(spec(fn_yaml("web", triggers=trig.format(name="b"))))))
     assert run.code == 0
-    assert run.err.index("trigger a: delete") < run.err.index("trigger b: create")
+    # the progress lines follow the plan a non-interactive deploy prints first (its audit trail)
+    progress = run.err.split("\nPlan: ", 1)[1]
+    assert progress.index("trigger a: delete") < progress.index("trigger b: create")

@@ -129,3 +129,21 @@ def test_registry_password_is_masked_in_get_and_written_as_a_variable_by_export(
     assert exp.code == 0 and "REGPASS" not in exp.out + exp.err
     cfg = yaml.safe_load(exp.out)["functions"][0]["customContainerConfig"]
     assert cfg["registryConfig"]["authConfig"]["password"] == "${env:AUTHCONFIG_PASSWORD}"
+
+
+def test_export_writes_keys_in_a_readable_order(fc, monkeypatch, tmp_path):
+    """functionName, runtime, handler, code first; then FC's field order; triggers last."""
+    import yaml
+
+    from tests.functional.conftest import REPO
+
+    monkeypatch.delenv("DB_PASSWORD", raising=False)
+    assert fc("deploy", "-f", str(REPO / "fc.yaml.example")).code == 0
+    monkeypatch.chdir(tmp_path)
+    run = fc("export", "orders-api")
+    assert run.code == 0, run.err
+    keys = list(yaml.safe_load(run.out)["functions"][0])
+    assert keys[:4] == ["functionName", "runtime", "handler", "code"]
+    rest = [k for k in keys[4:] if k != "triggers"]
+    assert len(rest) >= 3 and rest == sorted(rest)
+    assert "triggers" not in keys or keys[-1] == "triggers"

@@ -265,6 +265,11 @@ def test_github_actions_workflow(tmp_path):
     assert "pull_request" in jobs["check"]["if"]
     assert "fcctl validate" in runs("check") and "fcctl plan" in runs("check")
     assert "--detailed-exitcode" in runs("check")
+    # the markdown plan is posted on the pull request (the job may write PR comments)
+    assert "-o markdown" in runs("check") and "gh pr comment" in runs("check")
+    assert "--body-file" in runs("check")
+    assert jobs["check"]["permissions"]["pull-requests"] == "write"
+    assert jobs["check"]["permissions"]["id-token"] == "write"
     assert "refs/heads/main" in jobs["deploy"]["if"] and "fcctl deploy" in runs("deploy")
     assert "workflow_dispatch" in jobs["rollout"]["if"] and "fcctl rollout" in runs("rollout")
     # every shell step is valid bash (what GitHub's ubuntu runners use)
