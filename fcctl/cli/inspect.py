@@ -36,11 +36,18 @@ def _fetch(client, name: str) -> dict:
     return client.get_function(name, missing_ok=False)
 
 
+# The spec's x-fcctl-sensitive names mask those variables here too (default ./fc.yaml if present).
+SensitiveFilesOpt = typer.Option(
+    None, "--file", "-f", metavar="FILE",
+    help="Spec file whose x-fcctl-sensitive names to mask (default: ./fc.yaml when present).")
+
+
 @app.command()
 def get(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Function name."),
     region: Optional[str] = RegionOpt,
+    files: Optional[List[str]] = SensitiveFilesOpt,
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
@@ -48,8 +55,10 @@ def get(
     """Show a live function: its lifecycle hooks, state, lastUpdateStatus, container image/GPU,
     triggers (with HTTP trigger URLs) and aliases."""
     from fcctl.deploy.fields import HOOKS, hook_is_set, mask_function
+    from fcctl.spec.sensitive import mark_from_files
 
     check_name(name)
+    mark_from_files(files)
     client = _client(ctx, endpoint, profile, output, region)
     from fcctl.deploy.export import guard_secrets
 
@@ -130,6 +139,7 @@ def export(
         "relative to the current directory, so save the spec here."),
     no_code: bool = typer.Option(False, "--no-code", help="Do not download code."),
     region: Optional[str] = RegionOpt,
+    files: Optional[List[str]] = SensitiveFilesOpt,
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
@@ -146,6 +156,9 @@ def export(
     import yaml
 
     from fcctl.deploy.export import export_functions
+    from fcctl.spec.sensitive import mark_from_files
+
+    mark_from_files(files)
 
     for name in names:
         check_name(name)

@@ -92,3 +92,40 @@ def register(plain, problems: list[Problem], environ: Mapping[str, str] | None =
 
     walk(data, ())
     redact.add_secrets(found)
+
+
+def mark_from_files(files: list[str] | None = None) -> list[str]:
+    """For commands that show live functions without reading the spec (``get``, ``export``):
+    the ``x-fcctl-sensitive`` names of ``files`` (default ``./fc.yaml`` when it exists), marked
+    with ``fcctl.ui.redact`` so a marked variable is masked there too. Never fails: a missing,
+    special, oversized or unparsable file marks nothing (those commands do not need the spec)."""
+    import os
+    import stat
+
+    import yaml
+
+    from fcctl.spec.tree import MAX_FILE_BYTES
+    from fcctl.ui import redact
+
+    paths = list(files or (["fc.yaml"] if os.path.isfile("fc.yaml") else []))
+    names: list[str] = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+                continue
+            with open(path, "rb") as f:
+                data = yaml.load(f.read(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except (OSError, yaml.YAMLError, RecursionError, ValueError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        fns = data.get("functions")
+        holders = [data] + ([fn for fn in fns if isinstance(fn, dict)]
+                            if isinstance(fns, list) else [])
+        for holder in holders:
+            value = holder.get(KEY)
+            if isinstance(value, list):
+                names += [v for v in value if isinstance(v, str) and v]
+    redact.mark_sensitive(names)
+    return names

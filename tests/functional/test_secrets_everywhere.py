@@ -351,3 +351,25 @@ def test_an_fc_error_quoting_a_secret_is_masked(fc, monkeypatch):
     assert text.code == 1 and "FunctionNotFound" in text.err and "'***'" in text.err
     assert doc.code == 1 and doc.json()["error"]["code"] == "FunctionNotFound"
     assert_absent(secret, {"text": text.out + text.err, "json": doc.out + doc.err})
+
+
+def test_get_and_export_mask_variables_the_spec_marks_sensitive(fc, project, tmp_path,
+                                                                monkeypatch):
+    """get/export show live functions without planning; they read the spec's x-fcctl-sensitive
+    names (-f, or ./fc.yaml) so a marked variable with an ordinary name is masked there too."""
+    spec = ("region: cn-hangzhou\nx-fcctl-sensitive: [MYVAL]\nfunctions:\n"
+            "  - functionName: marked\n    runtime: custom.debian12\n    handler: index.handler\n"
+            "    code: ./app\n    environmentVariables: {MYVAL: zz-topsecret-zz, K: plain}\n")
+    path = project(spec)
+    assert fc("deploy", "-f", str(path)).code == 0
+    for args in (("get", "marked", "-f", str(path)), ("get", "marked", "-f", str(path), "-o", "json"),
+                 ("export", "marked", "--no-code", "-f", str(path))):
+        redact.reset()  # a new fcctl process: the deploy's registered values are gone
+        res = fc(*args)
+        assert res.code == 0, res.err
+        assert "zz-topsecret-zz" not in res.out + res.err, args
+        assert "plain" in res.out
+    monkeypatch.chdir(path.parent)  # ./fc.yaml is read when -f is not given
+    redact.reset()
+    res = fc("get", "marked")
+    assert res.code == 0 and "zz-topsecret-zz" not in res.out + res.err
