@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
@@ -315,7 +316,7 @@ def rollout_function(
             progress(f"{name}: nothing to drain")
         else:
             alive = _wait_drained(client, name, set(result.instances_before), deadline, clock,
-                                  poll_interval_s, result.warnings)
+                                  poll_interval_s, result.warnings, progress)
             result.still_active = sorted(alive)
             result.still_active_status = dict(sorted(alive.items()))
             for iid, status in alive.items():
@@ -381,11 +382,15 @@ def _finish(result: RolloutResult, clock: Clock, started: float) -> RolloutResul
 
 
 def _wait_drained(client: FcApi, name: str, old: set[str], deadline: float | None, clock: Clock,
-                  interval_s: float, warnings: list[str]) -> dict[str, str]:
+                  interval_s: float, warnings: list[str],
+                  progress: Callable[[str], None] | None = None) -> dict[str, str]:
     """Poll ListInstances (qualifier LATEST) until none of ``old`` is active; returns
     ``{instanceId: status}`` of those still active at the deadline (empty when drained). Polls
-    at most :data:`DRAIN_POLL_MAX_S` apart, so the end is reported within that of happening."""
+    at most :data:`DRAIN_POLL_MAX_S` apart, so the end is reported within that of happening.
+    ``progress`` gets a line whenever the count of old instances still active, by status,
+    changes ("2 old instance(s) still active: Running 2")."""
     delay = min(interval_s, DRAIN_POLL_MAX_S)
+    shown = None
     while True:
         found: list[str] = []
         listed = list_qualifier(client, name, LATEST, found)
@@ -393,6 +398,11 @@ def _wait_drained(client: FcApi, name: str, old: set[str], deadline: float | Non
                  if i.get("instanceId") in old and is_active(i)}
         if not alive:
             return {}
+        counts = tuple(sorted(Counter(s or "no status" for s in alive.values()).items()))
+        if progress is not None and counts != shown:
+            shown = counts
+            progress(f"{name}: {len(alive)} old instance(s) still active: "
+                     + ", ".join(f"{s} {n}" for s, n in counts))
         now = clock.now()
         if deadline is not None and now >= deadline:
             for line in found:

@@ -20,11 +20,15 @@ def plain_line(p) -> str:
     return safe(f"{p.location()}: {p.severity}: {path}{p.message}")
 
 
+TABLE_MIN_WIDTH = 100  # columns; below this the table folds every message into a narrow strip
+
+
 def render_problems(console, problems: Sequence) -> None:
     """Print ``problems`` to stderr: a table on a terminal, plain lines otherwise."""
     if not problems:
         return
-    if console.stderr_is_terminal:
+    # a table only on a terminal wide enough for it; a narrow one gets the plain lines
+    if console.stderr_is_terminal and console.err.width >= TABLE_MIN_WIDTH:
         from rich.table import Table
         from rich.text import Text
 

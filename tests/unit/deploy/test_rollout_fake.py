@@ -30,8 +30,11 @@ def test_every_phase_ok_records_restarts_drains_and_probes():
     old = [fc.start_instance("f"), fc.start_instance("f")]
     fc.aliases["f"] = [{"aliasName": "prod", "versionId": "1"}]
     on_alias = fc.start_instance("f", qualifier="prod", version="1")
-    result, _ = run(fc, probe=True)
+    result, lines = run(fc, probe=True)
     assert result.outcome == "ok", result.message
+    # live progress while draining, once per change of the counts (not once per poll)
+    waiting = [ln for ln in lines if "still active" in ln]
+    assert waiting == ["f: 2 old instance(s) still active: Running 2"], lines
     assert phases(result) == {"record": "ok", "restart": "ok", "accepted": "ok",
                               "drained": "ok", "probe": "ok"}
     assert result.instances_before == old and result.drained == old

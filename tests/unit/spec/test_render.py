@@ -48,6 +48,15 @@ def test_table_on_a_terminal():
     assert "[red]not markup[/red]" in text  # printed as written
 
 
+def test_plain_lines_on_a_narrow_terminal(capsys):
+    console = _TerminalConsole()
+    console.err.width = 60
+    render_problems(console, P)
+    assert console.buf.getvalue() == ""  # no table
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("fc.yaml:14:7: error: functions[0].instanceLifecycleConfig.preStopp")
+
+
 def test_summary():
     assert summary(["a.yaml", "b.yaml"], P, False, 0) == "a.yaml + b.yaml: invalid, 1 error, 1 warning"
     assert summary(["fc.yaml"], [], True, 2) == "fc.yaml: valid, 2 functions, 0 warnings"
