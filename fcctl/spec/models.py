@@ -435,7 +435,7 @@ class FunctionSpec(FcModel):
         return self.model_dump(mode="json", exclude_unset=True, exclude={"code", "triggers", "region"})
 
 
-_SENSITIVE_SCHEMA = {
+_SENSITIVE_SCHEMA: dict[str, Any] = {
     "type": "array", "items": {"type": "string"},
     "description": "fcctl: environment variables whose values are masked in all output, "
                    "whatever their names (top level: every function).",

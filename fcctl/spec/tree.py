@@ -4,7 +4,7 @@ nodes, each with its :class:`~fcctl.spec.locations.Loc`, and the hostile-input b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from fcctl.errors import Problem
 from fcctl.spec.locations import Loc
@@ -51,6 +51,10 @@ class YAlias(YNode):
     name: str = ""
 
 
+@overload
+def deref(node: YNode) -> YNode: ...
+@overload
+def deref(node: None) -> None: ...
 def deref(node: YNode | None) -> YNode | None:
     while isinstance(node, YAlias):
         node = node.target
