@@ -343,7 +343,7 @@ class TriggerSpec(FcModel):
     sourceArn: Optional[Str] = None
     description: Optional[Str] = None
 
-    def api_fields(self) -> dict:
+    def api_fields(self) -> dict[str, Any]:
         """CreateTriggerInput body (camelCase, only keys the spec sets); triggerConfig a dict."""
         out = self.model_dump(mode="json", exclude_unset=True)
         out.setdefault("triggerConfig", dict(self.triggerConfig))
@@ -432,7 +432,7 @@ class FunctionSpec(FcModel):
         """Directory of :attr:`source_file` (relative paths resolve against it)."""
         return self._base_dir
 
-    def api_fields(self) -> dict:
+    def api_fields(self) -> dict[str, Any]:
         """CreateFunctionInput JSON body: camelCase, only keys the spec sets (recursively), no
         ``code``/``triggers``/``region``; ``tags`` as ``[{"Key", "Value"}]``; hooks as written."""
         return self.model_dump(mode="json", exclude_unset=True, exclude={"code", "triggers", "region"})

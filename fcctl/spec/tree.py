@@ -26,21 +26,21 @@ class YScalar(YNode):
     from_env: bool = False  # the value came (at least partly) from ${env:…}
     text: str | None = None  # the scalar as written (for numbers/booleans that must be strings)
     missing: bool = False  # an ${env:…} in it is unset (already reported)
-    odd: tuple | None = None  # (why, suggestion): a number/boolean YAML versions read differently
+    odd: tuple[Any, ...] | None = None  # (why, suggestion): a number/boolean YAML versions read differently
 
 
 @dataclass(eq=False)
 class YMap(YNode):
     # key -> (key location, value node); insertion order = file order
-    items: dict = field(default_factory=dict)
+    items: dict[str, Any] = field(default_factory=dict)
     # key -> "number" / "boolean" / "null": an unquoted key YAML would read as that type
     # (fcctl keeps keys as written; names such as environment variables must not be these)
-    key_kinds: dict = field(default_factory=dict)
+    key_kinds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
 class YSeq(YNode):
-    items: list = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
 
 
 @dataclass(eq=False)
