@@ -8,7 +8,7 @@ Importing this package is cheap: the SDK loads inside :func:`connect`. Retries a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from fcctl.cloud.api import OnRetry
@@ -58,7 +58,7 @@ def connect(
         label = ep.url
     debug_report(label, region)  # --debug: the identity's provider, endpoint and region
 
-    def config_factory():
+    def config_factory() -> Any:  # the SDK's Config (untyped)
         from alibabacloud_tea_openapi.utils_models import Config
 
         return Config(

@@ -20,8 +20,11 @@ accepted — the executor treats ``FunctionAlreadyExists`` on a retried create a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
 
 from fcctl import fcfacts
+
+T = TypeVar("T")
 
 RETRYABLE_CODES = frozenset(fcfacts.RETRYABLE_CODES)
 
@@ -51,7 +54,14 @@ def is_retryable(status: int | None, code: str | None, connection_error: bool) -
     return code in RETRYABLE_CODES or code.startswith(fcfacts.RETRYABLE_CODE_PREFIXES)
 
 
-def call_with_retry(fn, *, policy: RetryPolicy, classify, on_retry=None, sleep=None):
+def call_with_retry(
+    fn: Callable[[], T],
+    *,
+    policy: RetryPolicy,
+    classify: Callable[[BaseException], tuple[bool, float | None]],
+    on_retry: Callable[[int, BaseException, float], None] | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> T:
     """Call ``fn()``; on an exception ``exc`` for which ``classify(exc)`` returns
     ``(retryable, retry_after_s)``, retry per ``policy``. Re-raises the last exception."""
     import tenacity
@@ -70,10 +80,12 @@ def call_with_retry(fn, *, policy: RetryPolicy, classify, on_retry=None, sleep=N
         return delay
 
     def _before_sleep(state: "tenacity.RetryCallState") -> None:
-        if on_retry is not None and state.outcome is not None:
-            on_retry(state.attempt_number, state.outcome.exception(), state.upcoming_sleep)
+        # (tenacity sleeps only after a failure _should_retry accepted: the exception is set)
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if on_retry is not None and exc is not None:
+            on_retry(state.attempt_number, exc, state.upcoming_sleep)
 
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if sleep is not None:
         kwargs["sleep"] = sleep
     retrying = tenacity.Retrying(

@@ -7,6 +7,8 @@ SDK exception text can embed the request, so we build messages from code/message
 
 from __future__ import annotations
 
+from typing import Any
+
 from fcctl import errors
 
 HINTS = {
@@ -120,7 +122,7 @@ def hint_for(code: str | None) -> str | None:
     return _HINTS_FOLDED.get(folded) or _HINTS_FOLDED.get(folded.split(".", 1)[0])
 
 
-def _fields(exc: BaseException):
+def _fields(exc: BaseException) -> tuple[int | None, Any, Any, str, float | None, bool]:
     """(status, code, request_id, message, retry_after_s, is_connection_error)."""
     from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
 

@@ -50,6 +50,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Callable
 
 from fcctl import errors, fcfacts
 
@@ -136,7 +137,7 @@ class CodePackage:
     checksum: str
     size: int
     _fd: int | None = field(default=None, repr=False)
-    _build: object = field(default=None, repr=False)
+    _build: Callable[[], CodePackage] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _b64: str | None = field(default=None, repr=False)
     _wire_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -147,14 +148,18 @@ class CodePackage:
     def _ensure(self) -> int:
         with self._lock:
             if self._fd is None:
+                assert self._build is not None  # a package without its file is one planned to build
                 built = self._build()
                 if built.checksum != self.checksum:
                     raise PackagingError(
                         f"the code in {self.source} changed since it was planned (checksum "
                         f"{self.checksum} then, {built.checksum} now)",
                         hint="run the command again")
-                self._fd, self.size = built._fd, built.size
+                fd, self.size = built._fd, built.size
+                assert fd is not None  # a freshly built package holds its file
+                self._fd = fd
                 built._fd = None
+                return fd
             return self._fd
 
     @property
@@ -440,10 +445,10 @@ class _Counting:
     """The temporary file as zipfile sees it; refuses to grow past the limit. Keeps the position
     itself (zipfile asks for it after every write)."""
 
-    def __init__(self, f, limit: int) -> None:
+    def __init__(self, f: IO[bytes], limit: int) -> None:
         self.f, self.limit, self.pos = f, limit, 0
 
-    def write(self, b) -> int:
+    def write(self, b: bytes) -> int:
         n = len(b)
         if self.pos + n > self.limit:
             raise _Overflow()
@@ -454,12 +459,15 @@ class _Counting:
     def tell(self) -> int:
         return self.pos
 
-    def seek(self, *a) -> int:
-        self.pos = self.f.seek(*a)
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.pos = self.f.seek(offset, whence)
         return self.pos
 
-    def flush(self):
-        return self.f.flush()
+    def flush(self) -> None:
+        self.f.flush()
+
+    def close(self) -> None:
+        """zipfile never closes a file it was given; the caller closes the temporary file."""
 
 
 class _Overflow(Exception):
@@ -478,7 +486,7 @@ class _DirFds:
         self.fd: int | None = None
 
     def get(self, dir_rel: str) -> int:
-        if dir_rel != self.rel:
+        if dir_rel != self.rel or self.fd is None:  # (rel and fd are set together)
             self.close()
             fd = os.open(self.root, self._FLAGS)
             try:
@@ -490,6 +498,7 @@ class _DirFds:
                 os.close(fd)
                 raise
             self.rel, self.fd = dir_rel, fd
+            return fd
         return self.fd
 
     def close(self) -> None:
@@ -537,7 +546,7 @@ def _add(zf: zipfile.ZipFile, tree: _Tree, entry: _Entry, dirs: "_DirFds") -> No
         if entry.kind == "link":
             info.compress_type = zipfile.ZIP_STORED
             info.external_attr = (stat.S_IFLNK | 0o777) << 16
-            zf.writestr(info, entry.link.encode("utf-8"))
+            zf.writestr(info, (entry.link or "").encode("utf-8"))
             return
     except UnicodeEncodeError:
         raise PackagingError(f"{os.path.join(tree.root, entry.rel)!r}: the name is not valid UTF-8; "
@@ -595,7 +604,11 @@ def _write_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> Non
     """``zf.writestr(info, data)`` without its seek back to rewrite the local header: the data is
     compressed first, so the header is written once with its final CRC and sizes. The bytes are
     those writestr writes (tests/unit/deploy/test_codezip_safety.py compares them)."""
-    if not _FAST or zf._writing or len(data) * 1.05 > zipfile.ZIP64_LIMIT:
+    # zipfile's private state (_writing, _writecheck, _didModify; checked by _FAST) is not in
+    # its stubs: reached with getattr/setattr. ``fp`` is None only on a closed archive, which
+    # writestr refuses.
+    fp = zf.fp
+    if not _FAST or fp is None or getattr(zf, "_writing") or len(data) * 1.05 > zipfile.ZIP64_LIMIT:
         zf.writestr(info, data)
         return
     comp = zlib.compressobj(6, zlib.DEFLATED, -15)
@@ -604,11 +617,10 @@ def _write_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> Non
     info.CRC = zlib.crc32(data)
     info.file_size = len(data)
     info.compress_size = len(cdata)
-    fp = zf.fp
     fp.seek(zf.start_dir)
     info.header_offset = fp.tell()
-    zf._writecheck(info)
-    zf._didModify = True
+    getattr(zf, "_writecheck")(info)
+    setattr(zf, "_didModify", True)
     fp.write(info.FileHeader(False))
     fp.write(cdata)
     zf.start_dir = fp.tell()

@@ -206,6 +206,7 @@ class Executor:
         arn = action.arn or (fn or {}).get("functionArn")
         if not arn:
             arn = (client.get_function(action.name, missing_ok=False) or {}).get("functionArn")
+        assert isinstance(arn, str)  # FC's Function always carries its functionArn
         if action.tags_remove:
             self.progress(TagsWriting(action.name, tuple(action.tags_remove), remove=True))
             client.untag_function(arn, list(action.tags_remove), name=action.name)
@@ -228,7 +229,7 @@ class Executor:
             wait=lambda: self._wait(client, action.name, action.container, quiet=True),
         )
 
-    def _replan_and_update(self, client: FcApi, action: planner.FunctionAction) -> dict:
+    def _replan_and_update(self, client: FcApi, action: planner.FunctionAction) -> dict | None:
         want = self.desired[action.name]
         live = planner.Live(client.get_function(action.name),
                             tuple(client.list_triggers(action.name)) if want.manage_triggers else ())
@@ -259,6 +260,7 @@ class Executor:
         for t in action.triggers:
             if t.action in (TriggerOp.CREATE, TriggerOp.REPLACE):
                 self.progress(TriggerWriting(action.name, t.name, TriggerOp.CREATE))
+                assert t.body is not None  # the planner gives every created trigger its body
                 try:
                     client.create_trigger(action.name, t.body)
                 except errors.ApiError as exc:
@@ -269,6 +271,7 @@ class Executor:
                     client.update_trigger(action.name, t.name, body)
             elif t.action is TriggerOp.UPDATE:
                 self.progress(TriggerWriting(action.name, t.name, TriggerOp.UPDATE))
+                assert t.body is not None  # the planner gives every updated trigger its body
                 client.update_trigger(action.name, t.name, t.body)
 
     def _wait(self, client: FcApi, name: str, container: bool, quiet: bool = False,

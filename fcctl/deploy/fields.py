@@ -34,7 +34,7 @@ Policy: **the spec is the whole truth** (facts and sources in docs/fc-facts.md, 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, TypeGuard
 
 from fcctl import fcfacts, fcfields
 
@@ -50,7 +50,7 @@ WHOLE_VALUE = frozenset({"environmentVariables", "layers", "tags"})
 NOT_BODY = frozenset({"code", "triggers", "region"})
 
 
-def hook_is_set(hook: dict | None) -> bool:
+def hook_is_set(hook: dict | None) -> TypeGuard[dict]:
     """The one shared rule: :func:`fcctl.fcfacts.hook_is_set`."""
     return fcfacts.hook_is_set(hook)
 
@@ -480,7 +480,8 @@ def tag_changes(desired_body: dict, live: dict) -> tuple[dict[str, str], list[st
     have = tags_map(live.get("tags"))
     to_set = {k: v for k, v in want.items() if have.get(k) != v}
     to_remove = sorted(k for k in have if k not in want and not is_system_tag(k))
-    changes = [(f"tags.{k}", have.get(k), v, False) for k, v in sorted(to_set.items())]
+    changes: list[tuple[str, str | None, str | None, bool]] = [
+        (f"tags.{k}", have.get(k), v, False) for k, v in sorted(to_set.items())]
     changes += [(f"tags.{k}", have[k], None, True) for k in to_remove]
     return to_set, to_remove, sorted(changes, key=lambda c: c[0])
 

@@ -15,7 +15,9 @@ from typing import NoReturn
 
 class _StrEnum(str, Enum):
     __str__ = str.__str__
-    __format__ = str.__format__
+
+    def __format__(self, format_spec: str) -> str:
+        return str.__format__(self, format_spec)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}.{self.name}"

@@ -185,15 +185,15 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
 
     live = have.function
     fd = F.function_diff(want.body, live)
-    changes = [FieldChange(p, _shown_live(p, a, cleared), F.mask(p, b), cleared)
+    field_changes = [FieldChange(p, _shown_live(p, a, cleared), F.mask(p, b), cleared)
                for p, a, b, cleared in fd.changes]
     tops = fd.tops
     tags_set, tags_remove, tag_raw = F.tag_changes(want.body, live)
-    changes += [FieldChange(p, a, b, cleared) for p, a, b, cleared in tag_raw]
+    field_changes += [FieldChange(p, a, b, cleared) for p, a, b, cleared in tag_raw]
     send_code = False
     if want.code_checksum is not None and str(live.get("codeChecksum") or "") != want.code_checksum:
         send_code = True
-        changes.append(FieldChange("code.checksum", live.get("codeChecksum"), want.code_checksum))
+        field_changes.append(FieldChange("code.checksum", live.get("codeChecksum"), want.code_checksum))
     warnings = []
     ratio_warning = _cpu_memory_warning(want.body, live)
     if ratio_warning:
@@ -206,7 +206,7 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
     if live.get("lastUpdateStatus") == "Failed":
         # FC shows the failed configuration as current: re-send every field the spec sets, so a
         # rerun retries the update instead of reporting "no changes" over a Failed function.
-        changes.append(FieldChange("lastUpdateStatus", "Failed", "Successful"))
+        field_changes.append(FieldChange("lastUpdateStatus", "Failed", "Successful"))
         tops = tops | (set(want.body) & fcfacts.UPDATABLE_FIELDS) | {"instanceLifecycleConfig",
                                                                       "environmentVariables"}
     body = F.update_body(want.body, live, tops) if tops else {}
@@ -215,7 +215,7 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
     action = Action.UPDATE if writes else Action.NOOP
     kept = tuple((p, F.mask(p, v)) for p, v in fd.kept)
     return FunctionAction(
-        name=want.name, region=want.region, action=action, changes=tuple(changes),
+        name=want.name, region=want.region, action=action, changes=tuple(field_changes),
         body=body if (body or send_code) else None, send_code=send_code, triggers=trig,
         warnings=tuple(warnings), container=container, pending=_pending(live, container),
         kept=kept, tags_set=tuple(sorted(tags_set.items())), tags_remove=tuple(tags_remove),

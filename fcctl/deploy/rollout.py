@@ -116,7 +116,7 @@ class RolloutResult:
     not_restarted: list[dict] = field(default_factory=list)
     aliases: list[dict] = field(default_factory=list)
     still_active_status: dict[str, str] = field(default_factory=dict)
-    unknown_statuses: dict[str, str] = field(default_factory=dict)
+    unknown_statuses: dict[str | None, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)
     message: str | None = None
@@ -238,6 +238,7 @@ def rollout_function(
 
     try:
         fn = client.get_function(name, missing_ok=False)
+        assert fn is not None  # missing_ok=False raises FC's FunctionNotFound instead of None
         container = fn.get("runtime") == fcfacts.CONTAINER_RUNTIME
         if fn.get("lastUpdateStatus") == fcfacts.UPDATE_IN_PROGRESS:
             progress(f"{name}: another update is InProgress; waiting for it first")
@@ -251,7 +252,7 @@ def rollout_function(
             for a in client.list_aliases(name)
         ]
         latest: list[dict] = []
-        seen: set[str] = set()
+        seen: set[str | None] = set()  # FC's instances all have an instanceId; None is kept as is
         for qualifier in [LATEST] + [a["aliasName"] for a in result.aliases]:
             for inst in list_qualifier(client, name, qualifier, result.warnings):
                 iid = inst.get("instanceId")

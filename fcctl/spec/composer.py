@@ -144,12 +144,12 @@ class _Frame:
 
     def __init__(self, node: YNode) -> None:
         self.node = node
-        self.key = None  # pending key (maps): set after a key scalar, cleared after its value
-        self.key_loc = None
-        self.key_kind = None  # the pending key's YAML type if not text (see YMap.key_kinds)
+        self.key: str | None = None  # pending key (maps): set after a key scalar, cleared after its value
+        self.key_loc: Loc | None = None
+        self.key_kind: str | None = None  # the pending key's YAML type if not text (see YMap.key_kinds)
         self.key_merge = False  # the pending key is a plain `<<` (YAML merge key)
         self.seen: dict = {}
-        self.last_key = None  # key of the most recent value (for paths of nested nodes)
+        self.last_key: str | None = None  # key of the most recent value (for paths of nested nodes)
         self.merges: list = []
 
 
@@ -218,7 +218,9 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
             frame.key_loc = node.loc
             frame.key_kind = node.odd[0] if node.odd else None
             return
-        key, key_loc, key_kind = frame.key, frame.key_loc, frame.key_kind
+        mapping, key, key_loc, key_kind = frame.node, frame.key, frame.key_loc, frame.key_kind
+        # a frame is a sequence or a mapping; a mapping's value comes after its key (set above)
+        assert isinstance(mapping, YMap) and key_loc is not None
         frame.key = frame.key_loc = frame.key_kind = None
         frame.last_key = key
         if frame.key_merge:
@@ -232,11 +234,11 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
                 "YAML keeps only the last one — remove one of them")))
         else:
             frame.seen[key] = key_loc
-        frame.node.items[key] = (key_loc, node)
+        mapping.items[key] = (key_loc, node)
         if key_kind:
-            frame.node.key_kinds[key] = key_kind
+            mapping.key_kinds[key] = key_kind
         else:
-            frame.node.key_kinds.pop(key, None)
+            mapping.key_kinds.pop(key, None)
 
     scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
     containers = {yaml.MappingStartEvent: YMap, yaml.SequenceStartEvent: YSeq}
@@ -257,7 +259,7 @@ def _compose(text: str, label: str, environ, problems: list[Problem]) -> YNode |
                     raise _Abort(problem(loc_of(event.start_mark), "", (
                         f"the file has more than {MAX_NODES} YAML nodes; fcctl refuses it")))
                 frame = stack.pop()
-                if frame.merges:
+                if frame.merges and isinstance(frame.node, YMap):  # only mappings take `<<`
                     _apply_merge(frame.node, frame.merges, problems, _stack_path(stack))
                 continue
             if kind is yaml.DocumentStartEvent:

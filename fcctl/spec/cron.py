@@ -26,7 +26,7 @@ from fcctl.fcfacts import TIMER_EVERY_MIN_S as MIN_EVERY_S
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 # (name, low, high, names -> number, "?" allowed)
-_FIELDS = (
+_FIELDS: tuple[tuple[str, int, int, dict[str, int], bool], ...] = (
     ("seconds", 0, 59, {}, False),
     ("minutes", 0, 59, {}, False),
     ("hours", 0, 23, {}, False),
@@ -198,6 +198,6 @@ def _field(value: str, spec) -> str | None:
                         f"({allowed})")
             if not lo <= number <= hi:
                 return f"{name} field {item!r}: {number} is out of range ({allowed})"
-        if dash and a > b:
+        if dash and a is not None and b is not None and a > b:  # both set: checked just above
             return f"{name} field {item!r}: the range starts after it ends; write {b}-{a}"
     return None

@@ -38,7 +38,7 @@ class _EnvBudget:
     def __init__(self, size: int, cap: int = MAX_FILE_BYTES) -> None:
         self.size = size
         self.cap = cap
-        self._sizes: dict = {}
+        self._sizes: dict[tuple[str, int], int] = {}
 
     def grow(self, name: str, value: str, written: str) -> None:
         key = (name, id(value))
@@ -66,7 +66,7 @@ def substitute_env(text: str, environ: Mapping[str, str] | None,
     missing: list[str] = []
     used = False
 
-    def repl(m: re.Match) -> str:
+    def repl(m: re.Match[str]) -> str:
         nonlocal used
         if m.group(0) == "$$":
             return "$"

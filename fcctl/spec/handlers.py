@@ -118,6 +118,7 @@ def _python_names(body: list) -> tuple[set, bool]:
     names: set = set()
     unsure = False
     stack = list(body)
+    try_star = getattr(ast, "TryStar", None)  # Python 3.11+: try/except*
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -140,7 +141,7 @@ def _python_names(body: list) -> tuple[set, bool]:
                 stack.extend(getattr(node, field, []) or [])
         elif isinstance(node, ast.ExceptHandler):
             stack.extend(node.body)
-        elif getattr(ast, "TryStar", None) and isinstance(node, ast.TryStar):
+        elif try_star is not None and isinstance(node, try_star):
             stack.extend(node.body + node.orelse + node.finalbody + node.handlers)
         elif isinstance(node, ast.Expr):
             for sub in ast.walk(node):

@@ -104,7 +104,7 @@ def check_keys(plain: Plain, problems: list[Problem]) -> set:
     """Report unknown and legacy keys everywhere; returns the paths reported."""
     reported: set = set()
 
-    def walk_model(data: Any, cls: type, path: PathT) -> None:
+    def walk_model(data: Any, cls: type[BaseModel], path: PathT) -> None:
         if not isinstance(data, dict):
             return
         fields = cls.model_fields

@@ -20,7 +20,7 @@ from fcctl.spec.models import FunctionSpec, Spec
 from fcctl.spec.composer import load_yaml_file
 from fcctl.spec.locations import Loc, PathT, format_path, problem
 from fcctl.spec.plain import Plain, to_plain
-from fcctl.spec.tree import YMap, YScalar, YSeq, deref
+from fcctl.spec.tree import YMap, YNode, YScalar, YSeq, deref
 
 
 @dataclass
@@ -35,7 +35,7 @@ class LoadedSpec:
     plain: Plain | None = None
 
 
-def _check_top(root, label: str, problems: list[Problem]) -> bool:
+def _check_top(root: YNode, label: str, problems: list[Problem]) -> bool:
     node = deref(root)
     if not isinstance(node, YMap):
         what = "a list" if isinstance(node, YSeq) else "a single value"
@@ -69,12 +69,12 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
     :class:`fcctl.errors.SpecError` with every problem (errors and warnings, each at
     file:line:column) if there is any error; otherwise returns :class:`LoadedSpec`.
     """
-    files = [str(f) for f in files] or ["fc.yaml"]
+    labels: list[str] = [str(f) for f in files] or ["fc.yaml"]
     problems: list[Problem] = []
     trees = []
     dirs: dict[str, Path] = {}
     failed = False
-    for label in files:
+    for label in labels:
         path = Path(label)
         dirs[label] = _base_dir(path)
         tree = load_yaml_file(path, label, environ, problems)
@@ -86,14 +86,16 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
             continue
         trees.append(tree)
     if failed or not trees:
-        raise SpecError(_sorted(problems, files))
+        raise SpecError(_sorted(problems, labels))
 
-    merged = trees[0]
+    merged: YNode | None = trees[0]
     for tree in trees[1:]:
         merged = merge(merged, tree, problems=problems)
+    if merged is None:  # cannot happen: every file's top level is a mapping (_check_top)
+        raise SpecError(_sorted(problems, labels))
     plain = to_plain(merged, problems)
     if plain is None:
-        raise SpecError(_sorted(problems, files))
+        raise SpecError(_sorted(problems, labels))
     sensitive.register(plain, problems, environ)  # before any check can quote a secret
 
     first_check = len(problems)
@@ -108,25 +110,25 @@ def load_spec(files: Sequence[str | os.PathLike], environ: Mapping[str, str] | N
     except ValidationError as exc:
         skipped = []
         for err in exc.errors(include_url=False):
-            path = _data_path(plain.data, err.get("loc", ()))
-            if err.get("type") == "extra_forbidden" or path in reported or _covered(path, covering):
-                skipped.append((path, err))  # a check already reported it, in better words
+            at = _data_path(plain.data, err.get("loc", ()))
+            if err.get("type") == "extra_forbidden" or at in reported or _covered(at, covering):
+                skipped.append((at, err))  # a check already reported it, in better words
                 continue
-            problems.append(problem(plain.loc(path), path, reword(err, path, plain.texts.get(path))))
-            reported.add(path)
+            problems.append(problem(plain.loc(at), at, reword(err, at, plain.texts.get(at))))
+            reported.add(at)
         if skipped and not any(p.severity == "error" for p in problems):
-            path, err = skipped[0]  # never fail without saying why
-            problems.append(problem(plain.loc(path), path, reword(err, path, plain.texts.get(path))))
+            at, err = skipped[0]  # never fail without saying why
+            problems.append(problem(plain.loc(at), at, reword(err, at, plain.texts.get(at))))
 
     if plain.unset:  # a value with an unset ${env:…}: its "not set" error is the only problem there
         unset = {format_path(p) for p in plain.unset}
         problems[first_check:] = [p for p in problems[first_check:] if p.path not in unset]
-    problems = _sorted(problems, files)
+    problems = _sorted(problems, labels)
     if spec is None or any(p.severity == "error" for p in problems):
         raise SpecError(problems)
     _finish(spec, plain, dirs)
     return LoadedSpec(spec=spec, warnings=[p for p in problems if p.severity == "warning"],
-                      files=files, plain=plain)
+                      files=labels, plain=plain)
 
 
 def _base_dir(path: Path) -> Path:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fcctl.errors import Problem
 
 
-PathT = tuple  # tuple[str | int, ...]
+PathT = tuple[str | int, ...]  # a key path: mapping keys and list indexes
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ holds it.
 from __future__ import annotations
 
 from fcctl.errors import Problem
-from fcctl.spec.locations import PathT, problem
+from fcctl.spec.locations import Loc, PathT, problem
 from fcctl.spec.tree import MAX_DEPTH, MAX_NODES, YAlias, YMap, YNode, YScalar, YSeq, deref
 
 _BY_NAME = {"functions": "functionName", "triggers": "triggerName"}
@@ -27,6 +27,13 @@ def _name_of(item: YNode | None, name_key: str):
     return None
 
 
+def _name_loc(item: YNode, name_key: str) -> Loc:
+    """Where the name of ``item`` (a mapping :func:`_name_of` found it in) is written."""
+    node = deref(item)
+    assert isinstance(node, YMap)
+    return deref(node.items[name_key][1]).loc
+
+
 def check_duplicate_names(seq: YSeq, name_key: str, path: PathT, problems: list[Problem]) -> None:
     """Report the second and later items of ``seq`` whose ``name_key`` repeats an earlier one."""
     first: dict[str, YNode] = {}
@@ -35,8 +42,8 @@ def check_duplicate_names(seq: YSeq, name_key: str, path: PathT, problems: list[
         if name is None:
             continue
         if name in first:
-            at = deref(deref(item).items[name_key][1]).loc
-            prev = deref(deref(first[name]).items[name_key][1]).loc
+            at = _name_loc(item, name_key)
+            prev = _name_loc(first[name], name_key)
             if at == prev:
                 # the name came from a shared anchor: `- *fn` repeats a whole function (point at
                 # the alias, where the repeat is written), `<<: *base` a name (point at the item)

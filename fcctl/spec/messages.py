@@ -4,7 +4,7 @@ and how to fix it. Values are echoed only when they cannot be secrets."""
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from fcctl import fcfacts
 from fcctl.spec.locations import PathT
@@ -124,7 +124,7 @@ _MISSING_HINTS = {
 }
 
 
-def reword(err: dict, path: PathT, text: str | None = None) -> str:
+def reword(err: Mapping[str, Any], path: PathT, text: str | None = None) -> str:
     """A person-readable message for one pydantic error at ``path`` (the error's data path);
     ``text`` is the scalar as written, when YAML read it as a number or boolean."""
     kind = err.get("type", "")

@@ -16,7 +16,7 @@ Cross-field rules (code xor image, lifecycle hooks, cpu:memory ratio…) live in
 # no `from __future__ import annotations`: pydantic would eval every annotation string (slower start-up)
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Union
 
 from pydantic import (
     BaseModel,
@@ -343,7 +343,7 @@ class TriggerSpec(FcModel):
     sourceArn: Optional[Str] = None
     description: Optional[Str] = None
 
-    def api_fields(self) -> dict:
+    def api_fields(self) -> dict[str, Any]:
         """CreateTriggerInput body (camelCase, only keys the spec sets); triggerConfig a dict."""
         out = self.model_dump(mode="json", exclude_unset=True)
         out.setdefault("triggerConfig", dict(self.triggerConfig))
@@ -352,7 +352,10 @@ class TriggerSpec(FcModel):
 
 # --- function ---------------------------------------------------------------------------------
 
-Runtime = Literal[fcfacts.RUNTIMES]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    Runtime = str  # for type checkers: a text; pydantic checks it against the list below
+else:
+    Runtime = Literal[fcfacts.RUNTIMES]  # FC's runtimes (fcfacts.RUNTIMES), listed in the schema
 
 
 class FunctionSpec(FcModel):
@@ -367,7 +370,7 @@ class FunctionSpec(FcModel):
 
     functionName: Annotated[Str, Field(pattern=fcfacts.FUNCTION_NAME_PATTERN)] = Field(
         description="1-64 letters, digits, _ or -; not starting with a digit or -.")
-    runtime: Runtime  # type: ignore[valid-type]
+    runtime: Runtime
     handler: Str = Field(description="Entry point (file.function); custom runtimes/containers take any placeholder.")
     region: Optional[Str] = Field(None, description="fcctl: region of this function (default: the top-level region).")
     code: CodeT = None
@@ -429,13 +432,13 @@ class FunctionSpec(FcModel):
         """Directory of :attr:`source_file` (relative paths resolve against it)."""
         return self._base_dir
 
-    def api_fields(self) -> dict:
+    def api_fields(self) -> dict[str, Any]:
         """CreateFunctionInput JSON body: camelCase, only keys the spec sets (recursively), no
         ``code``/``triggers``/``region``; ``tags`` as ``[{"Key", "Value"}]``; hooks as written."""
         return self.model_dump(mode="json", exclude_unset=True, exclude={"code", "triggers", "region"})
 
 
-_SENSITIVE_SCHEMA = {
+_SENSITIVE_SCHEMA: dict[str, Any] = {
     "type": "array", "items": {"type": "string"},
     "description": "fcctl: environment variables whose values are masked in all output, "
                    "whatever their names (top level: every function).",

@@ -8,7 +8,7 @@ from typing import Any
 
 from fcctl.errors import Problem
 from fcctl.spec.locations import Loc, PathT, problem
-from fcctl.spec.tree import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, YAlias, YNode, YScalar, YSeq, _Abort, deref
+from fcctl.spec.tree import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, YAlias, YMap, YNode, YScalar, YSeq, _Abort, deref
 
 
 @dataclass
@@ -91,9 +91,11 @@ def to_plain(root: YNode, problems: list[Problem], budget: int = MAX_NODES) -> P
         out.containers.add(path)
         if isinstance(node, YSeq):
             return [walk(item, path + (i,), via_alias) for i, item in enumerate(node.items)]
+        assert isinstance(node, YMap)  # the composer makes only these four kinds of node
         result = {}
         for k, (kloc, v) in node.items.items():
-            if isinstance(deref(v), YScalar) and deref(v).value is None:
+            target = deref(v)
+            if isinstance(target, YScalar) and target.value is None:
                 continue
             out.keys[path + (k,)] = kloc
             if k in node.key_kinds:

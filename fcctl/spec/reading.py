@@ -22,14 +22,15 @@ PIPE_TOTAL_S = 30.0
 def _os_error_text(exc: OSError) -> str:
     import errno
 
-    reason = {
+    reasons: dict[int | None, str] = {
         errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
         errno.EACCES: "permission denied",
         errno.EPERM: "permission denied",
         errno.ENAMETOOLONG: "the file name is too long",
         errno.ENOTDIR: "a part of the path is not a directory",
         errno.ENXIO: "it is not a file fcctl can read (a socket?)",
-    }.get(exc.errno, exc.strerror or str(exc))
+    }
+    reason = reasons.get(exc.errno, exc.strerror or str(exc))
     return f"cannot read the file: {reason}"
 
 
@@ -53,9 +54,9 @@ def _read_fd(fd: int, regular: bool) -> tuple[bytes, bool]:
             if wait <= 0:
                 return b"".join(chunks), False
             if poller is not None:
-                ready = poller.poll(wait * 1000)
+                ready = bool(poller.poll(wait * 1000))
             else:
-                ready = select.select([fd], [], [], wait)[0]
+                ready = bool(select.select([fd], [], [], wait)[0])
             if not ready:
                 return b"".join(chunks), False
         try:

@@ -212,7 +212,7 @@ class _Checker:
                 self.warn(path + ("customRuntimeConfig",), (
                     f"customRuntimeConfig only applies to custom runtimes ({', '.join(fcfacts.CUSTOM_RUNTIMES)}); "
                     f"runtime {runtime} ignores it"), key=True)
-        if has_image and isinstance(region, str) and region:
+        if has_image and isinstance(image, str) and isinstance(region, str) and region:
             host = image.split("/", 1)[0]
             m = _ACR_RE.match(host + "/")
             if m:
@@ -429,7 +429,7 @@ class _Checker:
                     "add handler (or command), or remove the hook"))
             if "timeout" in hook and hp + ("timeout",) not in self.reported:
                 self.hook_timeout(hook["timeout"], hp + ("timeout",), hook_name)
-            if handler_set and custom and handler.strip().lower() in PLACEHOLDER_HANDLERS:
+            if handler_set and isinstance(handler, str) and custom and handler.strip().lower() in PLACEHOLDER_HANDLERS:
                 route = ("POST " + fcfacts.INITIALIZE_PATH if hook_name == "initializer"
                          else "GET " + fcfacts.PRESTOP_PATH)
                 self.warn(hp + ("handler",), (
@@ -437,7 +437,7 @@ class _Checker:
                     f"container any non-empty handler enables the hook: FC will call {route} on your "
                     f"server, which may not have that route. Write handler: \"true\" if the server "
                     f"handles {route}, or handler: \"\" to disable the hook"))
-            elif handler_set and runtime and handler.strip().lower() in PLACEHOLDER_HANDLERS:
+            elif handler_set and isinstance(handler, str) and runtime and handler.strip().lower() in PLACEHOLDER_HANDLERS:
                 self.warn(hp + ("handler",), (
                     f"{title} handler {handler!r} looks like a placeholder, but on runtime {runtime} "
                     f"FC calls the handler as a function (e.g. index.{hook_name}) and the hook fails; "

@@ -37,7 +37,7 @@ def _allow_env(node: Any) -> Any:
     return out
 
 
-def spec_json_schema() -> dict:
+def spec_json_schema() -> dict[str, Any]:
     """The schema as a dict: ``$schema`` first, then pydantic's ``model_json_schema()``."""
     body = _allow_env(Spec.model_json_schema(mode="validation"))
     body.setdefault("$defs", {})["EnvReference"] = ENV_REF

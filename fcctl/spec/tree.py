@@ -4,7 +4,7 @@ nodes, each with its :class:`~fcctl.spec.locations.Loc`, and the hostile-input b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from fcctl.errors import Problem
 from fcctl.spec.locations import Loc
@@ -26,21 +26,21 @@ class YScalar(YNode):
     from_env: bool = False  # the value came (at least partly) from ${env:…}
     text: str | None = None  # the scalar as written (for numbers/booleans that must be strings)
     missing: bool = False  # an ${env:…} in it is unset (already reported)
-    odd: tuple | None = None  # (why, suggestion): a number/boolean YAML versions read differently
+    odd: tuple[Any, ...] | None = None  # (why, suggestion): a number/boolean YAML versions read differently
 
 
 @dataclass(eq=False)
 class YMap(YNode):
     # key -> (key location, value node); insertion order = file order
-    items: dict = field(default_factory=dict)
+    items: dict[str, Any] = field(default_factory=dict)
     # key -> "number" / "boolean" / "null": an unquoted key YAML would read as that type
     # (fcctl keeps keys as written; names such as environment variables must not be these)
-    key_kinds: dict = field(default_factory=dict)
+    key_kinds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
 class YSeq(YNode):
-    items: list = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -51,6 +51,10 @@ class YAlias(YNode):
     name: str = ""
 
 
+@overload
+def deref(node: YNode) -> YNode: ...
+@overload
+def deref(node: None) -> None: ...
 def deref(node: YNode | None) -> YNode | None:
     while isinstance(node, YAlias):
         node = node.target
