@@ -9,6 +9,7 @@ read (GetFunction) before anything is deleted: a missing one fails the whole run
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 from fcctl import errors, fcfacts
@@ -98,16 +99,16 @@ def remove(client, removal: Removal, progress: Callable[[str], None] | None = No
             progress(f"{name}: {label}")
 
     for t in removal.triggers:
-        _tolerating("TriggerNotFound", lambda t=t: client.delete_trigger(name, t))
+        _tolerating("TriggerNotFound", partial(client.delete_trigger, name, t))
         step(f"DeleteTrigger {t}")
     for q in removal.provision_qualifiers:
-        _tolerating("ProvisionConfigNotFound", lambda q=q: client.delete_provision_config(name, q))
+        _tolerating("ProvisionConfigNotFound", partial(client.delete_provision_config, name, q))
         step(f"DeleteProvisionConfig {q}")
     for a in removal.aliases:
-        _tolerating("AliasNotFound", lambda a=a: client.delete_alias(name, a))
+        _tolerating("AliasNotFound", partial(client.delete_alias, name, a))
         step(f"DeleteAlias {a}")
     for v in removal.versions:
-        _tolerating("VersionNotFound", lambda v=v: client.delete_version(name, v))
+        _tolerating("VersionNotFound", partial(client.delete_version, name, v))
         step(f"DeleteFunctionVersion {v}")
     client.delete_function(name)
     step("DeleteFunction")
