@@ -49,6 +49,7 @@ def export_functions(client: FcApi, names: Sequence[str], *, code_dir: Path | No
     functions = []
     for name in dict.fromkeys(names):
         fn = client.get_function(name, missing_ok=False)
+        assert fn is not None  # missing_ok=False raises FunctionNotFound instead
         guard_secrets(fn)
         spec_fn = {"functionName": fn.get("functionName", name)}
         spec_fn.update({k: v for k, v in export_fields(fn).items() if k != "functionName"})
@@ -126,7 +127,7 @@ def _environment_secrets() -> dict[str, str]:
 
     import os
 
-    by_value = {}
+    by_value: dict[str, str] = {}
     for value in secret_values():
         for name, v in os.environ.items():
             if v == value and name.replace("_", "").isalnum():
