@@ -304,7 +304,7 @@ ROLE_ARN_PATTERN = r"acs:ram::[0-9]+:role/(?:[A-Za-z0-9._-]+/)*[A-Za-z0-9._-]{1,
 HANDLER_CHECKED_RUNTIME_PREFIXES = ("python", "nodejs")
 # Timer trigger: @every <Go duration> of at least one minute (the console's interval is n ≥ 1
 # minutes; policy for the API), or 6 cron fields, seconds first, with an optional
-# CRON_TZ=<IANA zone> prefix (FC docs 定时触发器). fcctl/spec/cron.py.
+# CRON_TZ=<IANA zone> prefix (FC docs 定时触发器). fcctl/cron.py.
 TIMER_EVERY_MIN_S = 60
 
 # --- local runner ------------------------------------------------------------------------------

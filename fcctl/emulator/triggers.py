@@ -64,6 +64,22 @@ def _check_trigger_config(value) -> None:
         raise errors.InvalidArgument("triggerConfig is not valid JSON") from None
 
 
+def _check_timer(kind, config: str) -> None:
+    """A timer trigger's cronExpression, by the same rules as ``fcctl validate``
+    (:mod:`fcctl.cron`, FC docs 定时触发器)."""
+    if kind != "timer":
+        return
+    parsed = json.loads(config) if config else None
+    expr = parsed.get("cronExpression") if isinstance(parsed, dict) else None
+    if not isinstance(expr, str):
+        raise errors.InvalidArgument("a timer trigger needs triggerConfig.cronExpression")
+    from fcctl.cron import check_cron
+
+    problem, _ = check_cron(expr)
+    if problem:
+        raise errors.InvalidArgument(f"cronExpression {expr!r}: {problem}")
+
+
 def _trigger_qualifier(qualifier) -> str:
     """Policy: a trigger may name any qualifier (it is not checked against the function's
     versions and aliases); default LATEST."""
@@ -96,6 +112,7 @@ def create_trigger(be, name: str, body: dict, region: str | None = None) -> dict
             f"triggerType must be one of {', '.join(fcfacts.TRIGGER_TYPES)} "
             f"(got {api.get('triggerType')!r})")
     _check_trigger_config(api.get("triggerConfig"))
+    _check_timer(api.get("triggerType"), api.get("triggerConfig"))
     api["qualifier"] = _trigger_qualifier(api.get("qualifier"))
     with be.lock:
         be._settle(name)
@@ -127,6 +144,8 @@ def update_trigger(be, name: str, tname: str, body: dict, region: str | None = N
         changes["qualifier"] = _trigger_qualifier(changes["qualifier"])
     with be.lock:
         trig = _get(be, name, tname)
+        if "triggerConfig" in changes:
+            _check_timer(trig.api.get("triggerType"), changes["triggerConfig"])
         trig.api.update(changes)
         trig.api["lastModifiedTime"] = be.now_iso()
         be.store.put("trigger", f"{name}/{tname}", trig.to_doc())

@@ -43,7 +43,7 @@ The file format
   than the plain ones (``!!python/…`` is never constructed) and recursive aliases are errors.
 * Built-in runtimes (python*, nodejs*): the handler and hook handlers must be defined in the
   code directory (read with ``ast`` / a regex, never imported: :mod:`fcctl.spec.handlers`);
-  timer ``cronExpression`` is checked field by field (:mod:`fcctl.spec.cron`).
+  timer ``cronExpression`` is checked field by field (:mod:`fcctl.cron`).
 
 Every problem carries file:line:column and the key path; all are reported at once. Limits and
 policies come from :mod:`fcctl.fcfacts` (sources in docs/fc-facts.md); rules live in

@@ -110,8 +110,8 @@ def _handlers(checker, fn: dict, path: PathT, runtime: str) -> None:
 
 
 def cron(checker, value: str, cpath: PathT) -> None:
-    """A timer trigger's cronExpression (see :mod:`fcctl.spec.cron`)."""
-    from fcctl.spec.cron import check_cron
+    """A timer trigger's cronExpression (see :mod:`fcctl.cron`)."""
+    from fcctl.cron import check_cron
 
     error, warning = check_cron(value)
     if error:

@@ -404,3 +404,18 @@ def test_code_in_system_or_credential_trees_is_an_error(fc, project, where):
     res = fc("validate", "-f", str(project(EMOJI_SPEC.replace("code: ./app", f"code: {target}"))))
     assert res.code == 2, res.out + res.err
     assert "fcctl would upload everything in it" in res.err
+
+
+@pytest.mark.parametrize("cron, ok", [
+    ("0 0 4 * * *", True), ("CRON_TZ=Asia/Shanghai 0 0 4 1 * *", True), ("@every 5m", True),
+    ("@every 0m", False), ("0 0 4 * *", False), ("0 61 * * * *", False), ("0 0 0 L * *", False),
+])
+def test_the_emulator_checks_timer_cron_as_validate_does(srv, cron, ok):
+    assert exchange(srv.port, signed("POST", FUNCTIONS, json.dumps(
+        {"functionName": "tm", "runtime": "custom.debian12", "handler": "h"}).encode())).status == 200
+    body = json.dumps({"triggerName": "tick", "triggerType": "timer",
+                       "triggerConfig": json.dumps({"cronExpression": cron, "enable": True})}).encode()
+    ans = exchange(srv.port, signed("POST", FUNCTIONS + "/tm/triggers", body))
+    assert (ans.status == 200) is ok, (cron, ans.status, ans.body)
+    if not ok:
+        assert "cronExpression" in ans.json()["Message"]
