@@ -56,7 +56,7 @@ def test_code_paths_in_environment_values_are_mapped(tmp_path):
         "envmap", free_port(), code,
         "    environmentVariables: {PYTHONPATH: /code/python}\n"))
     code_, doc, err = check_json(spec)
-    if Path("/code").exists():
+    if os.path.exists("/code"):  # FC's code path itself
         pytest.skip("/code exists on this machine: paths are not mapped")
     assert code_ == 0, (err, doc and doc["steps"])
     assert doc["invocation"]["body"] == "from /code/python"
