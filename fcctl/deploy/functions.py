@@ -98,17 +98,17 @@ def remove(client, removal: Removal, progress: Callable[[str], None] | None = No
         if progress is not None:
             progress(f"{name}: {label}")
 
-    for t in removal.triggers:
-        _tolerating("TriggerNotFound", partial(client.delete_trigger, name, t))
-        step(f"DeleteTrigger {t}")
-    for q in removal.provision_qualifiers:
-        _tolerating("ProvisionConfigNotFound", partial(client.delete_provision_config, name, q))
-        step(f"DeleteProvisionConfig {q}")
-    for a in removal.aliases:
-        _tolerating("AliasNotFound", partial(client.delete_alias, name, a))
-        step(f"DeleteAlias {a}")
-    for v in removal.versions:
-        _tolerating("VersionNotFound", partial(client.delete_version, name, v))
-        step(f"DeleteFunctionVersion {v}")
+    # FC's order: what refers to the function first (FunctionNotEmpty / ProvisionConfigExist)
+    order = (
+        (removal.triggers, "DeleteTrigger", "TriggerNotFound", client.delete_trigger),
+        (removal.provision_qualifiers, "DeleteProvisionConfig", "ProvisionConfigNotFound",
+         client.delete_provision_config),
+        (removal.aliases, "DeleteAlias", "AliasNotFound", client.delete_alias),
+        (removal.versions, "DeleteFunctionVersion", "VersionNotFound", client.delete_version),
+    )
+    for items, action, missing, delete in order:
+        for item in items:
+            _tolerating(missing, partial(delete, name, item))
+            step(f"{action} {item}")
     client.delete_function(name)
     step("DeleteFunction")
