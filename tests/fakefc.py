@@ -29,7 +29,8 @@ from fcctl.cloud.client import InvokeResult
 from fcctl.emulator.backend import merge_update
 
 WRITES = {"CreateFunction", "UpdateFunction", "CreateTrigger", "UpdateTrigger", "DeleteTrigger",
-          "TagResources", "UntagResources"}
+          "TagResources", "UntagResources", "CreateAlias", "UpdateAlias",
+          "PublishFunctionVersion", "PutProvisionConfig"}
 
 
 class FakeClock:
@@ -82,6 +83,7 @@ class FakeFc:
         self.tags: dict[str, dict[str, str]] = {}
         self.calls: list[tuple[str, str | None]] = []
         self._next_instance = 0
+        self._last_version: dict[str, int] = {}  # version ids are never reused
 
     # --- test set-up ------------------------------------------------------------------------
     def seed(self, body: dict, *, status: str = fcfacts.UPDATE_SUCCESSFUL,
@@ -258,6 +260,54 @@ class FakeFc:
         self.calls.append(("ListAliases", function_name))
         return copy.deepcopy(self.aliases.get(function_name, []))
 
+    def _alias(self, function_name, alias_name, action):
+        for a in self.aliases.get(function_name, []):
+            if a["aliasName"] == alias_name:
+                return a
+        raise api_error(404, "AliasNotFound", f"alias '{alias_name}' does not exist", action)
+
+    def _check_alias_versions(self, function_name, body, action):
+        known = {v["versionId"] for v in self.versions.get(function_name, [])}
+        main = str(body.get("versionId", ""))
+        for vid in [main, *(body.get("additionalVersionWeight") or {})]:
+            if vid and vid not in known:
+                raise api_error(404, "VersionNotFound", f"version '{vid}' does not exist", action)
+        if main in (body.get("additionalVersionWeight") or {}):
+            raise api_error(400, "InvalidArgument",
+                            "additionalVersionWeight must not name the alias's own version",
+                            action)
+
+    def get_alias(self, function_name, alias_name):
+        self.calls.append(("GetAlias", function_name))
+        self._settle(function_name, "GetAlias")
+        try:
+            return copy.deepcopy(self._alias(function_name, alias_name, "GetAlias"))
+        except errors.ApiError:
+            return None
+
+    def create_alias(self, function_name, body):
+        self.calls.append(("CreateAlias", function_name))
+        self._settle(function_name, "CreateAlias")
+        name = body["aliasName"]
+        if any(a["aliasName"] == name for a in self.aliases.get(function_name, [])):
+            raise api_error(409, "AliasAlreadyExists", f"alias '{name}' already exists",
+                            "CreateAlias")
+        self._check_alias_versions(function_name, body, "CreateAlias")
+        doc = {"aliasName": name, "versionId": str(body["versionId"]),
+               "description": body.get("description", ""),
+               "additionalVersionWeight": dict(body.get("additionalVersionWeight") or {})}
+        self.aliases.setdefault(function_name, []).append(doc)
+        return copy.deepcopy(doc)
+
+    def update_alias(self, function_name, alias_name, body):
+        self.calls.append(("UpdateAlias", function_name))
+        self._settle(function_name, "UpdateAlias")
+        doc = self._alias(function_name, alias_name, "UpdateAlias")
+        merged = {**doc, **{k: v for k, v in body.items() if v is not None}}
+        self._check_alias_versions(function_name, merged, "UpdateAlias")
+        doc.update(merged)
+        return copy.deepcopy(doc)
+
     def delete_alias(self, function_name, alias_name):
         self.calls.append(("DeleteAlias", function_name))
         have = self.aliases.get(function_name, [])
@@ -269,7 +319,21 @@ class FakeFc:
     def list_versions(self, function_name):
         self.calls.append(("ListFunctionVersions", function_name))
         self._settle(function_name, "ListFunctionVersions")
-        return copy.deepcopy(self.versions.get(function_name, []))
+        return [{k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}
+                for doc in self.versions.get(function_name, [])]
+
+    def publish_version(self, function_name, description=None):
+        self.calls.append(("PublishFunctionVersion", function_name))
+        fn = self._settle(function_name, "PublishFunctionVersion")
+        if fn.doc["lastUpdateStatus"] == fcfacts.UPDATE_IN_PROGRESS:
+            raise api_error(409, self.busy_code, f"function '{function_name}' is being updated",
+                            "PublishFunctionVersion")
+        have = self.versions.setdefault(function_name, [])
+        self._last_version[function_name] = self._last_version.get(function_name, 0) + 1
+        doc = {"versionId": str(self._last_version[function_name]),
+               "description": description or "", "_config": copy.deepcopy(fn.doc)}
+        have.append(doc)
+        return {k: v for k, v in doc.items() if not k.startswith("_")}
 
     def delete_version(self, function_name, version_id):
         self.calls.append(("DeleteFunctionVersion", function_name))
@@ -278,6 +342,21 @@ class FakeFc:
             raise api_error(404, "VersionNotFound", f"version '{version_id}' does not exist",
                             "DeleteFunctionVersion")
         self.versions[function_name] = [v for v in have if v["versionId"] != version_id]
+
+    def put_provision_config(self, function_name, body, qualifier="LATEST"):
+        self.calls.append(("PutProvisionConfig", function_name))
+        self._settle(function_name, "PutProvisionConfig")
+        if str(qualifier).isdigit():
+            raise api_error(400, "InvalidArgument",
+                            "provision config is supported only on LATEST or an alias",
+                            "PutProvisionConfig")
+        if qualifier != "LATEST":
+            self._alias(function_name, qualifier, "PutProvisionConfig")
+        wire = {"defaultTarget": body} if isinstance(body, int) else dict(body)
+        doc = {**wire, "current": wire.get("defaultTarget", 0),
+               "functionArn": f"acs:fc:cn-hangzhou:123:functions/{function_name}/{qualifier}"}
+        self.provision.setdefault(function_name, {})[qualifier] = doc
+        return copy.deepcopy(doc)
 
     def get_provision_config(self, function_name, qualifier="LATEST"):
         self.calls.append(("GetProvisionConfig", function_name))

@@ -324,6 +324,37 @@ class FcClient:
             subject=function_name,
         )
 
+    def get_alias(self, function_name: str, alias_name: str) -> dict | None:
+        """GetAlias → ``{aliasName, versionId, additionalVersionWeight, ...}``; None when FC
+        answers AliasNotFound."""
+        try:
+            resp = self._call("GetAlias", lambda c: c.get_alias(function_name, alias_name),
+                              subject=function_name)
+        except errors.ApiError as e:
+            if e.code == "AliasNotFound":
+                return None
+            raise
+        return _map(resp)
+
+    def create_alias(self, function_name: str, body: dict) -> dict:
+        """CreateAlias ``{aliasName, versionId, description, additionalVersionWeight}``. Not
+        retried: a lost answer is read back with :meth:`get_alias` by the caller."""
+        m = self._models()
+        req = m.CreateAliasRequest(body=m.CreateAliasInput().from_map(dict(body)))
+        resp = self._call("CreateAlias", lambda c: c.create_alias(function_name, req),
+                          subject=function_name, retry=False)
+        return _map(resp)
+
+    def update_alias(self, function_name: str, alias_name: str, body: dict) -> dict:
+        """UpdateAlias (``versionId``, ``description``, ``additionalVersionWeight``; FC replaces
+        the weights map with the one sent). Idempotent, so retried."""
+        m = self._models()
+        req = m.UpdateAliasRequest(body=m.UpdateAliasInput().from_map(dict(body)))
+        resp = self._call("UpdateAlias",
+                          lambda c: c.update_alias(function_name, alias_name, req),
+                          subject=function_name)
+        return _map(resp)
+
     def delete_alias(self, function_name: str, alias_name: str) -> None:
         self._call("DeleteAlias", lambda c: c.delete_alias(function_name, alias_name),
                    subject=function_name, retry=False)
@@ -337,6 +368,17 @@ class FcClient:
                 function_name, m.ListFunctionVersionsRequest(limit=100, next_token=token)),
             subject=function_name,
         )
+
+    def publish_version(self, function_name: str, description: str | None = None) -> dict:
+        """PublishFunctionVersion of LATEST → ``{versionId, description, createdTime, ...}``.
+        Not retried: a retry after a lost answer would publish a second version."""
+        m = self._models()
+        req = m.PublishFunctionVersionRequest(
+            body=m.PublishVersionInput(description=description))
+        resp = self._call("PublishFunctionVersion",
+                          lambda c: c.publish_function_version(function_name, req),
+                          subject=function_name, retry=False)
+        return _map(resp)
 
     def delete_version(self, function_name: str, version_id: str) -> None:
         self._call("DeleteFunctionVersion",
@@ -405,14 +447,20 @@ class FcClient:
 
         return int((float(function_timeout_s) + fcfacts.INVOKE_READ_TIMEOUT_MARGIN_S) * 1000)
 
-    def put_provision_config(self, function_name: str, target: int, qualifier: str = "LATEST") -> dict:
-        """PutProvisionConfig on LATEST or an alias (FC refuses a version number). Sends
-        ``defaultTarget``: the SDK marks ``target`` "no longer recommended"."""
+    def put_provision_config(self, function_name: str, body: dict | int,
+                             qualifier: str = "LATEST") -> dict:
+        """PutProvisionConfig on LATEST or an alias (FC refuses a version number). ``body`` is
+        FC's PutProvisionConfigInput (``defaultTarget``, ``alwaysAllocateCPU``,
+        ``alwaysAllocateGPU``, ``scheduledActions``, ``targetTrackingPolicies``); an int is
+        ``{defaultTarget: n}`` — fcctl never sends ``target``, which the SDK marks "no longer
+        recommended"."""
         m = self._models()
+        wire = {"defaultTarget": body} if isinstance(body, int) else dict(body)
         req = m.PutProvisionConfigRequest(
-            qualifier=qualifier, body=m.PutProvisionConfigInput(default_target=target)
-        )
-        resp = self._call("PutProvisionConfig", lambda c: c.put_provision_config(function_name, req))
+            qualifier=qualifier, body=m.PutProvisionConfigInput().from_map(wire))
+        resp = self._call("PutProvisionConfig",
+                          lambda c: c.put_provision_config(function_name, req),
+                          subject=function_name)
         return _map(resp)
 
     def get_provision_config(self, function_name: str, qualifier: str = "LATEST") -> dict:

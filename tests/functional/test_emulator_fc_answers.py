@@ -248,3 +248,51 @@ def test_fcclient_provisions_with_default_target_and_lists_with_a_limit(srv, fcc
     with pytest.raises(errors.ApiError) as exc:
         client.delete_function("fn")
     assert exc.value.code == "ProvisionConfigExist" and "provision" in exc.value.hint
+
+
+def test_fcclient_publishes_versions_and_moves_aliases_like_the_fake(srv, fcc):
+    """PublishFunctionVersion, CreateAlias/GetAlias/UpdateAlias and a full PutProvisionConfig
+    body through the real SDK; the in-memory fake answers the same sequence the same way."""
+    from alibabacloud_tea_openapi.utils_models import Config
+
+    from fcctl import errors
+    from fcctl.cloud.client import FcClient
+    from tests.fakefc import FakeFc
+
+    create(fcc)
+    client = FcClient(lambda: Config(access_key_id=AK, access_key_secret=SECRET,
+                                     endpoint=f"127.0.0.1:{srv.port}", protocol="http"),
+                      endpoint_label="emulator", region="cn-hangzhou")
+    fake = FakeFc()
+    fake.seed({"functionName": "fn", "runtime": "python3.10", "handler": "index.handler"})
+
+    def story(api):
+        seen = []
+        v1 = api.publish_version("fn", "first")
+        v2 = api.publish_version("fn")
+        seen.append((v1["versionId"], v2["versionId"], v1["description"]))
+        assert api.get_alias("fn", "prod") is None
+        api.create_alias("fn", {"aliasName": "prod", "versionId": v1["versionId"]})
+        moved = api.update_alias("fn", "prod", {"versionId": v1["versionId"],
+                                                "additionalVersionWeight": {"2": 0.2}})
+        seen.append((moved["versionId"], moved["additionalVersionWeight"]))
+        got = api.get_alias("fn", "prod")
+        seen.append((got["aliasName"], got["versionId"], got["additionalVersionWeight"]))
+        for bad in ({"versionId": "9"}, {"additionalVersionWeight": {"1": 0.5}}):
+            with pytest.raises(errors.ApiError) as exc:
+                api.update_alias("fn", "prod", bad)
+            seen.append((exc.value.status, exc.value.code))
+        with pytest.raises(errors.ApiError) as exc:
+            api.create_alias("fn", {"aliasName": "prod", "versionId": "1"})
+        seen.append((exc.value.status, exc.value.code))
+        out = api.put_provision_config("fn", {"defaultTarget": 1, "alwaysAllocateCPU": True},
+                                       qualifier="prod")
+        seen.append((out["defaultTarget"], out["alwaysAllocateCPU"],
+                     out["functionArn"].endswith("fn/prod")))
+        return seen
+
+    live, modelled = story(client), story(fake)
+    assert live == modelled
+    assert live[0] == ("1", "2", "first")
+    assert live[1] == ("1", {"2": 0.2})
+    assert live[3][1] == "VersionNotFound" and live[5] == (409, "AliasAlreadyExists")
