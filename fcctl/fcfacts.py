@@ -522,3 +522,13 @@ INVOKE_BODY_ERROR_TYPE = "UnhandledInvocationError"
 DELETE_PROVISION_QUALIFIER_LATEST = "LATEST"
 # ListFunctions' largest page (SDK ListFunctionsRequest.limit: 1-100).
 LIST_FUNCTIONS_PAGE_MAX = 100
+
+# --- aliases and provisioning in the spec (aliases) ---------------------------------------------
+
+# --- releases: publish, canary, rollback, rollout of an alias (release) -------------------------
+
+# --- emulator: versions, aliases and their instances (emureleases) -----------------------------
+
+# --- logs: Simple Log Service, hook lines, instance events (logs) ------------------------------
+
+# --- output documents and events (design) --------------------------------------------------------
