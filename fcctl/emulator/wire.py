@@ -130,20 +130,20 @@ class DeadlineReader(io.RawIOBase):
 
 
 def content_length(values: list[str]) -> int | None:
-    """The length declared by every ``Content-Length`` header (None when there is none).
+    """The length declared by the ``Content-Length`` header (None when there is none).
 
-    Digits only (``int()`` would take ``+5``, `` 5`` or ``1_000``); repeated headers (or a
-    comma list) must agree. Raises WireError."""
-    found: set[int] = set()
-    for value in values:
-        for part in value.split(","):
-            part = part.strip(" \t")
-            if not _DIGITS.fullmatch(part):
-                raise WireError("the Content-Length header must be a decimal number of bytes")
-            found.add(int(part))
-    if len(found) > 1:
-        raise WireError("conflicting Content-Length headers")
-    return found.pop() if found else None
+    Exactly one header with one value, digits only (``int()`` would take ``+5``, `` 5`` or
+    ``1_000``). RFC 9110 §8.6 lets a recipient either reject a repeated or comma-listed length
+    or fold identical values; the emulator rejects them all, as a front end that folds while a
+    back end does not is how requests are smuggled. Raises WireError."""
+    if not values:
+        return None
+    if len(values) > 1 or "," in values[0]:
+        raise WireError("exactly one Content-Length value is allowed")
+    value = values[0].strip(" \t")
+    if not _DIGITS.fullmatch(value):
+        raise WireError("the Content-Length header must be a decimal number of bytes")
+    return int(value)
 
 
 def transfer_chunked(values: list[str]) -> bool:
@@ -165,7 +165,11 @@ def _line(rfile, what: str) -> bytes:
         if len(line) > _MAX_CHUNK_LINE:
             raise WireError(f"chunked body: {what} line too long")
         raise WireError("chunked body: the connection ended early")
-    return line.rstrip(b"\r\n")
+    if not line.endswith(b"\r\n") or b"\r" in line[:-2]:
+        # RFC 9112 §7.1: chunk lines end in CRLF; a bare LF (or a stray CR) is read
+        # differently by different parsers
+        raise WireError(f"chunked body: the {what} line must end with CRLF")
+    return line[:-2]
 
 
 def read_chunked(rfile, limit: int, reserve=None) -> bytes:

@@ -111,7 +111,8 @@ def test_control_endpoints_have_a_small_cap(srv):
     assert "(65536 bytes)" in ans.json()["Message"]
 
 
-@pytest.mark.parametrize("length", ["-1", "+5", "1_0", "0x10", "5, 6", "abc", " "])
+@pytest.mark.parametrize("length", ["-1", "+5", "1_0", "0x10", "5, 6", "abc", " ", "2, 2",
+                                    "2\r\nContent-Length: 2"])
 def test_malformed_content_length_is_400(srv, length):
     data = (f"PUT /_fcctl/config HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"
             "{}").encode()
@@ -169,6 +170,14 @@ def test_chunked_total_is_capped(srv):
     chunk = b"8000\r\n" + b" " * 0x8000 + b"\r\n"  # 32 KiB of JSON whitespace each
     ans = exchange(srv.port, chunked_config(chunk * 3 + b"0\r\n\r\n"))
     assert (ans.status, ans.json()["Code"]) == (400, "EntityTooLarge")
+
+
+@pytest.mark.parametrize("chunks", [b"2\n{}\r\n0\r\n\r\n", b"2\r\n{}\n0\r\n\r\n",
+                                    b"2\r\n{}\r\n0\n\r\n", b"2\r\n{}\r\n0\r\n\n",
+                                    b"2\r\r\n{}\r\n0\r\n\r\n"])
+def test_chunk_lines_must_end_with_crlf_not_a_bare_lf(srv, chunks):
+    ans = exchange(srv.port, chunked_config(chunks), half_close=True)
+    assert (ans.status, ans.json()["Code"]) == (400, "InvalidArgument")
 
 
 def test_chunk_data_must_end_with_crlf(srv):
