@@ -52,6 +52,12 @@ BODY_WAIT_S = 30.0  # a body that finds no room in that budget waits this long, 
 HEADER_TIMEOUT_S = 30.0  # request line + headers, from their first byte
 BODY_GRACE_S = 30.0  # then a body must average wire.BODY_MIN_RATE
 KEEPALIVE_TIMEOUT_S = 120.0  # an idle connection is closed after this
+# Connections served at once (one thread each). Past the cap a new connection gets one short
+# 503 and is closed without a thread; idle keep-alive connections are closed after
+# BUSY_KEEPALIVE_TIMEOUT_S instead of KEEPALIVE_TIMEOUT_S once half the cap is in use, so idle
+# clients cannot hold every slot.
+MAX_CONNECTIONS = 256
+BUSY_KEEPALIVE_TIMEOUT_S = 5.0
 NONCE_CACHE_SIZE = 100_000
 REQUEST_LOG_MAX = 10000
 _REGION_HOST = re.compile(r"fcv3\.([a-z0-9-]+)\.aliyuncs\.com(:\d+)?", re.IGNORECASE)
@@ -99,8 +105,51 @@ class _HTTPServer(ThreadingHTTPServer):
             return
         self.emulator._log_failure("connection", exc)
 
+    def process_request(self, request, client_address) -> None:
+        with self.conn_lock:
+            refuse = self.active >= self.emulator.max_connections
+            if not refuse:
+                self.active += 1
+        if refuse:
+            self._refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            with self.conn_lock:
+                self.active -= 1
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.conn_lock:
+                self.active -= 1
+
+    def busy(self) -> bool:
+        """Half the connection cap or more is in use: idle connections are closed sooner."""
+        return self.active * 2 >= self.emulator.max_connections
+
+    def _refuse(self, request) -> None:
+        """One 503 ResourceThrottled on a connection past the cap, then close it (no thread,
+        no read: the client's request is never looked at)."""
+        body = (b'{"Code":"ResourceThrottled","Message":"too many connections to the '
+                b'emulator; retry later"}')
+        head = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+        try:
+            request.settimeout(1.0)
+            request.sendall(head + body)
+        except OSError:
+            pass
+        self.shutdown_request(request)
+        self.emulator._note_refused_connection()
+
     def __init__(self, address, handler, emulator: "EmulatorServer") -> None:
         self.emulator = emulator
+        self.conn_lock = threading.Lock()
+        self.active = 0
         if ":" in address[0]:
             import socket
 
@@ -129,6 +178,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile = io.BufferedReader(self.reader, 64 * 1024)
 
     def handle_one_request(self) -> None:
+        busy = self.server.busy()
+        self.reader.idle_timeout = (min(self.timeout, BUSY_KEEPALIVE_TIMEOUT_S) if busy
+                                    else self.timeout)
         self.reader.idle()
         try:
             if not self.rfile.peek(1):  # the client closed an idle connection
@@ -210,7 +262,8 @@ class EmulatorServer:
     Request limits (module constants are the defaults; tests lower them): ``max_body_bytes``
     (API bodies), ``control_max_body_bytes``, ``max_inflight_body_bytes`` (all bodies in memory
     at once) with ``body_wait_s``, ``header_timeout_s``, ``body_grace_s``,
-    ``keepalive_timeout_s``, ``nonce_cache_size``.
+    ``keepalive_timeout_s``, ``nonce_cache_size``, ``max_connections`` (connections served at
+    once; more get a 503 and are closed).
     """
 
     def __init__(
@@ -240,6 +293,7 @@ class EmulatorServer:
         body_grace_s: float = BODY_GRACE_S,
         keepalive_timeout_s: float = KEEPALIVE_TIMEOUT_S,
         nonce_cache_size: int = NONCE_CACHE_SIZE,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         if not 0.0 <= float(fault_rate) <= 1.0:
             raise ValueError("fault_rate must be between 0 and 1")
@@ -267,6 +321,8 @@ class EmulatorServer:
         self.header_timeout_s = float(header_timeout_s)
         self.body_grace_s = float(body_grace_s)
         self.keepalive_timeout_s = float(keepalive_timeout_s)
+        self.max_connections = max(1, int(max_connections))
+        self._refused_connections = 0
         self.nonces = verifier.NonceCache(nonce_cache_size)
         self._failures_logged: set[str] = set()  # state errors already logged (once each)
         self._rng = random.Random(seed)
@@ -422,6 +478,20 @@ class EmulatorServer:
             if self._rng.random() >= self.fault_rate:
                 return None
             return self._rng.choice(self.fault_kinds)
+
+    def _note_refused_connection(self) -> None:
+        """One log line when connections start being refused at the cap (and one per 1000
+        after), not one per connection."""
+        with self._log_lock:
+            self._refused_connections += 1
+            n = self._refused_connections
+        if self.log is not None and (n == 1 or n % 1000 == 0):
+            try:
+                self.log.write(f"emulator: {self.max_connections} connections open; refused "
+                               f"{n} new connection(s) with 503 ResourceThrottled\n")
+                self.log.flush()
+            except (ValueError, OSError):
+                pass
 
     def _log_failure(self, where: str, exc: BaseException, request_id: str = "-") -> None:
         """One log line for a failure, never a traceback: the innermost frame of the emulator's

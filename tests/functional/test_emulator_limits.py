@@ -313,6 +313,51 @@ def test_an_idle_keepalive_connection_is_closed(tmp_path):
         srv.stop()
 
 
+HEALTH = b"GET /_fcctl/health HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def test_connections_past_the_cap_get_one_503_and_no_thread(tmp_path):
+    srv = start(tmp_path, max_connections=4)
+    socks = []
+    try:
+        for _ in range(4):  # four idle keep-alive connections hold every slot
+            sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+            socks.append(sock)
+            assert exchange(srv.port, HEALTH, sock=sock).status == 200
+        threads = threading.active_count()
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as extra:
+            ans = exchange(srv.port, HEALTH, sock=extra)
+            assert (ans.status, ans.json()["Code"]) == (503, "ResourceThrottled")
+            assert closed_by_server(extra)
+        assert threading.active_count() <= threads
+        socks.pop().close()
+        socks.pop().close()
+        for _ in range(100):  # the server notices the closes when their threads end
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as again:
+                if exchange(srv.port, HEALTH, sock=again).status == 200:
+                    break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("a slot never came back after two connections closed")
+    finally:
+        for sock in socks:
+            sock.close()
+        srv.stop()
+
+
+def test_idle_connections_are_closed_sooner_when_half_the_cap_is_used(tmp_path, monkeypatch):
+    from fcctl.emulator import server as server_mod
+
+    monkeypatch.setattr(server_mod, "BUSY_KEEPALIVE_TIMEOUT_S", 0.3)
+    srv = start(tmp_path, max_connections=2, keepalive_timeout_s=600)
+    try:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            assert exchange(srv.port, HEALTH, sock=sock).status == 200
+            assert closed_by_server(sock)  # 600 s idle allowed, but one of two slots is busy
+    finally:
+        srv.stop()
+
+
 @pytest.mark.parametrize("data, status, code", [
     (b"GARBAGE\r\n\r\n", 400, "InvalidArgument"),
     (b"GET /_fcctl/health HTTP/7.7\r\n\r\n", 400, "InvalidArgument"),
