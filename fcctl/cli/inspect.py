@@ -153,8 +153,6 @@ def export(
     """
     from pathlib import Path
 
-    import yaml
-
     from fcctl.deploy.export import export_functions
     from fcctl.spec.sensitive import mark_from_files
 
@@ -171,10 +169,11 @@ def export(
     def render(console):
         import sys
 
+        from fcctl.ui import yamltext
         from fcctl.ui.redact import scrub_data
 
-        # scrubbed before YAML folds a long line (a fold would split a secret); no folding
-        sys.stdout.write(yaml.safe_dump(scrub_data(doc), sort_keys=False, allow_unicode=True,
-                                        width=2 ** 31 - 1))
+        # scrubbed before YAML folds a long line (a fold would split a secret); no folding;
+        # bidi and zero-width characters escaped, not written raw
+        sys.stdout.write(yamltext.dump(scrub_data(doc)))
 
     console.result({"spec": doc}, render)

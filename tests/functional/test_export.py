@@ -147,3 +147,28 @@ def test_export_writes_keys_in_a_readable_order(fc, monkeypatch, tmp_path):
     rest = [k for k in keys[4:] if k != "triggers"]
     assert len(rest) >= 3 and rest == sorted(rest)
     assert "triggers" not in keys or keys[-1] == "triggers"
+
+
+def test_export_escapes_bidi_and_zero_width_characters_and_round_trips(fc, project, sdk,
+                                                                       monkeypatch):
+    """A description holding a bidi override and a zero-width space (set in the console, say)
+    is exported with visible ``\\u`` escapes, never the raw characters, and loads back equal:
+    planning the exported file is clean."""
+    from alibabacloud_fc20230330 import models as m
+
+    assert fc("deploy", "-f", str(project(SPEC.replace(
+        "    tags: {team: payments}\n", "").replace(
+        "      API_TOKEN: ${env:EXPORT_TEST_TOKEN}\n", "")))).code == 0
+    tricky = "pay\u202eroot\u2066 x\u200by 中文"
+    sdk.update_function("legacy-api", m.UpdateFunctionRequest(
+        body=m.UpdateFunctionInput(description=tricky)))
+    monkeypatch.chdir(project.dir)
+    run = fc("export", "legacy-api", "--code-dir", "exported")
+    assert run.code == 0, run.err
+    for raw in ("\u202e", "\u2066", "\u200b"):
+        assert raw not in run.out
+    assert "\\u202e" in run.out and "中文" in run.out
+    assert yaml.safe_load(run.out)["functions"][0]["description"] == tricky
+    (project.dir / "exported.yaml").write_text(run.out)
+    plan = fc("plan", "-f", "exported.yaml", "--detailed-exitcode")
+    assert plan.code == 0, plan.out + plan.err

@@ -223,3 +223,18 @@ def test_a_secret_in_a_wrapped_table_cell_is_masked_before_the_fold():
     assert visible not in out and visible in flat  # the cell was folded (the check can fail)
     assert secret not in flat and "***" in flat
     assert "\x1b]" not in out and "\\x1b]0;t\\x07" in flat
+
+
+@given(st.recursive(st.text() | st.integers() | st.booleans() | st.none(),
+                    lambda kids: st.lists(kids, max_size=3)
+                    | st.dictionaries(st.text(max_size=8), kids, max_size=3), max_leaves=8))
+@settings(max_examples=200, deadline=None)
+def test_exported_yaml_has_no_invisible_characters_and_loads_back_equal(doc):
+    """fcctl export's YAML writer: only printable characters and newlines, same data back."""
+    import yaml
+
+    from fcctl.ui import yamltext
+
+    text = yamltext.dump(doc)
+    assert all(ch.isprintable() or ch == "\n" for ch in text)
+    assert yaml.safe_load(text) == doc
