@@ -18,6 +18,20 @@ from fcctl.spec.tree import MAX_DEPTH, MAX_NODES, YAlias, YMap, YNode, YScalar, 
 _BY_NAME = {"functions": "functionName", "triggers": "triggerName"}
 
 
+_REQUIRED_HINT = {
+    "functions": "to leave functions out, remove them from the base file or use a separate spec",
+    "functionName": "overlays merge functions by functionName; to rename, change the base file",
+    "triggerName": "overlays merge triggers by triggerName; to rename, change the base file",
+}
+
+
+def _required(path: PathT, key: str) -> bool:
+    """Keys a spec cannot do without: top-level ``functions`` and the names overlays merge by."""
+    if not path:
+        return key == "functions"
+    return len(path) >= 2 and path[-2] in _BY_NAME and _BY_NAME[str(path[-2])] == key
+
+
 def _name_of(item: YNode | None, name_key: str):
     item = deref(item)
     if isinstance(item, YMap) and name_key in item.items:
@@ -100,6 +114,13 @@ def _merge(base: YNode | None, over: YNode | None, path: PathT,
         for key, (kloc, value) in o.items.items():
             v = deref(value)
             if isinstance(v, YScalar) and v.value is None:
+                if _required(path, key) and problems is not None and key in out.items:
+                    # the merged spec would lack it, and the error would point at the base
+                    # file, which has it: say so here, where it is removed
+                    problems.append(problem(v.loc, path + (key,), (
+                        f"an overlay cannot remove {key} (null unsets a key): "
+                        + _REQUIRED_HINT.get(key, f"set {key} to a new value instead"))))
+                    continue
                 out.items.pop(key, None)
                 out.key_kinds.pop(key, None)
                 continue

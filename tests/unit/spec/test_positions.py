@@ -113,6 +113,28 @@ def test_overlay_null_removes_a_key():
     assert to_plain(merge(base, over), []).data == {"a": {"c": 2}}
 
 
+@pytest.mark.parametrize("overlay, path, line", [
+    ("functions: null\n", "functions", 1),
+    ("region: x\nfunctions: ~\n", "functions", 2),
+    ("functions:\n  - functionName: a\n    triggers:\n      - triggerName: t\n"
+     "        qualifier: null\n", None, None),  # an ordinary key: removed, no problem
+])
+def test_an_overlay_removing_a_required_key_is_reported_at_the_overlay(overlay, path, line):
+    base = load_yaml_text("functions:\n  - functionName: a\n    triggers:\n"
+                          "      - {triggerName: t, qualifier: LATEST}\n", "base.yaml", {}, [])
+    over = load_yaml_text(overlay, "prod.yaml", {}, [])
+    problems: list = []
+    merged = to_plain(merge(base, over, problems=problems), [])
+    if path is None:
+        assert problems == []
+        assert merged.data["functions"][0]["triggers"] == [{"triggerName": "t"}]
+        return
+    (p,) = problems
+    assert (p.file, p.line, p.path) == ("prod.yaml", line, path)
+    assert "cannot remove functions" in p.message
+    assert merged.data["functions"][0]["functionName"] == "a"  # nothing lost
+
+
 @pytest.mark.parametrize("text,env,expected,missing", [
     ("${env:A}", {"A": "1"}, "1", []),
     ("img:${env:TAG:-latest}", {}, "img:latest", []),
