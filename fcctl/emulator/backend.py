@@ -54,6 +54,13 @@ DEFAULT_IDLE_TIMEOUT_S = 300.0
 DESTROYED_KEEP = 500
 
 
+def _idle_timeout(config: dict) -> float | None:
+    value = config.get("idleTimeout")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return min(float(value), MAX_KNOB_S)
+    return None
+
+
 class Backend:
     """FC semantics over a store. Thread-safe: one re-entrant lock serialises state changes.
 
@@ -389,6 +396,8 @@ class Backend:
             "_inflight": 0,
             "_lastUsedAt": now,
             "_concurrency": int(config.get("instanceConcurrency") or 1),
+            # the function's idleTimeout (seconds) when set, else the emulator's --idle-timeout
+            "_idleTimeoutS": _idle_timeout(config),
             "_preStop": pre_stop,
             "_knobs": {
                 "prestopMs": knob_number(env, KNOB_PRESTOP_MS, cap=MAX_KNOB_MS),
@@ -487,7 +496,9 @@ class Backend:
                             "invocations") else inst["_lastUsedAt"]
                     candidates.append((max(fn["_genAt"], session_end), "update"))
                 if inst["resourceType"] == RESOURCE_ON_DEMAND:
-                    candidates.append((inst["_lastUsedAt"] + self.idle_timeout_s, "idle"))
+                    idle_s = inst.get("_idleTimeoutS")
+                    candidates.append((inst["_lastUsedAt"] + (
+                        self.idle_timeout_s if idle_s is None else idle_s), "idle"))
                 due = [c for c in candidates if c[0] <= now]
                 if due:
                     at, reason = min(due)
@@ -510,10 +521,11 @@ class Backend:
             mine = [(k, i) for k, i in self._instances(name)
                     if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == label]
             live = [(k, i) for k, i in mine if self._serves(i, fn, version)]
-            for key, inst in mine:  # an alias now points elsewhere: its old instances go
-                if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None and \
-                        inst.get("versionId") != version and inst.get("_gen") is None:
-                    self._stop_now(key, inst, now, "alias-update")
+            # an alias now points elsewhere: its old version's instances are released only
+            # once the new version's are Running (fcfacts.PROVISIONED_ALIAS_MOVE_POLICY)
+            moved = [(k, i) for k, i in mine
+                     if i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
+                     and i.get("versionId") != version and i.get("_gen") is None]
             target = int(prov.get("target") or 0) if config is not None else 0
             for key, inst in live[target:]:  # scale-in
                 self._stop_now(key, inst, now, "scale-in")
@@ -540,6 +552,8 @@ class Backend:
             keep = max(0, target - healthy) if config is not None else 0
             for key, inst in stale[keep:]:
                 self._stop_now(key, inst, max(now, fn.get("_genAt", now)), "update")
+            for key, inst in moved[keep:]:
+                self._stop_now(key, inst, now, "alias-update")
             prov["current"] = len([1 for _, i in self._instances(name)
                                    if i["resourceType"] == RESOURCE_PROVISIONED
                                    and i["qualifier"] == label and self._serves(i, fn, version)])

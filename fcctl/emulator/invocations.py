@@ -6,7 +6,9 @@ flight until the invocation ends. The HTTP side (sync/async, simulated duration,
 from __future__ import annotations
 
 from fcctl.emulator import errors, versions
-from fcctl.emulator.knobs import KNOB_FAIL_INITIALIZER, KNOB_INVOKE_ERROR, knob_on
+from fcctl.emulator.knobs import (
+    KNOB_FAIL_INITIALIZER, KNOB_INVOKE_ERROR, KNOB_INVOKE_ERROR_RATE, knob_number, knob_on,
+)
 from fcctl.emulator.lifecycle import RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED
 
 
@@ -49,7 +51,10 @@ def begin_invocation(be, name: str, qualifier: str | None) -> dict:
         be.store.put("instance", key, inst)
         env = config.get("environmentVariables") or {}
         failure = None
-        if knob_on(env, KNOB_INVOKE_ERROR):
+        # knobs are read from the configuration that serves (a version's snapshot), so a knob
+        # set on LATEST and then published makes only that version fail
+        rate = knob_number(env, KNOB_INVOKE_ERROR_RATE, 1.0, cap=1.0)
+        if knob_on(env, KNOB_INVOKE_ERROR) and (rate >= 1.0 or be.rng.random() < rate):
             failure = str(env[KNOB_INVOKE_ERROR]).strip()
             if failure not in ("UnhandledInvocationError", "HandledInvocationError"):
                 failure = "UnhandledInvocationError"
