@@ -5,7 +5,7 @@ flight until the invocation ends. The HTTP side (sync/async, simulated duration,
 
 from __future__ import annotations
 
-from fcctl.emulator import errors, versions
+from fcctl.emulator import errors, instances, versions
 from fcctl.emulator.knobs import (
     KNOB_FAIL_INITIALIZER, KNOB_INVOKE_ERROR, KNOB_INVOKE_ERROR_RATE, knob_number, knob_on,
 )
@@ -29,8 +29,8 @@ def begin_invocation(be, name: str, qualifier: str | None) -> dict:
         config, version = versions.config_for(be, fn, qualifier, pick=True)
         now = be.clock()
         candidates = [
-            (k, i) for k, i in be._instances(name)
-            if be._serves(i, fn, version)
+            (k, i) for k, i in instances.rows(be, name)
+            if instances.serves(i, fn, version)
             and i.get("_inflight", 0) < i.get("_concurrency", 1)
         ]
         # provisioned instances first, then the oldest
@@ -39,7 +39,8 @@ def begin_invocation(be, name: str, qualifier: str | None) -> dict:
         if candidates:
             key, inst = candidates[0]
         else:
-            inst = be._new_instance(fn, config, label, version, RESOURCE_ON_DEMAND, now)
+            inst = instances.new_instance(be, fn, config, label, version, RESOURCE_ON_DEMAND,
+                                          now)
             key = f"{name}/{inst['instanceId']}"
             if not inst["_initOk"]:
                 return {"instanceId": inst["instanceId"], "versionId": version,
