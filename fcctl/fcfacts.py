@@ -546,6 +546,10 @@ ALIAS_WEIGHTS_SUM_MAX = 1.0
 # are released through PreStop ("make-before-break", like the rotation policy of an update of
 # LATEST); when the new ones fail their Initializer, the old ones stay.
 PROVISIONED_ALIAS_MOVE_POLICY = "make-before-break"
+# Policy (unverified): a provisioned instance whose Initializer has not finished when it is no
+# longer wanted (scale-in, the alias moved again, config deleted) is destroyed without PreStop
+# (it never served; FC documents PreStop for instances being released after serving).
+CREATING_INSTANCE_DISCARD_POLICY = "no-prestop"
 # After an alias moves, the old version's on-demand instances get no more traffic through it and
 # are reclaimed through PreStop when idle for the function's `idleTimeout` (seconds; SDK
 # CreateFunctionInput/Function.idle_timeout "the instance deferred release time", part of a

@@ -29,11 +29,11 @@ from typing import Callable
 from fcctl import fcfacts
 from fcctl.emulator import errors, lifecycle, versions
 from fcctl.emulator.knobs import (
-    KNOB_FAIL_INITIALIZER, KNOB_FAIL_PRESTOP, KNOB_INVOKE_MS, KNOB_PRESTOP_HANG, KNOB_PRESTOP_MS,
+    KNOB_FAIL_INITIALIZER, KNOB_FAIL_PRESTOP, KNOB_INITIALIZER_MS, KNOB_INVOKE_MS, KNOB_PRESTOP_HANG, KNOB_PRESTOP_MS,
     KNOB_SESSION_S, MAX_KNOB_MS, MAX_KNOB_S, knob_number, knob_on,
 )
 from fcctl.emulator.lifecycle import (
-    INSTANCE_DESTROYED, INSTANCE_RUNNING, INSTANCE_STOPPING, RESOURCE_ON_DEMAND,
+    INSTANCE_CREATING, INSTANCE_DESTROYED, INSTANCE_RUNNING, INSTANCE_STOPPING, RESOURCE_ON_DEMAND,
     RESOURCE_PROVISIONED,
 )
 from fcctl.emulator.validation import LATEST, hook_set, page_limit
@@ -112,7 +112,15 @@ def new_instance(be, fn: dict, config: dict, label: str, version: str,
         lifecycle.event(inst, "initializer failed", now,
                     reason=f"{KNOB_FAIL_INITIALIZER} is set")
     else:
-        lifecycle.event(inst, "initializer ok", now)
+        timeout_ms = float(initializer.get("timeout") or fcfacts.DEFAULT_HOOK_TIMEOUT_S) * 1000
+        init_ms = min(knob_number(env, KNOB_INITIALIZER_MS, cap=MAX_KNOB_MS), timeout_ms)
+        if init_ms and resource_type == RESOURCE_PROVISIONED:
+            # Creating until the Initializer has passed (INSTANCE_TRANSITIONS)
+            inst["status"] = INSTANCE_CREATING
+            inst["_readyAt"] = now + init_ms / 1000.0
+        else:
+            inst["_initMs"] = init_ms  # the first invocation waits for it
+            lifecycle.event(inst, "initializer ok", now + init_ms / 1000.0)
     if not init_ok:
         # FC 3.0: a failed Initializer discards the instance (docs/fc-facts.md, Local runner)
         inst["status"] = INSTANCE_DESTROYED
@@ -143,6 +151,15 @@ def stop_instances(be, name: str, which: Callable[[dict], bool], reason: str) ->
 def stop_now(be, key: str, inst: dict, now: float, reason: str) -> None:
     plan_stop(inst, now, reason)
     lifecycle.advance(inst, now, lifecycle.INSTANCE_TRANSITIONS)
+    be.store.put("instance", key, inst)
+
+
+def discard(be, key: str, inst: dict, now: float, reason: str) -> None:
+    """Destroy an instance whose Initializer has not finished: it never served, so it runs no
+    PreStop (policy, fcfacts.CREATING_INSTANCE_DISCARD_POLICY)."""
+    inst["status"] = INSTANCE_DESTROYED
+    inst["destroyedTimeMs"] = int(round(now * 1000))
+    lifecycle.event(inst, "destroyed", now, trigger=reason, reason="Initializer not finished")
     be.store.put("instance", key, inst)
 
 
@@ -227,12 +244,20 @@ def settle_provisioned(be, fn: dict, now: float) -> None:
         moved = [(k, i) for k, i in mine
                  if i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
                  and i.get("versionId") != version and i.get("_gen") is None]
+        # started for the current version/configuration, Initializer still running
+        pending = [(k, i) for k, i in mine if i["status"] == INSTANCE_CREATING
+                   and i.get("versionId") == version
+                   and (version != LATEST_VERSION_ID or i.get("_gen") == gen)]
         target = int(prov.get("target") or 0) if config is not None else 0
         for key, inst in live[target:]:  # scale-in
             stop_now(be, key, inst, now, "scale-in")
+        for key, inst in [(k, i) for k, i in mine if i["status"] == INSTANCE_CREATING
+                          and (k, i) not in pending] + pending[max(0, target - len(live)):]:
+            discard(be, key, inst, now, "scale-in")  # not needed any more (or out of date)
+        pending = pending[:max(0, target - len(live))]
         # an Initializer that failed is not retried until the next update or Put
         if config is not None and prov.get("_failedGen") != gen:
-            for _ in range(target - len(live)):
+            for _ in range(target - len(live) - len(pending)):
                 inst = new_instance(be, fn, config, label, version, RESOURCE_PROVISIONED,
                                           now)
                 if not inst["_initOk"]:

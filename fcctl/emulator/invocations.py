@@ -47,6 +47,7 @@ def begin_invocation(be, name: str, qualifier: str | None) -> dict:
                         "codeChecksum": config.get("codeChecksum") or "",
                         "initError": f"Initializer failed: {KNOB_FAIL_INITIALIZER} is set",
                         "invokeMs": 0}
+        init_ms = inst.pop("_initMs", 0)  # a new on-demand instance: its Initializer first
         inst["_inflight"] = inst.get("_inflight", 0) + 1
         inst["_lastUsedAt"] = now
         be.store.put("instance", key, inst)
@@ -61,7 +62,7 @@ def begin_invocation(be, name: str, qualifier: str | None) -> dict:
                 failure = "UnhandledInvocationError"
         return {"instanceId": inst["instanceId"], "versionId": version,
                 "codeChecksum": config.get("codeChecksum") or "",
-                "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0),
+                "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0) + init_ms,
                 **({"invokeError": failure} if failure else {})}
 
 

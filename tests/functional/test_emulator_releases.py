@@ -184,6 +184,45 @@ def test_provisioned_alias_move_starts_new_instances_before_old_ones_go(srv, clo
     assert prov.current == 2
 
 
+def test_provisioned_alias_move_waits_for_the_new_initializers(srv, clock):
+    # version 2's Initializer takes 3 s: its provisioned instances are Creating meanwhile, and
+    # version 1's keep serving the alias until they are Running
+    fcc = client(srv)
+    create(fcc)
+    publish(fcc)
+    set_env(fcc, {"FCCTL_EMULATOR_INITIALIZER_MS": "3000"})
+    publish(fcc)
+    alias(fcc, "1", create_it=True)
+    fcc.put_provision_config("fn", m().PutProvisionConfigRequest(
+        qualifier="prod", body=m().PutProvisionConfigInput(default_target=2)))
+    old = {i.instance_id for i in instances(fcc)}
+    alias(fcc, "2")
+    seen_creating = False
+    for _ in range(6):
+        live = instances(fcc, instance_status=["Creating", "Running"])
+        running = {i.instance_id for i in live if i.status == "Running"
+                   and i.resource_type == "Provisioned"}
+        assert len(running) >= 2  # capacity of the alias never drops below its target
+        creating = [i for i in live if i.status == "Creating"]
+        if creating:
+            seen_creating = True
+            assert running == old and {i.version_id for i in creating} == {"2"}
+            assert invoke(fcc)[1]["versionId"] == "2"  # traffic moved with the alias
+        clock.advance(1)
+    assert seen_creating
+    live = instances(fcc)
+    assert {i.version_id for i in live if i.resource_type == "Provisioned"} == {"2"}
+    evs = events(srv)
+    ready = [e["timeMs"] for i in live if i.resource_type == "Provisioned"
+             for e in evs[i.instance_id]["events"] if e["event"] == "initializer ok"]
+    assert len(ready) == 2
+    for iid in old:
+        stops = [e for e in evs[iid]["events"] if e["event"] == "pre-stop started"]
+        assert stops and stops[0]["trigger"] == "alias-update"
+        assert stops[0]["timeMs"] >= max(ready)  # released only once the new ones passed
+        assert evs[iid]["status"] == "Destroyed"
+
+
 def test_a_failing_new_version_keeps_the_old_provisioned_instances(srv):
     fcc = client(srv)
     create(fcc)
