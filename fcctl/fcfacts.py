@@ -528,6 +528,32 @@ LIST_FUNCTIONS_PAGE_MAX = 100
 # --- releases: publish, canary, rollback, rollout of an alias (release) -------------------------
 
 # --- emulator: versions, aliases and their instances (emureleases) -----------------------------
+# Version ids are monotonic per function and never reused, also after DeleteFunctionVersion
+# (fc-docs 024.版本管理.md "版本号单调递增，不会被重复使用").
+# Policy (unverified): PublishFunctionVersion with no change since the last version is allowed
+# and makes a new version (FC documents no refusal); `fcctl release` avoids empty versions itself.
+PUBLISH_UNCHANGED_POLICY = "allowed"
+# Policy (unverified): PublishFunctionVersion and DeleteFunction while lastUpdateStatus is
+# InProgress → 409 ConcurrentUpdateError (as UpdateFunction; no source says what FC answers).
+IN_PROGRESS_CONFLICT_ACTIONS = ("UpdateFunction", "PublishFunctionVersion", "DeleteFunction")
+# Policy (unverified): an alias may name several additionalVersionWeight versions whose weights
+# sum to at most this (the console offers one 灰度版本, fc-docs 023.别名管理.md; the API takes a map);
+# more → 400 InvalidArgument. A weight naming the alias's own versionId → 400 (FC 2.0's
+# AdditionalVersionContainsMajorVersion).
+ALIAS_WEIGHTS_SUM_MAX = 1.0
+# Policy (unverified): when an alias with a provision config moves to another version, the new
+# version's provisioned instances are started and pass their Initializer before the old version's
+# are released through PreStop ("make-before-break", like the rotation policy of an update of
+# LATEST); when the new ones fail their Initializer, the old ones stay.
+PROVISIONED_ALIAS_MOVE_POLICY = "make-before-break"
+# Policy (unverified): a provisioned instance whose Initializer has not finished when it is no
+# longer wanted (scale-in, the alias moved again, config deleted) is destroyed without PreStop
+# (it never served; FC documents PreStop for instances being released after serving).
+CREATING_INSTANCE_DISCARD_POLICY = "no-prestop"
+# After an alias moves, the old version's on-demand instances get no more traffic through it and
+# are reclaimed through PreStop when idle for the function's `idleTimeout` (seconds; SDK
+# CreateFunctionInput/Function.idle_timeout "the instance deferred release time", part of a
+# version's snapshot) or, when unset, the emulator's --idle-timeout.
 
 # --- logs: Simple Log Service, hook lines, instance events (logs) ------------------------------
 

@@ -4,9 +4,10 @@ The :class:`Backend` is the facade the handlers call: one method per FC action, 
 keeps functions, versions, aliases, triggers, provision configs and instances in a
 :class:`~fcctl.emulator.store.Store` and answers in FC 3.0's JSON shapes (the SDK's
 ``alibabacloud_fc20230330/models`` ``to_map`` keys). Errors are raised as
-:mod:`fcctl.emulator.errors` classes. It owns functions, settling, instances and invocations;
-the rest lives in :mod:`~fcctl.emulator.validation` (input checks), :mod:`~fcctl.emulator.versions`
-(versions, aliases, qualifiers), :mod:`~fcctl.emulator.provision`, :mod:`~fcctl.emulator.triggers`,
+:mod:`fcctl.emulator.errors` classes. It owns functions and settling; the rest lives in
+:mod:`~fcctl.emulator.instances` (instance records, stops, provisioned instances,
+ListInstances), :mod:`~fcctl.emulator.invocations`, :mod:`~fcctl.emulator.validation` (input
+checks), :mod:`~fcctl.emulator.versions` (versions, aliases, qualifiers), :mod:`~fcctl.emulator.provision`, :mod:`~fcctl.emulator.triggers`,
 :mod:`~fcctl.emulator.tags` and :mod:`~fcctl.emulator.lifecycle` (the transition tables).
 
 Time-based transitions (``lastUpdateStatus`` InProgress → Successful/Failed, container ``state``
@@ -31,27 +32,19 @@ from typing import Callable
 from urllib.parse import quote
 
 from fcctl import fcfacts
-from fcctl.emulator import errors, invocations, lifecycle, provision, tags, triggers, versions
-from fcctl.emulator.knobs import (
-    KNOB_FAIL_INITIALIZER, KNOB_FAIL_PRESTOP, KNOB_FAIL_UPDATE, KNOB_INVOKE_MS, KNOB_PRESTOP_HANG,
-    KNOB_PRESTOP_MS, KNOB_SESSION_S, KNOB_UPDATE_DELAY, MAX_KNOB_MS, MAX_KNOB_S, knob_number,
-    knob_on,
+from fcctl.emulator import (
+    errors, instances, invocations, lifecycle, provision, tags, triggers, versions,
 )
-from fcctl.emulator.lifecycle import (
-    INSTANCE_DESTROYED, INSTANCE_RUNNING, INSTANCE_STOPPING, RESOURCE_ON_DEMAND,
-    RESOURCE_PROVISIONED, iso,
-)
+from fcctl.emulator.knobs import KNOB_FAIL_UPDATE, KNOB_UPDATE_DELAY, MAX_KNOB_S, knob_number, knob_on
+from fcctl.emulator.lifecycle import iso
 from fcctl.emulator.validation import (  # noqa: F401  (CREATE_KEYS, UPDATE_KEYS, crc64: tests)
     CREATE_KEYS, FUNCTION_DEFAULTS, LATEST, UPDATE_KEYS, check_body, check_function_limits, crc64,
     decode_code, fill_hook_timeouts, merge_update, page_limit,
 )
 from fcctl.emulator.validation import hook_set as _hook_set  # noqa: F401  (a test reads it)
 from fcctl.emulator.validation import public_fields as _public
-from fcctl.emulator.versions import LATEST_VERSION_ID
 
 DEFAULT_IDLE_TIMEOUT_S = 300.0
-# Destroyed instances kept per function (with their events); older ones are pruned.
-DESTROYED_KEEP = 500
 
 
 class Backend:
@@ -84,12 +77,7 @@ class Backend:
         self._reset_in_flight()
 
     def _reset_in_flight(self) -> None:
-        # Invocations do not survive a restart: nothing is in flight any more.
-        with self.lock:
-            for key, inst in self.store.list("instance"):
-                if inst.get("_inflight"):
-                    inst["_inflight"] = 0
-                    self.store.put("instance", key, inst)
+        instances.reset_in_flight(self)
 
     # --- rendering -----------------------------------------------------------------------------
     def function_arn(self, name: str, region: str | None = None) -> str:
@@ -358,254 +346,31 @@ class Backend:
         now = self.clock()
         if lifecycle.advance(fn, now):  # lastUpdateStatus, state, accelerationInfo
             self.store.put("function", name, fn)
-        self._settle_instances(fn, now)
+        instances.settle(self, fn, now)
         return fn
 
-    # --- instances ------------------------------------------------------------------------------
+    # --- instances: fcctl.emulator.instances ---------------------------------------------------
     def _instances(self, name: str) -> list[tuple[str, dict]]:
-        return self.store.list("instance", name + "/")
+        return instances.rows(self, name)
 
     def _new_instance(self, fn: dict, config: dict, label: str, version: str,
                       resource_type: str, now: float) -> dict:
-        """Start an instance of ``config`` (the function's, or a version's snapshot) and run its
-        Initializer. ``label`` is the qualifier it was started for, ``version`` its versionId."""
-        env = config.get("environmentVariables") or {}
-        ilc = config.get("instanceLifecycleConfig") or {}
-        pre_stop = ilc.get("preStop") if _hook_set(ilc.get("preStop")) else None
-        initializer = ilc.get("initializer") if _hook_set(ilc.get("initializer")) else None
-        inst = {
-            "instanceId": "c-" + uuid.uuid4().hex[:8] + "-" + uuid.uuid4().hex[:12],
-            "functionName": fn["functionName"],
-            "qualifier": label,
-            "versionId": version,
-            "resourceType": resource_type,
-            "status": INSTANCE_RUNNING,
-            "createdTimeMs": int(round(now * 1000)),
-            "events": [],
-            "invocations": 0,
-            # LATEST instances belong to a configuration generation: an update replaces them.
-            # Instances of a published version are never replaced by updates.
-            "_gen": fn.get("_gen", 1) if version == LATEST_VERSION_ID else None,
-            "_inflight": 0,
-            "_lastUsedAt": now,
-            "_concurrency": int(config.get("instanceConcurrency") or 1),
-            "_preStop": pre_stop,
-            "_knobs": {
-                "prestopMs": knob_number(env, KNOB_PRESTOP_MS, cap=MAX_KNOB_MS),
-                "prestopHang": knob_on(env, KNOB_PRESTOP_HANG),
-                "failPrestop": knob_on(env, KNOB_FAIL_PRESTOP),
-                "invokeMs": knob_number(env, KNOB_INVOKE_MS, cap=MAX_KNOB_MS),
-                "sessionS": knob_number(env, KNOB_SESSION_S, cap=MAX_KNOB_S),
-            },
-        }
-        lifecycle.event(inst, "created", now, resourceType=resource_type)
-        init_ok = True
-        if initializer is None:
-            lifecycle.event(inst, "initializer skipped", now, reason="no Initializer configured")
-        elif knob_on(env, KNOB_FAIL_INITIALIZER):
-            init_ok = False
-            lifecycle.event(inst, "initializer failed", now,
-                        reason=f"{KNOB_FAIL_INITIALIZER} is set")
-        else:
-            lifecycle.event(inst, "initializer ok", now)
-        if not init_ok:
-            # FC 3.0: a failed Initializer discards the instance (docs/fc-facts.md, Local runner)
-            inst["status"] = INSTANCE_DESTROYED
-            inst["destroyedTimeMs"] = inst["createdTimeMs"]
-            lifecycle.event(inst, "destroyed", now, reason="initializer failed")
-        inst["_initOk"] = init_ok
-        self.store.put("instance", f"{fn['functionName']}/{inst['instanceId']}", inst)
-        return inst
+        return instances.new_instance(self, fn, config, label, version, resource_type, now)
 
-    @staticmethod
-    def _serves(inst: dict, fn: dict, version: str | None) -> bool:
-        """True when a running instance serves ``version`` of the current configuration."""
-        if inst["status"] != INSTANCE_RUNNING or inst.get("_stopAt") is not None:
-            return False
-        if inst.get("versionId") != version:
-            return False
-        return version != LATEST_VERSION_ID or inst.get("_gen") == fn.get("_gen", 1)
+    _serves = staticmethod(instances.serves)
+    render_instance = staticmethod(instances.to_api)
 
     def stop_instances(self, name: str, which: Callable[[dict], bool], reason: str) -> None:
-        """Start stopping (PreStop, then destruction) every running instance ``which`` picks."""
-        now = self.clock()
-        for key, inst in self._instances(name):
-            if which(inst) and inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None:
-                self._stop_now(key, inst, now, reason)
-
-    def _stop_now(self, key: str, inst: dict, now: float, reason: str) -> None:
-        self._plan_stop(inst, now, reason)
-        lifecycle.advance(inst, now, lifecycle.INSTANCE_TRANSITIONS)
-        self.store.put("instance", key, inst)
-
-    def _plan_stop(self, inst: dict, at: float, reason: str) -> None:
-        """Decide PreStop's outcome and the destruction time for a stop starting at ``at``."""
-        inst["_stopAt"] = at
-        inst["_stopReason"] = reason
-        hook = inst.get("_preStop")
-        knobs = inst.get("_knobs") or {}
-        if hook is None:
-            inst["_preStopResult"] = "skipped"
-            inst["_destroyAt"] = at
-            return
-        timeout_s = float(hook.get("timeout") or fcfacts.DEFAULT_HOOK_TIMEOUT_S)
-        if knobs.get("prestopHang"):
-            inst["_preStopResult"] = "failed"
-            inst["_preStopDetail"] = f"timed out after {timeout_s:g} s"
-            inst["_destroyAt"] = at + timeout_s
-            return
-        duration = min(knobs.get("prestopMs", 0) / 1000.0, timeout_s)
-        inst["_preStopResult"] = "failed" if knobs.get("failPrestop") else "ok"
-        if knobs.get("failPrestop"):
-            inst["_preStopDetail"] = f"{KNOB_FAIL_PRESTOP} is set"
-        inst["_destroyAt"] = at + duration
-
-    def _settle_instances(self, fn: dict, now: float) -> None:
-        name = fn["functionName"]
-        gen = fn.get("_gen", 1)
-        rows = self._instances(name)
-        destroyed = [(i.get("destroyedTimeMs", 0), k) for k, i in rows
-                     if i["status"] == INSTANCE_DESTROYED]
-        if len(destroyed) > DESTROYED_KEEP:
-            for _, key in sorted(destroyed)[: len(destroyed) - DESTROYED_KEEP]:
-                self.store.delete("instance", key)
-        for key, inst in rows:
-            if inst["status"] == INSTANCE_DESTROYED:
-                continue
-            changed = False
-            if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None and \
-                    not inst.get("_inflight"):
-                candidates = []
-                # old-instance policies (fcfacts.OLD_INSTANCE_POLICIES): "in-flight" — not while
-                # a request runs (the check above); "session-affinity" — not before the session
-                # ends; "rotation" — provisioned instances go in _settle_provisioned, once their
-                # successors are healthy
-                if inst.get("_gen") is not None and inst["_gen"] < gen and \
-                        inst["resourceType"] != RESOURCE_PROVISIONED:
-                    session_end = inst["_lastUsedAt"] + \
-                        (inst.get("_knobs") or {}).get("sessionS", 0) if inst.get(
-                            "invocations") else inst["_lastUsedAt"]
-                    candidates.append((max(fn["_genAt"], session_end), "update"))
-                if inst["resourceType"] == RESOURCE_ON_DEMAND:
-                    candidates.append((inst["_lastUsedAt"] + self.idle_timeout_s, "idle"))
-                due = [c for c in candidates if c[0] <= now]
-                if due:
-                    at, reason = min(due)
-                    self._plan_stop(inst, at, reason)
-                    changed = True
-            if lifecycle.advance(inst, now, lifecycle.INSTANCE_TRANSITIONS) or changed:
-                self.store.put("instance", key, inst)
-        self._settle_provisioned(fn, now)
-
-    def _settle_provisioned(self, fn: dict, now: float) -> None:
-        name = fn["functionName"]
-        gen = fn.get("_gen")
-        for pkey, prov in self.store.list("provision", name + "/"):
-            before = dict(prov)
-            label = prov["_qualifier"]
-            try:
-                config, version = versions.config_for(self, fn, label)
-            except (errors.VersionNotFound, errors.AliasNotFound):
-                config, version = None, None  # the alias or version is gone: nothing to serve
-            mine = [(k, i) for k, i in self._instances(name)
-                    if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == label]
-            live = [(k, i) for k, i in mine if self._serves(i, fn, version)]
-            for key, inst in mine:  # an alias now points elsewhere: its old instances go
-                if inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None and \
-                        inst.get("versionId") != version and inst.get("_gen") is None:
-                    self._stop_now(key, inst, now, "alias-update")
-            target = int(prov.get("target") or 0) if config is not None else 0
-            for key, inst in live[target:]:  # scale-in
-                self._stop_now(key, inst, now, "scale-in")
-            # an Initializer that failed is not retried until the next update or Put
-            if config is not None and prov.get("_failedGen") != gen:
-                for _ in range(target - len(live)):
-                    inst = self._new_instance(fn, config, label, version, RESOURCE_PROVISIONED,
-                                              now)
-                    if not inst["_initOk"]:
-                        prov["_failedGen"] = gen
-                        prov["currentError"] = "the Initializer of a provisioned instance failed"
-                        break
-            # "rotation" policy: an update replaces provisioned instances of LATEST only once
-            # their successors are healthy (FunArt: "新实例健康检查通过后销毁旧实例"); when the new
-            # instances fail to start, the old ones stay (rotation stalls)
-            healthy = len([1 for _, i in self._instances(name)
-                           if i["resourceType"] == RESOURCE_PROVISIONED
-                           and i["qualifier"] == label and self._serves(i, fn, version)])
-            stale = [(k, i) for k, i in self._instances(name)
-                     if i["resourceType"] == RESOURCE_PROVISIONED and i["qualifier"] == label
-                     and i["status"] == INSTANCE_RUNNING and i.get("_stopAt") is None
-                     and i.get("_gen") is not None and i["_gen"] < (gen or 1)
-                     and not i.get("_inflight")]
-            keep = max(0, target - healthy) if config is not None else 0
-            for key, inst in stale[keep:]:
-                self._stop_now(key, inst, max(now, fn.get("_genAt", now)), "update")
-            prov["current"] = len([1 for _, i in self._instances(name)
-                                   if i["resourceType"] == RESOURCE_PROVISIONED
-                                   and i["qualifier"] == label and self._serves(i, fn, version)])
-            if prov != before:
-                self.store.put("provision", pkey, prov)
-
-    @staticmethod
-    def render_instance(inst: dict) -> dict:
-        """InstanceInfo as FC's ListInstances example shows it: ``versionId`` "0" and
-        ``qualifier`` "" for LATEST. ``status`` uses FC's instance-event states (Creating,
-        Running, Destroyed, Error): an instance running PreStop is still Running (policy)."""
-        keys = ("instanceId", "versionId", "qualifier", "status", "createdTimeMs",
-                "destroyedTimeMs", "resourceType")
-        out = {k: inst[k] for k in keys if k in inst}
-        if out.get("qualifier") == LATEST:
-            out["qualifier"] = ""
-        if out.get("status") == INSTANCE_STOPPING:
-            out["status"] = INSTANCE_RUNNING
-        return out
+        instances.stop_instances(self, name, which, reason)
 
     def list_instances(self, name: str, qualifier: str | None = None,
                        with_all_active=None, instance_status: list[str] | None = None,
                        instance_ids: list[str] | None = None, limit=None) -> dict:
-        """``{"instances": [InstanceInfo]}``: live instances of the qualifier's versions —
-        LATEST: versionId "0"; a version: its own; an alias: its version and its
-        additionalVersionWeight versions — (every instance without a qualifier, policy);
-        destroyed ones only when ``instance_status`` asks for ``Destroyed`` (policy)."""
-        with self.lock:
-            self._settle(name)
-            wanted = None
-            if qualifier not in (None, ""):
-                label, version = versions.resolve(self, name, qualifier)
-                wanted = {version}
-                if label != LATEST and not str(label).isdigit():
-                    wanted |= set(versions.alias_doc(self, name, label).get(
-                        "additionalVersionWeight") or {})
-            out = []
-            for _, inst in self._instances(name):
-                if wanted is not None and inst.get("versionId") not in wanted:
-                    continue
-                if instance_status:
-                    if self.render_instance(inst)["status"] not in instance_status:
-                        continue
-                elif inst["status"] == INSTANCE_DESTROYED:
-                    continue
-                if instance_ids and inst["instanceId"] not in instance_ids:
-                    continue
-                out.append(inst)
-            out.sort(key=lambda i: (i["createdTimeMs"], i["instanceId"]))
-            if limit not in (None, ""):
-                out = out[: page_limit(limit)]
-            return {"instances": [self.render_instance(i) for i in out]}
+        return instances.list_instances(self, name, qualifier, with_all_active,
+                                        instance_status, instance_ids, limit)
 
     def instance_events(self, name: str) -> dict:
-        """Control view: every instance (destroyed too) with its lifecycle events."""
-        with self.lock:
-            self._settle(name)
-            rows = [inst for _, inst in self._instances(name)]
-        rows.sort(key=lambda i: (i["createdTimeMs"], i["instanceId"]))
-        out = []
-        for inst in rows:
-            item = self.render_instance(inst)
-            item["invocations"] = inst.get("invocations", 0)
-            item["events"] = inst.get("events", [])
-            out.append(item)
-        return {"functionName": name, "instances": out}
+        return instances.instance_events(self, name)
 
     # --- invocations: fcctl.emulator.invocations ----------------------------------------------
     def begin_invocation(self, name: str, qualifier: str | None) -> dict:

@@ -5,8 +5,10 @@ flight until the invocation ends. The HTTP side (sync/async, simulated duration,
 
 from __future__ import annotations
 
-from fcctl.emulator import errors, versions
-from fcctl.emulator.knobs import KNOB_FAIL_INITIALIZER, KNOB_INVOKE_ERROR, knob_on
+from fcctl.emulator import errors, instances, versions
+from fcctl.emulator.knobs import (
+    KNOB_FAIL_INITIALIZER, KNOB_INVOKE_ERROR, KNOB_INVOKE_ERROR_RATE, knob_number, knob_on,
+)
 from fcctl.emulator.lifecycle import RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED
 
 
@@ -27,8 +29,8 @@ def begin_invocation(be, name: str, qualifier: str | None) -> dict:
         config, version = versions.config_for(be, fn, qualifier, pick=True)
         now = be.clock()
         candidates = [
-            (k, i) for k, i in be._instances(name)
-            if be._serves(i, fn, version)
+            (k, i) for k, i in instances.rows(be, name)
+            if instances.serves(i, fn, version)
             and i.get("_inflight", 0) < i.get("_concurrency", 1)
         ]
         # provisioned instances first, then the oldest
@@ -37,25 +39,30 @@ def begin_invocation(be, name: str, qualifier: str | None) -> dict:
         if candidates:
             key, inst = candidates[0]
         else:
-            inst = be._new_instance(fn, config, label, version, RESOURCE_ON_DEMAND, now)
+            inst = instances.new_instance(be, fn, config, label, version, RESOURCE_ON_DEMAND,
+                                          now)
             key = f"{name}/{inst['instanceId']}"
             if not inst["_initOk"]:
                 return {"instanceId": inst["instanceId"], "versionId": version,
                         "codeChecksum": config.get("codeChecksum") or "",
                         "initError": f"Initializer failed: {KNOB_FAIL_INITIALIZER} is set",
                         "invokeMs": 0}
+        init_ms = inst.pop("_initMs", 0)  # a new on-demand instance: its Initializer first
         inst["_inflight"] = inst.get("_inflight", 0) + 1
         inst["_lastUsedAt"] = now
         be.store.put("instance", key, inst)
         env = config.get("environmentVariables") or {}
         failure = None
-        if knob_on(env, KNOB_INVOKE_ERROR):
+        # knobs are read from the configuration that serves (a version's snapshot), so a knob
+        # set on LATEST and then published makes only that version fail
+        rate = knob_number(env, KNOB_INVOKE_ERROR_RATE, 1.0, cap=1.0)
+        if knob_on(env, KNOB_INVOKE_ERROR) and (rate >= 1.0 or be.rng.random() < rate):
             failure = str(env[KNOB_INVOKE_ERROR]).strip()
             if failure not in ("UnhandledInvocationError", "HandledInvocationError"):
                 failure = "UnhandledInvocationError"
         return {"instanceId": inst["instanceId"], "versionId": version,
                 "codeChecksum": config.get("codeChecksum") or "",
-                "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0),
+                "invokeMs": (inst.get("_knobs") or {}).get("invokeMs", 0) + init_ms,
                 **({"invokeError": failure} if failure else {})}
 
 

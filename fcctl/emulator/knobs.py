@@ -12,9 +12,15 @@ from fcctl import fcfacts
 KNOB_FAIL_UPDATE = "FCCTL_EMULATOR_FAIL_UPDATE"  # an update ends Failed (value: the reason)
 KNOB_UPDATE_DELAY = "FCCTL_EMULATOR_UPDATE_DELAY_S"  # per-function InProgress duration, seconds
 KNOB_FAIL_INITIALIZER = "FCCTL_EMULATOR_FAIL_INITIALIZER"  # the Initializer fails
+# the Initializer takes this long (ms, capped by its timeout): a provisioned instance is Creating
+# until it has passed; an on-demand one's first invocation waits for it
+KNOB_INITIALIZER_MS = "FCCTL_EMULATOR_INITIALIZER_MS"
 # every invocation fails with this X-Fc-Error-Type (UnhandledInvocationError: the handler raised;
 # HandledInvocationError: it answered an error); any other value → UnhandledInvocationError
 KNOB_INVOKE_ERROR = "FCCTL_EMULATOR_INVOKE_ERROR"
+# the share (0..1) of invocations that fail with KNOB_INVOKE_ERROR's type (default 1: all of
+# them), drawn from the emulator's seeded RNG (`--seed`)
+KNOB_INVOKE_ERROR_RATE = "FCCTL_EMULATOR_INVOKE_ERROR_RATE"
 KNOB_INVOKE_MS = "FCCTL_EMULATOR_INVOKE_MS"  # simulated invocation duration, ms
 KNOB_PRESTOP_MS = "FCCTL_EMULATOR_PRESTOP_MS"  # simulated PreStop duration, ms (capped by timeout)
 KNOB_PRESTOP_HANG = "FCCTL_EMULATOR_PRESTOP_HANG"  # PreStop hangs until its timeout (failed)

@@ -8,7 +8,8 @@ under which guard; :func:`advance` applies the rows in order, so one settle may 
 steps (a new container: Pending → Active, then Preparing → Ready). Each transition happens at
 its due time whenever it is observed (lazy settling, :meth:`Backend._settle`).
 
-Instances (:data:`INSTANCE_TRANSITIONS`): Running → (PreStop) Stopping → Destroyed, at the times
+Instances (:data:`INSTANCE_TRANSITIONS`): (Creating → Running once a provisioned instance's
+Initializer has passed, ``_readyAt``,) Running → (PreStop) Stopping → Destroyed, at the times
 :meth:`Backend._plan_stop` decided (``_stopAt``, ``_destroyAt``), each step logged as an event
 with its model time. An instance whose Initializer fails is Destroyed when it is created."""
 
@@ -24,6 +25,8 @@ from fcctl.emulator.knobs import KNOB_ACCELERATION_S, KNOB_FAIL_UPDATE, MAX_KNOB
 # Policy (unverified): instance status names. Stopping is internal (PreStop running);
 # ListInstances renders it Running (FC's instance-event states have no Stopping).
 INSTANCE_RUNNING, INSTANCE_STOPPING, INSTANCE_DESTROYED = "Running", "Stopping", "Destroyed"
+# a provisioned instance whose Initializer is still running (FC's instance-event state Creating)
+INSTANCE_CREATING = "Creating"
 RESOURCE_ON_DEMAND, RESOURCE_PROVISIONED = "OnDemand", "Provisioned"  # an instance's resourceType
 
 
@@ -153,7 +156,13 @@ def _destroyed(inst: dict) -> None:
     event(inst, "destroyed", inst["_destroyAt"], trigger=inst["_stopReason"])
 
 
+def _initialized(inst: dict) -> None:
+    event(inst, "initializer ok", inst["_readyAt"])
+
+
 INSTANCE_TRANSITIONS: tuple[Transition, ...] = (
+    Transition("status", (INSTANCE_CREATING,), INSTANCE_RUNNING,
+               due=lambda inst: inst["_readyAt"], effect=_initialized),
     Transition("status", (INSTANCE_RUNNING,), INSTANCE_STOPPING,
                due=lambda inst: inst["_stopAt"],
                guard=lambda inst, now: inst.get("_stopAt") is not None, effect=_prestop_starts),

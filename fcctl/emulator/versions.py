@@ -150,8 +150,9 @@ def _check_alias(be, name: str, alias: dict) -> None:
         if not isinstance(weight, (int, float)) or isinstance(weight, bool) or \
                 not 0 <= weight <= 1:
             raise errors.InvalidArgument("each additionalVersionWeight is between 0 and 1")
-    if sum(weights.values()) > 1 + 1e-9:
-        raise errors.InvalidArgument("additionalVersionWeight adds up to more than 1")
+    if sum(weights.values()) > fcfacts.ALIAS_WEIGHTS_SUM_MAX + 1e-9:
+        raise errors.InvalidArgument(
+            f"additionalVersionWeight adds up to more than {fcfacts.ALIAS_WEIGHTS_SUM_MAX:g}")
 
 
 def create_alias(be, name: str, body: dict) -> dict:
