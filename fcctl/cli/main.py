@@ -113,14 +113,21 @@ def _global(
         "text", "--output", "-o", envvar="FCCTL_OUTPUT", metavar="text|json",
         help="Result format: text or json."
     ),
+    progress: str = typer.Option(
+        "text", "--progress", envvar="FCCTL_PROGRESS", metavar="text|ndjson",
+        help="Progress on stderr: text lines (a spinner on a terminal) or ndjson, one JSON "
+        "object per event."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
                                  help="Print fcctl's version and exit."),
 ) -> None:
-    if output not in ("text", "json"):
-        raise errors.UsageError(f"--output must be 'text' or 'json', not {output!r}")
-    ctx.obj = Settings(endpoint=endpoint, profile=profile, output=output, debug=debug)
-    set_console(Console(output, debug=debug))
+    from fcctl.cli.context import check_formats
+
+    check_formats(output, progress)
+    ctx.obj = Settings(endpoint=endpoint, profile=profile, output=output, debug=debug,
+                       progress=progress)
+    set_console(Console(output, debug=debug, progress=progress))
 
 
 # argv as fcctl read it before typer: set once by main() (see commands.Invocation)
