@@ -28,7 +28,6 @@ def merged(ctx: typer.Context, *, endpoint: Optional[str] = None, profile: Optio
            output: Optional[str] = None, progress: Optional[str] = None) -> Settings:
     """Global settings with per-command overrides applied (a command may repeat
     ``--endpoint``/``--profile``/``--output``/``--progress`` after its name)."""
-    from fcctl import errors
     from fcctl.ui.console import Console, set_console
 
     base = settings(ctx)

@@ -137,12 +137,9 @@ _INVOCATION = None
 def _report(exc: errors.FcctlError) -> None:
     console = get_console()
     if console.json_mode:
-        import json
+        from fcctl.ui.console import json_text
 
-        from fcctl.ui.redact import scrub_data
-
-        sys.stdout.write(json.dumps(scrub_data({"schemaVersion": 1, "error": exc.to_dict()}),
-                                    indent=2, default=str) + "\n")
+        sys.stdout.write(json_text({"error": exc.to_dict()}) + "\n")
         if not isinstance(exc, errors.SpecError):
             return
     if isinstance(exc, errors.SpecError):
@@ -159,12 +156,9 @@ def _report(exc: errors.FcctlError) -> None:
 def _json_error(error: dict) -> None:
     """In JSON mode every failure still prints one JSON document on stdout."""
     if get_console().json_mode or _argv_wants_json():
-        import json
+        from fcctl.ui.console import json_text
 
-        from fcctl.ui.redact import scrub_data
-
-        sys.stdout.write(json.dumps(scrub_data({"schemaVersion": 1, "error": error}),
-                                    indent=2) + "\n")
+        sys.stdout.write(json_text({"error": error}) + "\n")
         sys.stdout.flush()
 
 
