@@ -154,19 +154,14 @@ def _report(exc: errors.FcctlError) -> None:
 
 
 def _json_error(error: dict) -> None:
-    """In JSON mode every failure still prints one JSON document on stdout."""
-    if get_console().json_mode or _argv_wants_json():
+    """In JSON mode every failure still prints one JSON document on stdout. A usage error can
+    come before typer's callback set the console's mode: then the pre-typer read of argv
+    (``commands.Invocation``, which also reads ``FCCTL_OUTPUT``) says whether JSON was asked."""
+    if get_console().json_mode or (_INVOCATION is not None and _INVOCATION.json):
         from fcctl.ui.console import json_text
 
         sys.stdout.write(json_text({"error": error}) + "\n")
         sys.stdout.flush()
-
-
-def _argv_wants_json() -> bool:
-    # Usage errors can happen before the callback has set the console's mode.
-    if _INVOCATION is not None:
-        return _INVOCATION.json
-    return os.environ.get("FCCTL_OUTPUT") == "json"
 
 
 def _interrupted() -> None:
