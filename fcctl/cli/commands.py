@@ -23,7 +23,7 @@ MODULES = {
     "doctor": "doctor",
 }
 # Global options that take a value (so their value is not mistaken for the command).
-VALUE_OPTIONS = frozenset({"--endpoint", "--profile", "-o", "--output"})
+VALUE_OPTIONS = frozenset({"--endpoint", "--profile", "-o", "--output", "--progress"})
 
 
 class Invocation:

@@ -16,6 +16,7 @@ class Settings:
     profile: Optional[str] = None
     output: str = "text"
     debug: bool = False
+    progress: str = "text"
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -24,10 +25,9 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 def merged(ctx: typer.Context, *, endpoint: Optional[str] = None, profile: Optional[str] = None,
-           output: Optional[str] = None) -> Settings:
+           output: Optional[str] = None, progress: Optional[str] = None) -> Settings:
     """Global settings with per-command overrides applied (a command may repeat
-    ``--endpoint``/``--profile``/``--output`` after its name)."""
-    from fcctl import errors
+    ``--endpoint``/``--profile``/``--output``/``--progress`` after its name)."""
     from fcctl.ui.console import Console, set_console
 
     base = settings(ctx)
@@ -36,12 +36,23 @@ def merged(ctx: typer.Context, *, endpoint: Optional[str] = None, profile: Optio
         profile=profile if profile is not None else base.profile,
         output=output if output is not None else base.output,
         debug=base.debug,
+        progress=progress if progress is not None else base.progress,
     )
-    if out.output not in ("text", "json"):
-        raise errors.UsageError(f"--output must be 'text' or 'json', not {out.output!r}")
-    if out.output != base.output:
-        set_console(Console(out.output, debug=out.debug))
+    check_formats(out.output, out.progress)
+    if (out.output, out.progress) != (base.output, base.progress):
+        set_console(Console(out.output, debug=out.debug, progress=out.progress))
     return out
+
+
+def check_formats(output: str, progress: str) -> None:
+    """``--output`` and ``--progress`` values, or a usage error (exit 2)."""
+    from fcctl import errors
+    from fcctl.ui.console import PROGRESS_FORMATS
+
+    if output not in ("text", "json"):
+        raise errors.UsageError(f"--output must be 'text' or 'json', not {output!r}")
+    if progress not in PROGRESS_FORMATS:
+        raise errors.UsageError(f"--progress must be 'text' or 'ndjson', not {progress!r}")
 
 
 # Per-command copies of the global options, so `fcctl deploy --endpoint local` works as well as
@@ -51,6 +62,9 @@ EndpointOpt = typer.Option(None, "--endpoint", metavar="URL|HOST|local",
 ProfileOpt = typer.Option(None, "--profile", metavar="NAME", help="Credentials profile name.")
 OutputOpt = typer.Option(None, "--output", "-o", metavar="text|json",
                          help="Result format: text or json.")
+PROGRESS_HELP = ("Progress on stderr: text lines (a spinner on a terminal) or ndjson, one JSON "
+                 "object per event (schemaVersion, event, function, its fields).")
+ProgressOpt = typer.Option(None, "--progress", metavar="text|ndjson", help=PROGRESS_HELP)
 FilesOpt = typer.Option(
     ["fc.yaml"], "--file", "-f", metavar="FILE",
     help="Spec file; repeat to overlay files in order (later wins).",

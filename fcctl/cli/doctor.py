@@ -53,8 +53,7 @@ def doctor(
         credential_client(s.profile)  # exit 2 when none is found, naming what to set
         ident = identity() or {"provider": "unknown"}
         endpoint_text = ep.url
-    doc = {
-        "schemaVersion": 1,
+    doc = {  # schemaVersion: stamped by console.result
         "command": "doctor",
         "fcctlVersion": __version__,
         "credentials": ident,

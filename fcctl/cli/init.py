@@ -174,7 +174,7 @@ def init(
             for t in items:
                 c.print(f"{t['name'].ljust(width)}  {t['description']}")
 
-        console.result({"schemaVersion": 1, "templates": items}, render)
+        console.result({"templates": items}, render)
         return
     if not template:
         raise errors.UsageError("name a template, or use --list to see them",
@@ -186,7 +186,7 @@ def init(
         for p in written:
             c.print(f"created {p}")
 
-    console.result({"schemaVersion": 1, "template": template,
+    console.result({"template": template,
                     "directory": str(dest.resolve()), "files": [str(p) for p in written]}, render)
     if console.json_mode:
         return

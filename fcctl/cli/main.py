@@ -113,14 +113,21 @@ def _global(
         "text", "--output", "-o", envvar="FCCTL_OUTPUT", metavar="text|json",
         help="Result format: text or json."
     ),
+    progress: str = typer.Option(
+        "text", "--progress", envvar="FCCTL_PROGRESS", metavar="text|ndjson",
+        help="Progress on stderr: text lines (a spinner on a terminal) or ndjson, one JSON "
+        "object per event."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
                                  help="Print fcctl's version and exit."),
 ) -> None:
-    if output not in ("text", "json"):
-        raise errors.UsageError(f"--output must be 'text' or 'json', not {output!r}")
-    ctx.obj = Settings(endpoint=endpoint, profile=profile, output=output, debug=debug)
-    set_console(Console(output, debug=debug))
+    from fcctl.cli.context import check_formats
+
+    check_formats(output, progress)
+    ctx.obj = Settings(endpoint=endpoint, profile=profile, output=output, debug=debug,
+                       progress=progress)
+    set_console(Console(output, debug=debug, progress=progress))
 
 
 # argv as fcctl read it before typer: set once by main() (see commands.Invocation)
@@ -130,12 +137,9 @@ _INVOCATION = None
 def _report(exc: errors.FcctlError) -> None:
     console = get_console()
     if console.json_mode:
-        import json
+        from fcctl.ui.console import json_text
 
-        from fcctl.ui.redact import scrub_data
-
-        sys.stdout.write(json.dumps(scrub_data({"schemaVersion": 1, "error": exc.to_dict()}),
-                                    indent=2, default=str) + "\n")
+        sys.stdout.write(json_text({"error": exc.to_dict()}) + "\n")
         if not isinstance(exc, errors.SpecError):
             return
     if isinstance(exc, errors.SpecError):
@@ -150,22 +154,14 @@ def _report(exc: errors.FcctlError) -> None:
 
 
 def _json_error(error: dict) -> None:
-    """In JSON mode every failure still prints one JSON document on stdout."""
-    if get_console().json_mode or _argv_wants_json():
-        import json
+    """In JSON mode every failure still prints one JSON document on stdout. A usage error can
+    come before typer's callback set the console's mode: then the pre-typer read of argv
+    (``commands.Invocation``, which also reads ``FCCTL_OUTPUT``) says whether JSON was asked."""
+    if get_console().json_mode or (_INVOCATION is not None and _INVOCATION.json):
+        from fcctl.ui.console import json_text
 
-        from fcctl.ui.redact import scrub_data
-
-        sys.stdout.write(json.dumps(scrub_data({"schemaVersion": 1, "error": error}),
-                                    indent=2) + "\n")
+        sys.stdout.write(json_text({"error": error}) + "\n")
         sys.stdout.flush()
-
-
-def _argv_wants_json() -> bool:
-    # Usage errors can happen before the callback has set the console's mode.
-    if _INVOCATION is not None:
-        return _INVOCATION.json
-    return os.environ.get("FCCTL_OUTPUT") == "json"
 
 
 def _interrupted() -> None:

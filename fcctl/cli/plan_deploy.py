@@ -7,8 +7,8 @@ from typing import List, Optional
 import typer
 
 from fcctl import errors
-from fcctl.cli.context import (EndpointOpt, FilesOpt, OutputOpt, ProfileOpt, check_name, confirm,
-                               merged, must_ask)
+from fcctl.cli.context import (EndpointOpt, FilesOpt, OutputOpt, ProfileOpt, ProgressOpt,
+                               check_name, confirm, merged, must_ask)
 from fcctl.cli.main import app
 from fcctl.ui.console import get_console
 
@@ -21,9 +21,9 @@ ConcurrencyOpt = typer.Option(8, "--concurrency", min=1, max=64, metavar="N",
 def _retry_reporter(notice) -> None:
     """Show a :class:`fcctl.cloud.api.RetryNotice` as the deploy progress renderer does."""
     from fcctl.deploy.events import RetryScheduled
-    from fcctl.ui.render import progress_line
+    from fcctl.ui.render import emit
 
-    get_console().progress(progress_line(RetryScheduled(notice)))
+    emit(get_console(), RetryScheduled(notice))
 
 
 def _show_warnings(prepared) -> None:
@@ -129,13 +129,14 @@ def deploy(
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
+    progress: Optional[str] = ProgressOpt,
 ) -> None:
     """Create missing functions and update changed ones; unchanged ones get no write call."""
     from fcctl.deploy import service
     from fcctl.deploy.executor import ExecOptions
     from fcctl.ui.render import DeployProgress, render_deploy, render_plan
 
-    s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
+    s = merged(ctx, endpoint=endpoint, profile=profile, output=output, progress=progress)
     for name in function or []:
         check_name(name)
     console = get_console()
@@ -156,7 +157,7 @@ def deploy(
     if saved_doc is not None:
         _check_saved(plan_file, saved_doc, deployment, function)
     if the_plan.has_changes:
-        if not asking and not console.json_mode:
+        if not asking and not console.json_mode and not console.ndjson_progress:
             # no prompt (CI): the log shows what is applied, field by field, secrets masked
             console.info("applying this plan:")
             render_plan(console, the_plan, stream="err")

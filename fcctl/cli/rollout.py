@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from fcctl import errors
-from fcctl.cli.context import EndpointOpt, OutputOpt, ProfileOpt, confirm, merged
+from fcctl.cli.context import EndpointOpt, OutputOpt, ProfileOpt, ProgressOpt, confirm, merged
 from fcctl.cli.main import app
 from fcctl.ui.console import get_console
 
@@ -39,6 +39,7 @@ def rollout(
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
+    progress: Optional[str] = ProgressOpt,
 ) -> None:
     """Make FC replace a function's instances without a code change: FC runs each old
     instance's PreStop hook before destroying it, new ones run their Initializer. Acts on the
@@ -47,7 +48,7 @@ def rollout(
     from fcctl.deploy.service import Clients, Target
     from fcctl.ui.render import render_rollout
 
-    s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
+    s = merged(ctx, endpoint=endpoint, profile=profile, output=output, progress=progress)
     console = get_console()
     targets = _targets(names or [], files, region)
     if len(targets) > 1:  # several functions: ask on a terminal, like deploy (before any call)

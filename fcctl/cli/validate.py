@@ -41,8 +41,7 @@ def validate(
         problems, valid, count = loaded.warnings, True, len(loaded.spec.functions)
     except errors.SpecError as exc:
         problems, valid, count = exc.problems, False, 0
-    document = {
-        "schemaVersion": 1,
+    document = {  # schemaVersion: stamped by console.result
         "valid": valid,
         "problems": [p.to_dict() for p in problems],
     }

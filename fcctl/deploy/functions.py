@@ -10,20 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from fcctl import errors, fcfacts
 
+if TYPE_CHECKING:  # pragma: no cover
+    from fcctl.cloud.api import FcApi
+
 
 # --- list --------------------------------------------------------------------------------------
-def list_functions(client, prefix: str | None = None,
-                   managed: set[str] | None = None) -> list[dict]:
+def list_functions(client: FcApi, prefix: str | None = None,
+                   managed: set[str] | None = None) -> list[dict[str, Any]]:
     """Every live function (all ListFunctions pages) as rows ``{functionName, runtime,
     memorySize, lastUpdateStatus, state, managed?}``; ``managed`` (names in the spec) adds
     whether the spec manages each one."""
     rows = []
     for fn in sorted(client.list_functions(prefix), key=lambda f: f.get("functionName") or ""):
-        row = {"functionName": fn.get("functionName"), "runtime": fn.get("runtime"),
+        row: dict[str, Any] = {"functionName": fn.get("functionName"), "runtime": fn.get("runtime"),
                "memorySize": fn.get("memorySize"), "state": fn.get("state"),
                "lastUpdateStatus": fn.get("lastUpdateStatus")}
         if managed is not None:
@@ -44,7 +47,7 @@ class Removal:
     versions: list[str] = field(default_factory=list)
     done: list[str] = field(default_factory=list)  # "DeleteTrigger http" … as they happen
 
-    def document(self) -> dict:
+    def document(self) -> dict[str, Any]:
         return {"function": self.function, "triggers": self.triggers,
                 "provisionConfigs": self.provision_qualifiers, "aliases": self.aliases,
                 "versions": self.versions, "deleted": self.done}
@@ -62,7 +65,7 @@ class Removal:
         return parts
 
 
-def plan_removal(client, names: list[str]) -> list[Removal]:
+def plan_removal(client: FcApi, names: list[str]) -> list[Removal]:
     """Read what each function holds. Raises FC's error (FunctionNotFound with its request id)
     for a missing name, before anything is deleted."""
     out = []
@@ -89,7 +92,7 @@ def _tolerating(missing_code: str, call: Callable[[], None]) -> None:
             raise
 
 
-def remove(client, removal: Removal, progress: Callable[[str], None] | None = None) -> None:
+def remove(client: FcApi, removal: Removal, progress: Callable[[str], None] | None = None) -> None:
     """Delete one function and what it holds, in FC's order."""
     name = removal.function
 

@@ -9,9 +9,12 @@ import json
 import os
 import stat
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from fcctl import errors, fcfacts
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fcctl.cloud.api import FcApi
 
 
 def payload_limit(invocation_type: str) -> int:
@@ -89,7 +92,7 @@ class Invocation:
     def failed(self) -> bool:
         return self.error_type is not None
 
-    def body_json(self) -> dict:
+    def body_json(self) -> dict[str, Any]:
         """The body for ``-o json``: text when UTF-8, else base64 (``bodyEncoding``)."""
         try:
             return {"body": self.body.decode("utf-8"), "bodyEncoding": "text"}
@@ -97,7 +100,7 @@ class Invocation:
             return {"body": base64.b64encode(self.body).decode("ascii"),
                     "bodyEncoding": "base64"}
 
-    def document(self, function_name: str, qualifier: str | None) -> dict:
+    def document(self, function_name: str, qualifier: str | None) -> dict[str, Any]:
         return {"function": function_name, "qualifier": qualifier or "LATEST",
                 "invocationType": self.invocation_type, "status": self.status,
                 "requestId": self.request_id, "instanceId": self.instance_id,
@@ -117,7 +120,7 @@ def _body_error(body: bytes) -> tuple[str | None, str | None]:
     return None, None
 
 
-def invoke(client, name: str, payload: bytes, *, qualifier: str | None = None,
+def invoke(client: "FcApi", name: str, payload: bytes, *, qualifier: str | None = None,
            asynchronous: bool = False) -> Invocation:
     """InvokeFunction with ``x-fc-log-type: Tail``. The read timeout is sized from the
     function's timeout by the client (GetFunction first, which also answers FunctionNotFound)."""

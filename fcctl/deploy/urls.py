@@ -4,8 +4,10 @@ urlIntranet}`` (SDK alibabacloud-fc20230330 models/_httptrigger.py, ``HTTPTrigge
 
 from __future__ import annotations
 
+from typing import Any, Iterable
 
-def http_urls(triggers) -> list[dict]:
+
+def http_urls(triggers: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """``[{triggerName, urlInternet, urlIntranet}]`` of the HTTP triggers among ``triggers``
     (ListTriggers dicts); a trigger FC answered without URLs is left out."""
     out = []
@@ -18,7 +20,7 @@ def http_urls(triggers) -> list[dict]:
     return out
 
 
-def attach_urls(deployment) -> None:
+def attach_urls(deployment: Any) -> None:
     """After a deploy: each function that ended ok and whose spec has an HTTP trigger gets its
     URLs (one ListTriggers read; FC creates the URL with the trigger). A failed read leaves the
     URLs out and never turns a deployed function into a failure."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from fcctl import cancel, errors, fcfacts
 
@@ -44,7 +44,7 @@ class UpdateFailed(errors.OperationFailed):
         self.reason_code = reason_code
 
 
-def update_settled(fn: dict, container: bool) -> bool:
+def update_settled(fn: dict[str, Any], container: bool) -> bool:
     """True when FC has finished applying the last change (raises :class:`UpdateFailed`)."""
     status = fn.get("lastUpdateStatus")
     name = fn.get("functionName", "?")
@@ -63,14 +63,14 @@ def update_settled(fn: dict, container: bool) -> bool:
     return True
 
 
-def acceleration_status(fn: dict) -> str | None:
+def acceleration_status(fn: dict[str, Any]) -> str | None:
     """``customContainerConfig.accelerationInfo.status`` (Preparing | Ready), or None."""
     info = (fn.get("customContainerConfig") or {}).get("accelerationInfo") or {}
     return info.get("status") if isinstance(info, dict) else None
 
 
 def wait_for_update(
-    get: Callable[[], dict | None],
+    get: Callable[[], dict[str, Any] | None],
     *,
     name: str,
     container: bool,
@@ -79,7 +79,7 @@ def wait_for_update(
     interval_s: float = 0.5,
     max_interval_s: float = 5.0,
     known_pending: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Poll ``get()`` (GetFunction) until the update settles; returns the final Function.
 
     ``known_pending``: the caller already saw FC answer InProgress (the write's response), so
@@ -125,12 +125,12 @@ MAX_CONFLICT_RETRIES = 5
 def update_when_free(
     client: FcApi,
     name: str,
-    body: dict,
+    body: dict[str, Any],
     *,
-    wait: Callable[[], dict],
+    wait: Callable[[], dict[str, Any]],
     on_busy: Callable[[], None] = lambda: None,
     attempts: int = MAX_CONFLICT_RETRIES,
-) -> dict:
+) -> dict[str, Any]:
     """UpdateFunction; on an "update busy" answer (``fcfacts.UPDATE_BUSY_CODES``: 409
     ``ConcurrentUpdateError`` or 412 ``PreconditionFailed`` — which one FC sends while the last
     update is InProgress is undocumented, policy) call ``on_busy()`` then ``wait()`` until FC

@@ -100,9 +100,9 @@ def _unwrap(annotation: Any) -> tuple[str, Any]:
         return ("other", None)
 
 
-def check_keys(plain: Plain, problems: list[Problem]) -> set:
+def check_keys(plain: Plain, problems: list[Problem]) -> set[PathT]:
     """Report unknown and legacy keys everywhere; returns the paths reported."""
-    reported: set = set()
+    reported: set[PathT] = set()
 
     def walk_model(data: Any, cls: type[BaseModel], path: PathT) -> None:
         if not isinstance(data, dict):

@@ -11,6 +11,8 @@ holds it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fcctl.errors import Problem
 from fcctl.spec.locations import Loc, PathT, problem
 from fcctl.spec.tree import MAX_DEPTH, MAX_NODES, YAlias, YMap, YNode, YScalar, YSeq, deref
@@ -32,7 +34,7 @@ def _required(path: PathT, key: str) -> bool:
     return len(path) >= 2 and path[-2] in _BY_NAME and _BY_NAME[str(path[-2])] == key
 
 
-def _name_of(item: YNode | None, name_key: str):
+def _name_of(item: YNode | None, name_key: str) -> str | None:
     item = deref(item)
     if isinstance(item, YMap) and name_key in item.items:
         value = deref(item.items[name_key][1])
@@ -45,7 +47,8 @@ def _name_loc(item: YNode, name_key: str) -> Loc:
     """Where the name of ``item`` (a mapping :func:`_name_of` found it in) is written."""
     node = deref(item)
     assert isinstance(node, YMap)
-    return deref(node.items[name_key][1]).loc
+    written: YNode = node.items[name_key][1]  # (key location, value node)
+    return deref(written).loc
 
 
 def check_duplicate_names(seq: YSeq, name_key: str, path: PathT, problems: list[Problem]) -> None:
@@ -94,7 +97,7 @@ def merge(base: YNode | None, over: YNode | None, path: PathT = (),
 
 
 def _merge(base: YNode | None, over: YNode | None, path: PathT,
-           problems: list[Problem] | None, visited: list) -> YNode | None:
+           problems: list[Problem] | None, visited: list[Any]) -> YNode | None:
     b, o = deref(base), deref(over)
     if o is None:
         return base

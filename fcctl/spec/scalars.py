@@ -24,7 +24,7 @@ _BASIC_TAGS = {
 }
 
 
-def _scalar_value(tag: str, text: str, mark) -> Any:
+def _scalar_value(tag: str, text: str, mark: yaml.Mark | None) -> Any:
     if tag in _BASIC_TAGS:
         node = yaml.ScalarNode(tag, text, mark, mark)
         return _constructor.yaml_constructors[tag](_constructor, node)
@@ -32,7 +32,9 @@ def _scalar_value(tag: str, text: str, mark) -> Any:
 
 
 def _resolve_plain(text: str) -> str:
-    return _resolver.resolve(yaml.ScalarNode, text, (True, False))
+    # types-PyYAML leaves BaseResolver.resolve unannotated; it returns the tag, a str
+    tag: str = _resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return tag
 
 
 # --- numbers and booleans that YAML 1.1 (PyYAML, fcctl) and YAML 1.2 read differently ---------
@@ -52,14 +54,14 @@ def _number_text(value: Any) -> str:
 _MAX_INT_BITS = 1024
 
 
-def odd_form(text: str, value: Any) -> tuple | None:
+def odd_form(text: str, value: Any) -> tuple[str, str | None] | None:
     try:
         return _odd_form(text, value)
     except (ValueError, OverflowError):  # digits beyond Python's int/str conversion limit
         return (f"{text[:20]}… is not a plain decimal number", None)
 
 
-def _odd_form(text: str, value: Any) -> tuple | None:
+def _odd_form(text: str, value: Any) -> tuple[str, str | None] | None:
     """``(why, suggestion)`` when an unquoted scalar is a number or boolean written in a form
     YAML versions read differently (``010``, ``0x10``, ``1_000``, ``1:30``, ``1e2``, ``0o17``,
     ``.inf``, ``yes``/``on``…), else None. ``suggestion`` is the plain spelling of the value

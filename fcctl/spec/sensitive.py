@@ -12,15 +12,19 @@ bearer token, an AccessKey-secret-shaped value); and this environment's secret v
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from fcctl import fcfacts
 from fcctl.errors import Problem
 
+if TYPE_CHECKING:  # pragma: no cover
+    from fcctl.spec.locations import PathT
+    from fcctl.spec.plain import Plain
+
 KEY = fcfacts.SENSITIVE_KEY
 
 
-def _names(value: Any, path: tuple, plain, problems: list[Problem]) -> list[str]:
+def _names(value: Any, path: PathT, plain: Plain, problems: list[Problem]) -> list[str]:
     from fcctl.spec.locations import problem
 
     if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
@@ -30,7 +34,7 @@ def _names(value: Any, path: tuple, plain, problems: list[Problem]) -> list[str]
     return []
 
 
-def register(plain, problems: list[Problem], environ: Mapping[str, str] | None = None) -> None:
+def register(plain: Plain, problems: list[Problem], environ: Mapping[str, str] | None = None) -> None:
     """Check ``x-fcctl-sensitive`` (a problem when it is not a list of names), then register the
     spec's sensitive names and secret values with ``fcctl.ui.redact``."""
     from fcctl.deploy.fields import is_secret_field
@@ -49,11 +53,11 @@ def register(plain, problems: list[Problem], environ: Mapping[str, str] | None =
             names += _names(fn[KEY], ("functions", i, KEY), plain, problems)
     redact.mark_sensitive(names)
 
-    found: list = list(redact.secret_values(environ))
-    field_secret: dict = {}  # (dotted field, its last two keys) -> secret by name
-    by_value: dict = {}  # string value -> (secret by shape, secrets it holds by shape)
+    found: list[Any] = list(redact.secret_values(environ))
+    field_secret: dict[tuple[str, tuple[str, ...]], bool] = {}  # (dotted field, its last two keys) -> secret by name
+    by_value: dict[str, tuple[bool, tuple[str, ...]]] = {}  # string value -> (secret by shape, secrets it holds by shape)
 
-    def walk(value: Any, path: tuple) -> None:
+    def walk(value: Any, path: PathT) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
                 walk(v, path + (k,))

@@ -29,13 +29,36 @@ _current: "Console | None" = None
 # The version of every JSON document fcctl prints; bump it when a document changes shape.
 SCHEMA_VERSION = 1
 
+# Progress formats (``--progress``): text lines (and a spinner on a terminal), or one JSON
+# object per event (NDJSON), both on stderr — stdout holds only the command's result.
+PROGRESS_FORMATS = ("text", "ndjson")
+
+
+def stamp(doc: dict) -> dict:
+    """``doc`` with ``schemaVersion`` first — every JSON document and NDJSON event fcctl prints
+    goes through here (and nowhere else writes the key)."""
+    return {"schemaVersion": SCHEMA_VERSION, **{k: v for k, v in doc.items()
+                                                 if k != "schemaVersion"}}
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """``data`` (a dict is stamped) scrubbed of secrets, then serialised: what fcctl prints."""
+    import json
+
+    if isinstance(data, dict):
+        data = stamp(data)
+    return json.dumps(redact.scrub_data(data), indent=indent, sort_keys=False, default=str)
+
 
 class Console:
-    """Output front for one fcctl invocation. ``output`` is ``"text"`` or ``"json"``."""
+    """Output front for one fcctl invocation. ``output`` is ``"text"`` or ``"json"`` (the
+    result); ``progress`` ``"text"`` or ``"ndjson"`` (the progress stream on stderr)."""
 
-    def __init__(self, output: str = "text", *, debug: bool = False) -> None:
+    def __init__(self, output: str = "text", *, debug: bool = False,
+                 progress: str = "text") -> None:
         self.output = output
         self.debug = debug
+        self.progress_format = progress
         self._out = None
         self._err = None
 
@@ -71,12 +94,7 @@ class Console:
         """Print the command result. JSON mode: ``data`` as one JSON document on stdout,
         stamped here — the one place — with ``schemaVersion`` (:data:`SCHEMA_VERSION`) first."""
         if self.json_mode or render is None:
-            import json
-
-            if isinstance(data, dict):
-                data = {"schemaVersion": SCHEMA_VERSION, **data}
-            sys.stdout.write(json.dumps(redact.scrub_data(data), indent=2, sort_keys=False,
-                                        default=str) + "\n")
+            sys.stdout.write(json_text(data) + "\n")
             sys.stdout.flush()
         else:
             render(self)
@@ -86,24 +104,45 @@ class Console:
         if not self.json_mode:
             self.out.print(*(clean(o) for o in objects), markup=markup, **kw)
 
+    # With --progress ndjson every stderr line is a JSON object: notes are events too.
     def info(self, message: str) -> None:
+        if self.ndjson_progress:
+            return self.ndjson({"event": "Info", "message": message})
         self.err.print(redact.safe_lines(message), markup=False)
 
     def warn(self, message: str) -> None:
+        if self.ndjson_progress:
+            return self.ndjson({"event": "Warning", "message": message})
         self.err.print("warning: " + redact.safe_lines(message), markup=False, style="yellow")
 
     def error(self, message: str) -> None:
+        if self.ndjson_progress:
+            return self.ndjson({"event": "Error", "message": message})
         self.err.print("error: " + redact.safe_lines(message), markup=False, style="red")
 
     def status(self, message: str):
         """A live spinner on stderr while work runs, on a terminal only (CI logs get the plain
-        progress lines alone). Use as a context manager; ``.update(text)`` changes the text."""
-        if not self.stderr_is_terminal:
+        progress lines alone; none with ``--progress ndjson``, whose stderr is for machines).
+        Use as a context manager; ``.update(text)`` changes the text."""
+        if not self.stderr_is_terminal or self.ndjson_progress:
             return _NoStatus()
         return _SafeStatus(self.err.status(redact.safe(message), spinner="dots"))
 
+    @property
+    def ndjson_progress(self) -> bool:
+        return self.progress_format == "ndjson"
+
+    def ndjson(self, record: dict) -> None:
+        """One progress event as one JSON line on stderr (stamped, scrubbed)."""
+        sys.stderr.write(json_text(record, indent=None) + "\n")  # ASCII: no control chars
+        sys.stderr.flush()
+
     def progress(self, message: str) -> None:
-        """One progress line on stderr (plain, so it reads well in CI logs)."""
+        """One progress line on stderr (plain, so it reads well in CI logs). With ``--progress
+        ndjson``: a ``{"event": "Message", "message": ...}`` line (progress not yet typed)."""
+        if self.ndjson_progress:
+            self.ndjson({"event": "Message", "message": message})
+            return
         self.err.print(redact.safe_lines(message), markup=False,
                        style="dim" if self.stderr_is_terminal else None)
 

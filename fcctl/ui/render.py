@@ -260,16 +260,48 @@ def progress_line(event) -> str:
     unknown("progress event", event)
 
 
+def event_record(event) -> dict:
+    """The NDJSON record of one :mod:`fcctl.deploy.events` event: ``event`` (the class name),
+    ``function``, the event's fields (enums as FC's words, ``for_`` as ``for``) and ``message``
+    (the text renderer's line, so both renderings of a stream say the same). A retry carries
+    its notice's fields: ``action``, ``attempt``, ``delaySeconds``, ``code``, ``status``,
+    ``reason``. ``schemaVersion`` is stamped by the console when it prints the line."""
+    from dataclasses import fields
+
+    from fcctl.deploy import events as ev
+
+    if isinstance(event, ev.RetryScheduled):
+        n = event.notice
+        body: dict = {"function": n.function, "action": n.action, "attempt": n.attempt,
+                      "delaySeconds": n.delay, "code": n.code, "status": n.status,
+                      "reason": n.reason()}
+    else:
+        body = {}
+        for f in fields(event):
+            value = getattr(event, f.name)
+            body[f.name.rstrip("_")] = list(value) if isinstance(value, tuple) else value
+    return {"event": type(event).__name__, **body, "message": progress_line(event)}
+
+
+def emit(console, event) -> None:
+    """Show one event on the console's progress stream: a text line, or an NDJSON record."""
+    if getattr(console, "ndjson_progress", False):  # any object with .progress is a text sink
+        console.ndjson(event_record(event))
+    else:
+        console.progress(progress_line(event))
+
+
 class DeployProgress:
-    """Consumes the executor's events: a progress line each on stderr, and the spinner's count
-    of functions finished (one :class:`~fcctl.deploy.events.Settled` or ``Failed`` each)."""
+    """Consumes the executor's events: each is shown on stderr (:func:`emit`: a text line, or a
+    JSON line with ``--progress ndjson``), and the spinner counts the functions finished (one
+    :class:`~fcctl.deploy.events.Settled` or ``Failed`` each) — one stream, every renderer."""
 
     def __init__(self, console, status, total: int) -> None:
         self.console, self.status, self.total = console, status, total
         self.finished = 0
 
     def __call__(self, event) -> None:
-        self.console.progress(progress_line(event))
+        emit(self.console, event)
         if event.finishes:
             self.finished += 1
             self.status.update(f"applying: {min(self.finished, self.total)}/{self.total} "

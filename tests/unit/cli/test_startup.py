@@ -86,6 +86,7 @@ def test_validate_imports_only_its_own_command_module(tmp_path):
     (["-o", "json", "validate"], "validate"),
     (["--debug", "local", "check"], "local"),
     (["--help"], None),
+    (["--progress", "ndjson", "deploy"], "deploy"),
 ])
 def test_command_of(args, command):
     from fcctl.cli.commands import command_of
@@ -152,3 +153,18 @@ def test_options_that_need_coercion_still_go_through_typer(tmp_path, capsys):
     code = main(["deploy", "--concurrency", "many", "-f", str(tmp_path / "fc.yaml")])
     err = capsys.readouterr().err
     assert code == 2 and "--concurrency" in err
+
+
+def test_the_pre_typer_peek_knows_every_global_option_that_takes_a_value():
+    """``commands.Invocation`` reads argv once before typer (to import only the command's
+    module, and to answer in JSON when typer fails before the callback); it must skip the value
+    of every global option typer's callback declares, or the value would read as the command."""
+    import typer.main
+
+    from fcctl.cli.commands import VALUE_OPTIONS
+    from fcctl.cli.main import app
+
+    group = typer.main.get_group(app)
+    takes_value = {opt for p in group.params if not getattr(p, "is_flag", False)
+                   and not getattr(p, "count", False) for opt in p.opts}
+    assert takes_value and takes_value <= VALUE_OPTIONS
