@@ -333,6 +333,11 @@ class FakeFc:
         doc = self._alias(function_name, alias_name, "UpdateAlias")
         merged = {**doc, **{k: v for k, v in body.items() if v is not None}}
         self._check_alias_versions(function_name, merged, "UpdateAlias")
+        serving = {merged["versionId"], *(merged.get("additionalVersionWeight") or {})}
+        for inst in self.instances.get(function_name, []):  # the old version's go after a drain
+            if inst["qualifier"] == alias_name and inst["versionId"] not in serving and \
+                    inst["_gone_at"] is None and self.drain_after_s is not None:
+                inst["_gone_at"] = self.clock.now() + self.drain_after_s
         doc.update(merged)
         return copy.deepcopy(doc)
 

@@ -111,6 +111,12 @@ def render_release(console, r) -> None:
     for f in r.failures:
         say(f"    failed probe: request {f['requestId']} {f['errorType']} (version "
             f"{f.get('version') or 'unknown'})", style="red")
+    if r.action == "rollout":
+        say(f"    instances of version {r.previous_version} before: {len(r.instances_before)}"
+            f"  gone: {len(r.drained)}"
+            + (f"  still active: " + ", ".join(f"{i} ({st or 'no status'})"
+                                                for i, st in r.still_active.items())
+               if r.still_active else ""))
     if r.provision_ready_s is not None:
         say(f"    minimum instances ready in {r.provision_ready_s:.1f}s")
     if r.message:

@@ -54,8 +54,23 @@ class ReleaseResult:
     message: str | None = None
     error: dict | None = None
     interrupted: bool = False
+    exit_override: int | None = None  # rollout --alias refusing LATEST's differences: 2
+    rollout_id: str | None = None
+    instances_before: list[str] = field(default_factory=list)
+    drained: list[str] = field(default_factory=list)
+    still_active: dict[str, str] = field(default_factory=dict)
 
     def document(self) -> dict:
+        doc = self._document()
+        if self.action == "rollout":
+            doc.update({"command": "rollout", "rolloutId": self.rollout_id,
+                        "instancesBefore": self.instances_before,
+                        "drainedInstances": self.drained,
+                        "stillActiveInstances": sorted(self.still_active),
+                        "stillActiveStatus": self.still_active})
+        return doc
+
+    def _document(self) -> dict:
         return {
             "command": "release", "ok": self.outcome is Outcome.OK,
             "functionName": self.name, "aliasName": self.alias, "action": self.action,
@@ -69,6 +84,8 @@ class ReleaseResult:
         }
 
     def exit_code(self) -> int:
+        if self.exit_override is not None:
+            return self.exit_override
         if self.interrupted:
             return errors.EXIT_INTERRUPTED
         if self.outcome is Outcome.FAILED:
@@ -329,3 +346,114 @@ def _wait_provision(client, name, alias, result: ReleaseResult, deadline, clock:
                 f"alias {alias}: minimum instances {cfg.get('current') or 0}/{target} ready at "
                 f"--timeout", pending=[name])
         clock.sleep(1.0)
+
+
+def rollout_alias(
+    client: FcApi, name: str, alias: str, *, steps: list[int] | None = None,
+    interval_s: float = 0.0, probe_count: int = 5, payload: bytes = b"",
+    max_error_rate: float = 0.0, timeout_s: float = 600.0, clock: Clock | None = None,
+    poll_interval_s: float = 0.5, progress: Callable[[str], None] = lambda line: None,
+) -> ReleaseResult:
+    """``fcctl rollout NAME --alias ALIAS``: replace every instance serving the alias (minimum
+    instances included) without releasing anything else of LATEST.
+
+    1. LATEST must not differ from the alias's version except in the rollout marker, else refuse
+       (exit 2, the differences listed) — a rollout never ships unreleased changes;
+    2. record the alias's active instances (ListInstances qualifier=alias and =old version);
+    3. set the rollout marker on LATEST (UpdateFunction, as plain rollout does) and wait;
+    4. publish a version (configuration = the alias's version + the new marker);
+    5. move the alias, in ``steps`` when asked (probed, rolled back on failure);
+    6. wait for the alias's minimum instances (provision config ``current`` ≥ target), then
+       until none of the recorded instances is active (FC runs PreStop before destroying each).
+    """
+    from fcctl.deploy.rollout import is_active, list_qualifier, new_rollout_id
+
+    clock = clock or Clock()
+    deadline = clock.now() + timeout_s
+    result = ReleaseResult(name=name, alias=alias, action="rollout",
+                           rollout_id=new_rollout_id())
+    try:
+        current = client.get_alias(name, alias)
+        if current is None:
+            raise errors.OperationFailed(f"alias {alias} of function {name} does not exist")
+        if current.get("additionalVersionWeight"):
+            raise errors.OperationFailed(
+                f"alias {alias} has a canary running "
+                f"(additionalVersionWeight {current['additionalVersionWeight']})",
+                hint="finish it with fcctl release --promote or --rollback first")
+        old = str(current["versionId"])
+        result.previous_version = old
+        fn = client.get_function(name, missing_ok=False)
+        assert fn is not None
+        container = fn.get("runtime") == fcfacts.CONTAINER_RUNTIME
+        fn = wait_for_update(lambda: client.get_function(name), name=name, container=container,
+                             deadline=deadline, clock=clock, interval_s=poll_interval_s)
+        have = client.get_function(name, qualifier=old)
+        if have is None:
+            raise errors.OperationFailed(f"version {old} of alias {alias} does not exist")
+        result.differences = differences(fn, have)
+        if result.differences:
+            result.outcome, result.exit_override = Outcome.FAILED, errors.EXIT_USAGE
+            result.message = (f"LATEST differs from version {old} of alias {alias} in "
+                              f"{', '.join(result.differences)}: a rollout would release them. "
+                              f"Release them with fcctl release, or deploy the spec of version "
+                              f"{old} first; nothing was changed")
+            return result
+
+        seen: dict[str, dict] = {}
+        for q in (alias, old):
+            for inst in list_qualifier(client, name, q, []):
+                if is_active(inst) and str(inst.get("versionId") or old) == old:
+                    seen.setdefault(inst.get("instanceId"), inst)
+        result.instances_before = sorted(i for i in seen if i)
+        progress(f"{name}: alias {alias} → version {old}: {len(result.instances_before)} "
+                 f"active instance(s)")
+
+        env = dict(fn.get("environmentVariables") or {})
+        env[fcfacts.ROLLOUT_ENV] = result.rollout_id
+        client.update_function(name, {"environmentVariables": env})
+        wait_for_update(lambda: client.get_function(name), name=name, container=container,
+                        deadline=deadline, clock=clock, interval_s=poll_interval_s,
+                        known_pending=True)
+        new = str(client.publish_version(
+            name, f"fcctl rollout {result.rollout_id}; {fcfacts.RELEASE_PREVIOUS_MARK} {old}"
+        )["versionId"])
+        result.published, result.new_version = True, new
+        progress(f"{name}: published version {new} (rollout marker only)")
+        if steps:
+            _walk(client, name, alias, old, new, steps, interval_s, probe_count, payload,
+                  max_error_rate, result, clock, progress)
+            if result.outcome is not Outcome.OK:
+                return result
+        else:
+            result.alias_after = client.update_alias(
+                name, alias, {"versionId": new, "additionalVersionWeight": {}})
+            progress(f"{name}: alias {alias} → version {new}")
+        _wait_provision(client, name, alias, result, deadline, clock, progress)
+
+        old_ids = set(result.instances_before)
+        delay = poll_interval_s
+        while old_ids:
+            alive: dict[str, str] = {}
+            for q in (alias, old):
+                for inst in list_qualifier(client, name, q, []):
+                    if inst.get("instanceId") in old_ids and is_active(inst):
+                        alive[inst["instanceId"]] = str(inst.get("status") or "")
+            result.drained = [i for i in result.instances_before if i not in alive]
+            if not alive:
+                break
+            if clock.now() >= deadline:
+                result.still_active = dict(sorted(alive.items()))
+                result.outcome = Outcome.TIMEOUT
+                result.message = (f"{len(alive)} instance(s) of version {old} still active at "
+                                  f"--timeout: " + ", ".join(f"{i} ({s or 'no status'})"
+                                                             for i, s in alive.items()))
+                return result
+            clock.sleep(min(delay, max(0.0, deadline - clock.now())))
+            delay = min(delay * 1.5, 1.0)
+        progress(f"{name}: {len(result.drained)} instance(s) of version {old} gone")
+    except errors.WaitTimeout as exc:
+        result.outcome, result.message, result.error = Outcome.TIMEOUT, exc.message, exc.to_dict()
+    except errors.FcctlError as exc:
+        result.outcome, result.message, result.error = Outcome.FAILED, str(exc), exc.to_dict()
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alibabacloud_fc20230330 import models
+from darabonba.runtime import RuntimeOptions
 
 from fcctl.emulator.knobs import KNOB_FAIL_INITIALIZER
 
@@ -75,3 +76,43 @@ def test_release_canary_auto_rollback_steps_and_rollback(fc, sdk, project):
     undo = fc("release", "worker", "--alias", "prod", "--rollback", "-o", "json")
     assert undo.code == 0, undo.out
     assert alias(sdk)["versionId"] == "1"
+
+
+def test_rollout_alias_retires_the_old_versions_instances(fc, sdk, emulator, project):
+    from fcctl import fcfacts
+    from test_rollout import events
+
+    path = deploy(fc, project, "info")
+    assert fc("release", "worker", "--alias", "prod").code == 0
+    for _ in range(2):
+        resp = sdk.invoke_function_with_options(
+            "worker", models.InvokeFunctionRequest(body=b"{}", qualifier="prod"),
+            models.InvokeFunctionHeaders(), RuntimeOptions())
+        assert resp.status_code == 200
+    listed = sdk.list_instances("worker", models.ListInstancesRequest(qualifier="prod"))
+    before = {i["instanceId"] for i in listed.body.to_map().get("instances") or []}
+    assert before
+
+    # The old version's instances go as the emulator retires them after an alias move (issue 10
+    # item 5, emulator side); until then --timeout names those still active (exit 4).
+    run = fc("rollout", "worker", "--alias", "prod", "--timeout", "5", "-o", "json")
+    assert run.code in (0, 4), run.out + run.err
+    doc = run.json()
+    assert set(doc["instancesBefore"]) == before
+    assert set(doc["drainedInstances"]) | set(doc["stillActiveInstances"]) == before
+    assert (run.code == 4) == bool(doc["stillActiveInstances"])
+    new = doc["newVersion"]
+    assert alias(sdk)["versionId"] == new
+    by_id = {i["instanceId"]: i for i in events(emulator)}
+    for iid in doc["drainedInstances"]:
+        kinds = [e["event"] for e in by_id[iid]["events"]]
+        assert any(k.startswith("pre-stop") for k in kinds), kinds
+    env = sdk.get_function("worker", models.GetFunctionRequest(qualifier=new)).body.to_map()[
+        "environmentVariables"]
+    assert env[fcfacts.ROLLOUT_ENV] == doc["rolloutId"]
+    assert fc("plan", "-f", path, "--detailed-exitcode").code == 0
+
+    deploy(fc, project, "debug")
+    refused = fc("rollout", "worker", "--alias", "prod", "-o", "json")
+    assert refused.code == 2 and refused.json()["differences"] == ["environmentVariables"]
+    assert alias(sdk)["versionId"] == new

@@ -189,3 +189,62 @@ def test_bad_steps(text):
 
 def test_steps_parse():
     assert parse_steps("10,50,100") == [10, 50, 100]
+
+
+# --- rollout --alias -------------------------------------------------------------------------
+from fcctl.deploy.release import rollout_alias  # noqa: E402
+from fcctl.deploy.rollout import run_rollout  # noqa: E402
+
+
+def released(fc):
+    release(fc)
+    iids = [fc.start_instance(NAME, "prod", "1") for _ in range(2)]
+    return iids
+
+
+def test_rollout_alias_replaces_every_instance_of_the_old_version():
+    fc = setup()
+    iids = released(fc)
+    r = rollout_alias(fc, NAME, "prod", clock=fc.clock)
+    assert r.outcome is Outcome.OK, r.message
+    assert r.exit_code() == 0
+    assert r.instances_before == sorted(iids) and sorted(r.drained) == sorted(iids)
+    assert all(i["status"] == "Destroyed" for i in fc.instances[NAME] if i["instanceId"] in iids)
+    alias = fc.get_alias(NAME, "prod")
+    assert alias["versionId"] == r.new_version == "2"
+    # the new version differs from the old only in the rollout marker
+    assert r.document()["command"] == "rollout"
+    assert release(fc).action == "noop"
+
+
+def test_rollout_alias_refuses_unreleased_changes_with_exit_2():
+    fc = setup()
+    released(fc)
+    change_code(fc)
+    fc.functions[NAME].doc["memorySize"] = 2048
+    writes = fc.write_calls()
+    r = rollout_alias(fc, NAME, "prod", clock=fc.clock)
+    assert r.exit_code() == errors.EXIT_USAGE
+    assert r.differences == ["memorySize", "codeChecksum"]
+    assert "memorySize" in r.message
+    assert fc.write_calls() == writes and len(fc.list_versions(NAME)) == 1
+
+
+def test_rollout_alias_waits_for_minimum_instances():
+    fc = setup()
+    released(fc)
+    fc.put_provision_config(NAME, {"defaultTarget": 1}, qualifier="prod")
+    r = rollout_alias(fc, NAME, "prod", clock=fc.clock)
+    assert r.outcome is Outcome.OK and r.provision_ready_s is not None
+
+
+def test_plain_rollout_leaving_alias_instances_exits_5_unless_latest_only():
+    fc = setup()
+    released(fc)
+    run = run_rollout([(NAME, None)], lambda region: fc, timeout_s=60, clock=fc.clock)
+    assert run.exit_code() == errors.EXIT_PARTIAL and not run.ok
+    assert run.document()["aliasesLeft"] == [{"functionName": NAME, "aliasName": "prod",
+                                              "instances": 2}]
+    ok = run_rollout([(NAME, None)], lambda region: fc, timeout_s=60, clock=fc.clock,
+                     latest_only=True)
+    assert ok.exit_code() == 0 and ok.document()["aliasesLeft"] == []
