@@ -12,6 +12,7 @@ code  meaning
 2     usage error or invalid spec (:class:`UsageError`, :class:`SpecError`)
 3     ``plan --detailed-exitcode``: changes present (not an error class)
 4     a wait ran out of time (:class:`WaitTimeout`)
+5     ``rollout`` left instances serving an alias untouched (without ``--latest-only``)
 130   interrupted (Ctrl-C)
 ====  =================================================================
 
@@ -27,6 +28,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_CHANGES = 3
 EXIT_TIMEOUT = 4
+EXIT_PARTIAL = 5  # rollout: instances serving an alias were left running (not an error class)
 EXIT_INTERRUPTED = 130
 
 

@@ -526,6 +526,17 @@ LIST_FUNCTIONS_PAGE_MAX = 100
 # --- aliases and provisioning in the spec (aliases) ---------------------------------------------
 
 # --- releases: publish, canary, rollback, rollout of an alias (release) -------------------------
+# Where `fcctl release --rollback` finds "previous": FC keeps no alias history (SDK models/_alias.py
+# has only versionId, additionalVersionWeight, description), so the published version's own
+# description records the alias's version before it ("…; previous version N"). Policy.
+RELEASE_PREVIOUS_MARK = "previous version"
+# FC names the version that served an invocation (FC InvokeFunction response header
+# X-Fc-Invocation-Service-Version: "LATEST" or the version number).
+INVOKE_VERSION_HEADER = "x-fc-invocation-service-version"
+# A release probe counts against the new version when that header names it; a response without
+# the header counts too (policy: never let an unattributable failure pass).
+RELEASE_PROBE_ATTRIBUTION = "served-version-header-else-all"
+
 
 # --- emulator: versions, aliases and their instances (emureleases) -----------------------------
 # Version ids are monotonic per function and never reused, also after DeleteFunctionVersion

@@ -21,6 +21,7 @@ It follows the emulator's rules (``fcctl/emulator/backend.py``) on a model clock
 from __future__ import annotations
 
 import copy
+import random
 import json
 from dataclasses import dataclass
 
@@ -65,7 +66,7 @@ class FakeFc:
 
     def __init__(self, clock: FakeClock | None = None, *, region: str | None = "cn-hangzhou",
                  update_delay_s: float = 2.0, busy_code: str = "ConcurrentUpdateError",
-                 drain_after_s: float | None = 3.0) -> None:
+                 drain_after_s: float | None = 3.0, seed: int = 0) -> None:
         assert busy_code in fcfacts.UPDATE_BUSY_CODES
         self.clock = clock or FakeClock()
         self.region = region
@@ -74,6 +75,10 @@ class FakeFc:
         self.drain_after_s = drain_after_s
         self.fail_updates: str | None = None  # a reason: updates end Failed with it
         self.invoke_error_type: str | None = None
+        # versionId → X-Fc-Error-Type of every invocation that version serves (through an alias)
+        self.version_error_type: dict[str, str] = {}
+        self.rng = random.Random(seed)
+        self._invocations = 0
         self.functions: dict[str, _Fn] = {}
         self.triggers: dict[str, dict[str, dict]] = {}
         self.aliases: dict[str, list[dict]] = {}
@@ -150,11 +155,34 @@ class FakeFc:
     def get_function(self, name, qualifier=None, *, missing_ok=True):
         self.calls.append(("GetFunction", name))
         try:
-            return copy.deepcopy(self._settle(name, "GetFunction").doc)
+            doc = self._settle(name, "GetFunction").doc
+            if qualifier not in (None, "", "LATEST"):
+                version = self._served_version(name, str(qualifier), "GetFunction")
+                doc = next(v["_config"] for v in self.versions.get(name, [])
+                           if v["versionId"] == version)
+            return copy.deepcopy(doc)
         except errors.ApiError:
             if missing_ok:
                 return None
             raise
+
+    def _served_version(self, name, qualifier, action, pick=False):
+        """A version number → itself (must exist); an alias → its version (``pick``: drawn by
+        ``additionalVersionWeight`` with the fake's seeded random)."""
+        if qualifier.isdigit():
+            if not any(v["versionId"] == qualifier for v in self.versions.get(name, [])):
+                raise api_error(404, "VersionNotFound", f"version '{qualifier}' does not exist",
+                                action)
+            return qualifier
+        alias = self._alias(name, qualifier, action)
+        version = alias["versionId"]
+        if pick:
+            draw = self.rng.random()
+            for other, weight in sorted((alias.get("additionalVersionWeight") or {}).items()):
+                if draw < weight:
+                    return other
+                draw -= weight
+        return version
 
     def delete_function(self, name):
         self.calls.append(("DeleteFunction", name))
@@ -305,6 +333,11 @@ class FakeFc:
         doc = self._alias(function_name, alias_name, "UpdateAlias")
         merged = {**doc, **{k: v for k, v in body.items() if v is not None}}
         self._check_alias_versions(function_name, merged, "UpdateAlias")
+        serving = {merged["versionId"], *(merged.get("additionalVersionWeight") or {})}
+        for inst in self.instances.get(function_name, []):  # the old version's go after a drain
+            if inst["qualifier"] == alias_name and inst["versionId"] not in serving and \
+                    inst["_gone_at"] is None and self.drain_after_s is not None:
+                inst["_gone_at"] = self.clock.now() + self.drain_after_s
         doc.update(merged)
         return copy.deepcopy(doc)
 
@@ -382,7 +415,18 @@ class FakeFc:
                         invocation_type="Sync", function_timeout_s=None, log_tail=False):
         self.calls.append(("InvokeFunction", function_name))
         self._settle(function_name, "InvokeFunction")
-        headers = {"x-fc-request-id": "fake-invoke"}
+        self._invocations += 1
+        headers = {"x-fc-request-id": f"fake-invoke-{self._invocations}"}
+        if qualifier not in (None, "", "LATEST"):
+            version = self._served_version(function_name, str(qualifier), "InvokeFunction",
+                                           pick=True)
+            headers["x-fc-invocation-service-version"] = version
+            error = self.version_error_type.get(version)
+            if error:
+                headers["x-fc-error-type"] = error
+                return InvokeResult(200, headers, b'{"errorMessage": "failed"}')
+            self.start_instance(function_name, str(qualifier), version)
+            return InvokeResult(200, headers, b"ok")
         if self.invoke_error_type:
             headers["x-fc-error-type"] = self.invoke_error_type
             return InvokeResult(200, headers, b'{"errorMessage": "init failed"}')

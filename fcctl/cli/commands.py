@@ -15,6 +15,7 @@ MODULES = {
     "plan": "plan_deploy", "deploy": "plan_deploy",
     "get": "inspect", "export": "inspect",
     "rollout": "rollout",
+    "release": "release",
     "invoke": "invoke",
     "list": "functions", "delete": "functions",
     "emulator": "emulator",

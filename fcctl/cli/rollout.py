@@ -36,6 +36,19 @@ def rollout(
         help="Region for functions named without a spec."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Roll out several functions without "
                              "asking (never asks when stdin is not a terminal)."),
+    alias: Optional[str] = typer.Option(
+        None, "--alias", metavar="ALIAS", help="Replace the instances serving this alias: "
+        "marker on LATEST → publish → move the alias → wait until the old version's instances "
+        "are gone. Refused (exit 2) when LATEST has unreleased changes."),
+    steps: Optional[str] = typer.Option(None, "--steps", metavar="P,P,100",
+                                        help="With --alias: move the alias in probed steps."),
+    interval: str = typer.Option("0s", "--interval", metavar="DURATION",
+                                 help="With --steps: wait at each step before probing."),
+    probe_count: int = typer.Option(5, "--probe-count", min=1, max=1000, metavar="N",
+                                    help="With --steps: invocations through the alias per step."),
+    latest_only: bool = typer.Option(
+        False, "--latest-only", help="Replace LATEST's instances only; instances serving "
+        "aliases are left running on purpose (otherwise that exits 5)."),
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
@@ -51,15 +64,54 @@ def rollout(
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output, progress=progress)
     console = get_console()
     targets = _targets(names or [], files, region)
+    if alias is not None:
+        _rollout_alias(s, console, targets, alias, steps=steps, interval=interval,
+                       probe_count=probe_count, timeout=timeout)
+        return
+    if steps is not None:
+        raise errors.UsageError("--steps needs --alias")
     if len(targets) > 1:  # several functions: ask on a terminal, like deploy (before any call)
         confirm(console, f"Roll out {len(targets)} functions ({', '.join(n for n, _ in targets)})?",
                 yes=yes, json=console.json_mode)
     run = run_rollout(targets, Clients(Target(s.endpoint, s.profile)), timeout_s=timeout,
                       probe=probe, detach=detach, concurrency=concurrency,
-                      progress=console.progress)
-    console.result(run.document(), lambda c: render_rollout(c, run.results))
+                      progress=console.progress, latest_only=latest_only)
+    console.result(run.document(), lambda c: (render_rollout(c, run.results),
+                                              _render_left(c, run.aliases_left())))
     if run.exit_code():
         raise errors.ExitStatus(run.exit_code())
+
+
+def _render_left(console, left: list) -> None:
+    if not left:
+        return
+    from fcctl.ui import redact
+
+    named = ", ".join(f"{a['functionName']}/{a['aliasName']} ({a['instances']} instance(s))"
+                      for a in left)
+    console.print(redact.safe(
+        f"instances serving aliases were left running: {named}. Roll them out with "
+        f"`fcctl rollout NAME --alias ALIAS`, or pass --latest-only (exit 5)"), style="yellow")
+
+
+def _rollout_alias(s, console, targets, alias, *, steps, interval, probe_count, timeout) -> None:
+    """``rollout --alias``: one function at a time (an alias belongs to one function)."""
+    from fcctl.cli.release import parse_duration, render_release
+    from fcctl.deploy.release import parse_steps, rollout_alias
+    from fcctl.deploy.service import Clients, Target
+
+    if len(targets) != 1:
+        raise errors.UsageError("--alias: name one function")
+    step_list = parse_steps(steps) if steps is not None else None
+    interval_s = parse_duration(interval)
+    (name, region), = targets
+    client = Clients(Target(s.endpoint, s.profile))(region)
+    result = rollout_alias(client, name, alias, steps=step_list, interval_s=interval_s,
+                           probe_count=probe_count, timeout_s=timeout,
+                           progress=console.progress)
+    console.result(result.document(), lambda c: render_release(c, result))
+    if result.exit_code():
+        raise errors.ExitStatus(result.exit_code())
 
 
 def _targets(names: list[str], files: Optional[List[str]], region: Optional[str]):

@@ -25,7 +25,9 @@ PreStop回调，可更新函数配置或者函数代码"; docs/fc-facts.md). A r
 
 Scope: the update targets the function's LATEST configuration. Instances serving an alias (it
 points at a published version) are not replaced by it; they are listed alias by alias, reported
-as ``notRestarted`` and not waited for. Instances of a version invoked by number alone serve no
+as ``notRestarted`` and ``aliasesLeft`` and not waited for — and the run exits 5
+(``errors.EXIT_PARTIAL``, ``ok: false``) unless ``--latest-only`` says LATEST is all the user
+wants. ``fcctl rollout NAME --alias ALIAS`` (``deploy/release.py``) replaces an alias's instances. Instances of a version invoked by number alone serve no
 alias and are not listed (what an unqualified ListInstances answers is undocumented).
 """
 
@@ -149,10 +151,23 @@ class RolloutRun:
 
     rollout_id: str
     results: list[RolloutResult]
+    latest_only: bool = False
 
     @property
     def ok(self) -> bool:
-        return all(r.outcome is Outcome.OK for r in self.results)
+        return all(r.outcome is Outcome.OK for r in self.results) and not self.aliases_left()
+
+    def aliases_left(self) -> list[dict]:
+        """``[{functionName, aliasName, instances}]``: aliases whose traffic-serving instances
+        this LATEST rollout did not replace (empty with ``--latest-only``)."""
+        if self.latest_only:
+            return []
+        out = []
+        for r in self.results:
+            counts = Counter(i["qualifier"] for i in r.not_restarted)
+            out += [{"functionName": r.name, "aliasName": q, "instances": n}
+                    for q, n in sorted(counts.items())]
+        return out
 
     def document(self) -> dict:
         """The ``rollout --output json`` document."""
@@ -161,16 +176,21 @@ class RolloutRun:
             "rolloutId": self.rollout_id,
             "qualifier": LATEST,
             "ok": self.ok,
+            "latestOnly": self.latest_only,
+            "aliasesLeft": self.aliases_left(),
             "functions": [r.to_dict() for r in self.results],
         }
 
     def exit_code(self) -> int:
-        """1 if any function failed, else 4 if any timed out, else 0."""
+        """1 if any function failed, else 4 if any timed out, else 5 if instances serving an
+        alias were left (unless ``--latest-only``), else 0."""
         outcomes = [r.outcome for r in self.results]
         if Outcome.FAILED in outcomes:
             return errors.EXIT_FAILED
         if Outcome.TIMEOUT in outcomes:
             return errors.EXIT_TIMEOUT
+        if self.aliases_left():
+            return errors.EXIT_PARTIAL
         return errors.EXIT_OK
 
 
@@ -184,6 +204,7 @@ def run_rollout(
     concurrency: int = 8,
     clock: Clock | None = None,
     progress: Callable[[str], None] = lambda line: None,
+    latest_only: bool = False,
 ) -> RolloutRun:
     """Roll out every ``(functionName, region)`` of ``targets``, ``concurrency`` at once, under
     one rollout id and one deadline (``timeout_s`` from now). ``client_for(region)`` gives the
@@ -204,7 +225,8 @@ def run_rollout(
                                 deadline=deadline, probe=probe, detach=detach, clock=clock,
                                 progress=progress)
 
-    return RolloutRun(rollout_id, cancel.map_concurrently(one, targets, concurrency))
+    return RolloutRun(rollout_id, cancel.map_concurrently(one, targets, concurrency),
+                      latest_only=latest_only)
 
 
 def new_rollout_id(clock_wall: Callable[[], float] = time.time) -> str:

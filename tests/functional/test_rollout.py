@@ -151,8 +151,12 @@ def test_alias_instances_are_reported_not_restarted(fc, sdk, emulator, project):
     assert resp.status_code == 200
     invoke(sdk)  # one LATEST instance too
 
+    # issue 10: leaving the alias's instances running is not success (exit 5) unless asked
     run = fc("rollout", "worker", "-o", "json")
-    assert run.code == 0, run.err
+    assert run.code == 5, run.err
+    assert run.json()["ok"] is False
+    assert run.json()["aliasesLeft"] == [{"functionName": "worker", "aliasName": "prod",
+                                          "instances": 1}]
     (fn,) = run.json()["functions"]
     assert len(fn["instancesBefore"]) == 1 and fn["drainedInstances"] == fn["instancesBefore"]
     assert [i["qualifier"] for i in fn["notRestarted"]] == ["prod"]
@@ -160,6 +164,8 @@ def test_alias_instances_are_reported_not_restarted(fc, sdk, emulator, project):
                               "additionalVersionWeight": {}}]
     text = fc("rollout", "worker")
     assert "LATEST only" in text.out and "prod → version" in text.out
+    assert text.code == 5 and "--latest-only" in text.out
+    assert fc("rollout", "worker", "--latest-only").code == 0
 
 
 def test_rollout_waits_for_an_update_in_progress(fc, sdk, project):

@@ -1,0 +1,250 @@
+"""``fcctl release`` service on the in-memory FC fake: every phase."""
+
+from __future__ import annotations
+
+import pytest
+
+from fcctl import errors, fcfacts
+from fcctl.deploy.kinds import Outcome
+from fcctl.deploy.release import parse_steps, previous_of, run_release
+from tests.fakefc import FakeClock, FakeFc
+
+NAME = "api"
+
+
+def setup(**kw) -> FakeFc:
+    fc = FakeFc(FakeClock(), **kw)
+    fc.seed({"functionName": NAME, "handler": "index.handler", "memorySize": 512,
+             "codeChecksum": "c1"})
+    return fc
+
+
+def release(fc, **kw):
+    return run_release(fc, NAME, "prod", clock=fc.clock, **kw)
+
+
+def change_code(fc, checksum="c2"):
+    fc.functions[NAME].doc["codeChecksum"] = checksum
+
+
+def test_first_release_publishes_and_creates_alias():
+    fc = setup()
+    r = release(fc)
+    assert r.outcome is Outcome.OK and r.published and r.new_version == "1"
+    assert fc.get_alias(NAME, "prod")["versionId"] == "1"
+    assert r.exit_code() == 0
+
+
+def test_no_difference_publishes_nothing():
+    fc = setup()
+    release(fc)
+    r = release(fc)
+    assert r.action == "noop" and not r.published and r.exit_code() == 0
+    assert [v["versionId"] for v in fc.list_versions(NAME)] == ["1"]
+
+
+def test_rollout_marker_alone_is_no_difference():
+    fc = setup()
+    release(fc)
+    fc.functions[NAME].doc["environmentVariables"] = {fcfacts.ROLLOUT_ENV: "x"}
+    assert release(fc).action == "noop"
+
+
+def test_config_and_code_differences_are_named():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    fc.functions[NAME].doc["memorySize"] = 1024
+    r = release(fc)
+    assert r.published and set(r.differences) == {"codeChecksum", "memorySize"}
+    assert previous_of(fc.list_versions(NAME)[-1]["description"]) == "1"
+
+
+def test_waits_while_latest_in_progress_never_publishes_during_it():
+    fc = setup()
+    fc.functions[NAME].doc["lastUpdateStatus"] = fcfacts.UPDATE_IN_PROGRESS
+    fc.functions[NAME].ready_at = 5.0
+    r = release(fc)
+    assert r.outcome is Outcome.OK and fc.clock.now() >= 5.0
+    assert fc.actions().index("PublishFunctionVersion") > 0
+
+
+def test_failed_latest_exits_1_without_publishing():
+    fc = setup()
+    fc.functions[NAME].doc["lastUpdateStatus"] = fcfacts.UPDATE_IN_PROGRESS
+    fc.functions[NAME].ready_at = 1.0
+    fc.functions[NAME].fails = True
+    r = release(fc)
+    assert r.exit_code() == errors.EXIT_FAILED
+    assert "PublishFunctionVersion" not in fc.actions()
+
+
+def test_canary_sets_weight_keeps_old_version():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    r = release(fc, canary=20)
+    alias = fc.get_alias(NAME, "prod")
+    assert alias["versionId"] == "1" and alias["additionalVersionWeight"] == {"2": 0.2}
+    assert r.action == "canary"
+
+
+def test_promote_finishes_canary():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    release(fc, canary=20)
+    r = release(fc, promote=True)
+    alias = fc.get_alias(NAME, "prod")
+    assert r.outcome is Outcome.OK
+    assert alias["versionId"] == "2" and not alias["additionalVersionWeight"]
+
+
+def test_rollback_during_canary_and_after_promote():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    release(fc, canary=20)
+    release(fc, rollback=True)
+    alias = fc.get_alias(NAME, "prod")
+    assert alias["versionId"] == "1" and not alias["additionalVersionWeight"]
+    fc.update_alias(NAME, "prod", {"versionId": "1", "additionalVersionWeight": {"2": 0.5}})
+    release(fc, promote=True)
+    assert fc.get_alias(NAME, "prod")["versionId"] == "2"
+    r = release(fc, rollback=True)
+    assert r.outcome is Outcome.OK and fc.get_alias(NAME, "prod")["versionId"] == "1"
+
+
+def test_rollback_to_deleted_version_exits_1_and_leaves_alias():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    release(fc)
+    fc.versions[NAME] = [v for v in fc.versions[NAME] if v["versionId"] != "1"]
+    r = release(fc, rollback=True)
+    assert r.exit_code() == 1 and "does not exist" in r.message
+    assert fc.get_alias(NAME, "prod")["versionId"] == "2"
+
+
+def test_rollback_without_record_is_refused():
+    fc = setup()
+    fc.publish_version(NAME, "by hand")
+    fc.create_alias(NAME, {"aliasName": "prod", "versionId": "1"})
+    r = release(fc, rollback=True)
+    assert r.exit_code() == 1 and "no previous version" in r.message
+
+
+def test_steps_walk_and_promote():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    r = release(fc, steps=[10, 50, 100], interval_s=30, probe_count=4)
+    assert r.outcome is Outcome.OK
+    assert [s["percent"] for s in r.steps] == [10, 50, 100]
+    alias = fc.get_alias(NAME, "prod")
+    assert alias["versionId"] == "2" and not alias["additionalVersionWeight"]
+    assert 30 in fc.clock.sleeps
+
+
+def test_failing_probes_roll_back_automatically_naming_responses():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    fc.version_error_type["2"] = "InitializationError"
+    r = release(fc, steps=[50, 100], probe_count=10)
+    assert r.exit_code() == errors.EXIT_FAILED
+    alias = fc.get_alias(NAME, "prod")
+    assert alias["versionId"] == "1" and not alias["additionalVersionWeight"]
+    assert r.failures and all(f["errorType"] == "InitializationError" and f["version"] == "2"
+                              for f in r.failures)
+    assert r.failures[0]["requestId"] in r.message
+    # failures of the old version are not counted against the new one
+    assert r.steps[0]["countedForNew"] == len(r.failures) < 10
+
+
+def test_max_error_rate_tolerates_failures_below_it():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    fc.version_error_type["2"] = "HandledInvocationError"
+    r = release(fc, steps=[50, 100], probe_count=10, max_error_rate=1.0)
+    assert r.outcome is Outcome.OK and fc.get_alias(NAME, "prod")["versionId"] == "2"
+
+
+def test_provision_ready_time_reported():
+    fc = setup()
+    release(fc)
+    fc.put_provision_config(NAME, {"defaultTarget": 2}, qualifier="prod")
+    change_code(fc)
+    r = release(fc)
+    assert r.provision_ready_s is not None
+    assert r.document()["provisionReadySeconds"] is not None
+
+
+@pytest.mark.parametrize("text", ["10,50", "50,10,100", "0,100", "x"])
+def test_bad_steps(text):
+    with pytest.raises(errors.UsageError):
+        parse_steps(text)
+
+
+def test_steps_parse():
+    assert parse_steps("10,50,100") == [10, 50, 100]
+
+
+# --- rollout --alias -------------------------------------------------------------------------
+from fcctl.deploy.release import rollout_alias  # noqa: E402
+from fcctl.deploy.rollout import run_rollout  # noqa: E402
+
+
+def released(fc):
+    release(fc)
+    iids = [fc.start_instance(NAME, "prod", "1") for _ in range(2)]
+    return iids
+
+
+def test_rollout_alias_replaces_every_instance_of_the_old_version():
+    fc = setup()
+    iids = released(fc)
+    r = rollout_alias(fc, NAME, "prod", clock=fc.clock)
+    assert r.outcome is Outcome.OK, r.message
+    assert r.exit_code() == 0
+    assert r.instances_before == sorted(iids) and sorted(r.drained) == sorted(iids)
+    assert all(i["status"] == "Destroyed" for i in fc.instances[NAME] if i["instanceId"] in iids)
+    alias = fc.get_alias(NAME, "prod")
+    assert alias["versionId"] == r.new_version == "2"
+    # the new version differs from the old only in the rollout marker
+    assert r.document()["command"] == "rollout"
+    assert release(fc).action == "noop"
+
+
+def test_rollout_alias_refuses_unreleased_changes_with_exit_2():
+    fc = setup()
+    released(fc)
+    change_code(fc)
+    fc.functions[NAME].doc["memorySize"] = 2048
+    writes = fc.write_calls()
+    r = rollout_alias(fc, NAME, "prod", clock=fc.clock)
+    assert r.exit_code() == errors.EXIT_USAGE
+    assert r.differences == ["memorySize", "codeChecksum"]
+    assert "memorySize" in r.message
+    assert fc.write_calls() == writes and len(fc.list_versions(NAME)) == 1
+
+
+def test_rollout_alias_waits_for_minimum_instances():
+    fc = setup()
+    released(fc)
+    fc.put_provision_config(NAME, {"defaultTarget": 1}, qualifier="prod")
+    r = rollout_alias(fc, NAME, "prod", clock=fc.clock)
+    assert r.outcome is Outcome.OK and r.provision_ready_s is not None
+
+
+def test_plain_rollout_leaving_alias_instances_exits_5_unless_latest_only():
+    fc = setup()
+    released(fc)
+    run = run_rollout([(NAME, None)], lambda region: fc, timeout_s=60, clock=fc.clock)
+    assert run.exit_code() == errors.EXIT_PARTIAL and not run.ok
+    assert run.document()["aliasesLeft"] == [{"functionName": NAME, "aliasName": "prod",
+                                              "instances": 2}]
+    ok = run_rollout([(NAME, None)], lambda region: fc, timeout_s=60, clock=fc.clock,
+                     latest_only=True)
+    assert ok.exit_code() == 0 and ok.document()["aliasesLeft"] == []
