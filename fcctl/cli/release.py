@@ -114,7 +114,7 @@ def render_release(console, r) -> None:
     if r.action == "rollout":
         say(f"    instances of version {r.previous_version} before: {len(r.instances_before)}"
             f"  gone: {len(r.drained)}"
-            + (f"  still active: " + ", ".join(f"{i} ({st or 'no status'})"
+            + ("  still active: " + ", ".join(f"{i} ({st or 'no status'})"
                                                 for i, st in r.still_active.items())
                if r.still_active else ""))
     if r.provision_ready_s is not None:

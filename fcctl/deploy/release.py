@@ -309,14 +309,15 @@ def _rollback(client, name, alias, current, result: ReleaseResult, progress) -> 
         result.previous_version = next(iter(weights))
     else:
         doc = versions.get(main)
-        target = previous_of(doc.get("description") if doc else None)
+        recorded = previous_of(doc.get("description") if doc else None)
         result.previous_version = main
-        if target is None:
+        if recorded is None:
             raise errors.OperationFailed(
                 f"alias {alias} → version {main}: no previous version recorded (fcctl release "
                 f"writes '{fcfacts.RELEASE_PREVIOUS_MARK} N' in the version's description)",
                 hint=f"point the alias yourself: fcctl release is not the one that published "
                      f"version {main}")
+        target = recorded
     if target not in versions:
         raise errors.OperationFailed(
             f"rollback target version {target} of function {name} does not exist (deleted?); "
@@ -403,8 +404,9 @@ def rollout_alias(
         seen: dict[str, dict] = {}
         for q in (alias, old):
             for inst in list_qualifier(client, name, q, []):
-                if is_active(inst) and str(inst.get("versionId") or old) == old:
-                    seen.setdefault(inst.get("instanceId"), inst)
+                iid = inst.get("instanceId")
+                if iid and is_active(inst) and str(inst.get("versionId") or old) == old:
+                    seen.setdefault(str(iid), inst)
         result.instances_before = sorted(i for i in seen if i)
         progress(f"{name}: alias {alias} → version {old}: {len(result.instances_before)} "
                  f"active instance(s)")
