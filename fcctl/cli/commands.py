@@ -16,6 +16,7 @@ MODULES = {
     "get": "inspect", "export": "inspect",
     "rollout": "rollout",
     "invoke": "invoke",
+    "logs": "logs",
     "list": "functions", "delete": "functions",
     "emulator": "emulator",
     "local": "local",
