@@ -36,6 +36,8 @@ def rollout(
         help="Region for functions named without a spec."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Roll out several functions without "
                              "asking (never asks when stdin is not a terminal)."),
+    logs: bool = typer.Option(False, "--logs", help="Afterwards, per drained instance: did its "
+                              "PreStop run and how long (from the function's log)."),
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
@@ -43,6 +45,8 @@ def rollout(
     """Make FC replace a function's instances without a code change: FC runs each old
     instance's PreStop hook before destroying it, new ones run their Initializer. Acts on the
     LATEST configuration; instances still alive at --timeout are named (exit 4)."""
+    import time
+
     from fcctl.deploy.rollout import run_rollout
     from fcctl.deploy.service import Clients, Target
     from fcctl.ui.render import render_rollout
@@ -53,10 +57,22 @@ def rollout(
     if len(targets) > 1:  # several functions: ask on a terminal, like deploy (before any call)
         confirm(console, f"Roll out {len(targets)} functions ({', '.join(n for n, _ in targets)})?",
                 yes=yes, json=console.json_mode)
+    started = time.time()
     run = run_rollout(targets, Clients(Target(s.endpoint, s.profile)), timeout_s=timeout,
                       probe=probe, detach=detach, concurrency=concurrency,
                       progress=console.progress)
-    console.result(run.document(), lambda c: render_rollout(c, run.results))
+    doc, reports = run.document(), []
+    if logs:  # the report is fcctl/observe/prestop.py
+        from fcctl.observe.prestop import rollout_reports
+        doc["preStopLogs"] = reports = rollout_reports(run, dict(targets), s, started)
+
+    def show(c) -> None:
+        render_rollout(c, run.results)
+        if logs:
+            from fcctl.observe.prestop import render
+            render(c, reports)
+
+    console.result(doc, show)
     if run.exit_code():
         raise errors.ExitStatus(run.exit_code())
 

@@ -133,3 +133,31 @@ def test_only_logs_imports_the_sls_sdk(emulator, sdk):
     out = run_probe(["--endpoint", emulator.url, "logs", "w5"], env=env)
     assert out["code"] == 0
     assert "alibabacloud_sls20201230" in out["heavy"]
+
+
+def test_rollout_logs_reports_prestop_per_drained_instance_then_logs_hooks_agrees(fc, sdk):
+    create(sdk, "w6", env={"FCCTL_EMULATOR_PRESTOP_MS": "200"})
+    invoke(sdk, "w6")
+    r = fc("-o", "json", "rollout", "w6", "--logs", "--timeout", "60")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    drained = doc["functions"][0]["drainedInstances"]
+    assert len(drained) == 1
+    rep = doc["preStopLogs"][0]
+    assert rep["functionName"] == "w6"
+    assert [(i["instanceId"], i["known"], i["preStop"], i["durationMs"])
+            for i in rep["instances"]] == [(drained[0], True, "ok", 200)]
+    hooks = json.loads(fc("-o", "json", "logs", "w6", "--hooks").out)["instances"]
+    old = next(i for i in hooks if i["instanceId"] == drained[0])
+    assert {h["hook"]: h["durationMs"] for h in old["hooks"]}["PreStop"] == 200
+
+
+def test_rollout_logs_says_plainly_it_cannot_know_without_logconfig(fc, sdk):
+    create(sdk, "w7", log=False)
+    invoke(sdk, "w7")
+    r = fc("-o", "json", "rollout", "w7", "--logs", "--timeout", "60")
+    assert r.code == 0, r.err
+    inst = json.loads(r.out)["preStopLogs"][0]["instances"]
+    assert len(inst) == 1 and inst[0]["known"] is False and "no logConfig" in inst[0]["reason"]
+    text = fc("rollout", "w7", "--logs", "--timeout", "60")
+    assert text.code == 0
