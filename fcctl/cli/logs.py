@@ -41,7 +41,6 @@ def logs(
     from fcctl.cloud import connect
     from fcctl.fcfacts import SLS_FOLLOW_MAX_POLLS, SLS_FOLLOW_POLL_S
     from fcctl.observe import logs as obs
-    from fcctl.ui.redact import scrub
 
     check_name(name)
     s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
@@ -53,10 +52,8 @@ def logs(
     obs.log_config(fn, name)  # the clear message before any SLS call
     reader = obs.connect_sls(s.endpoint, s.profile, region)
     console = get_console()
-    rows = obs.fetch(reader, fn, name, frm, to, instance=instance, request_id=request_id)
-    for r in rows:
-        for k, v in list(r.items()):
-            r[k] = scrub(str(v))
+    rows = obs.mask(fn, obs.fetch(reader, fn, name, frm, to, instance=instance,
+                                  request_id=request_id))
 
     if hooks:
         per = obs.hooks_by_instance(rows)
@@ -99,13 +96,12 @@ def logs(
     try:
         for _ in range(SLS_FOLLOW_MAX_POLLS):
             time.sleep(SLS_FOLLOW_POLL_S)
-            new = [r for r in obs.fetch(reader, fn, name, frm, int(time.time()) + 1,
-                                        instance=instance, request_id=request_id)
+            new = [r for r in obs.mask(fn, obs.fetch(reader, fn, name, frm,
+                                                     int(time.time()) + 1, instance=instance,
+                                                     request_id=request_id))
                    if (r.get("timeMs"), r.get("message"), r.get("instanceID")) not in seen]
             for r in new:
                 seen.add((r.get("timeMs"), r.get("message"), r.get("instanceID")))
-                for k, v in list(r.items()):
-                    r[k] = scrub(str(v))
             if new:
                 show(new)
     except KeyboardInterrupt:

@@ -42,6 +42,16 @@ def log_config(fn: dict, name: str) -> tuple[str, str]:
     return project, logstore
 
 
+def mask(fn: dict, rows: list[dict]) -> list[dict]:
+    """Every field of every row with the function's secrets (secret and sensitive variables,
+    credential fields, values secret by shape) and fcctl's other known secrets masked."""
+    from fcctl.deploy.fields import secrets_of
+    from fcctl.ui import redact
+
+    redact.add_secrets(secrets_of(fn))
+    return [{k: redact.scrub(str(v)) for k, v in r.items()} for r in rows]
+
+
 def query_for(instance: str | None, request_id: str | None) -> str:
     terms = []
     if instance:
