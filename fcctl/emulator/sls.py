@@ -24,6 +24,7 @@ import json
 import re
 import uuid
 
+from fcctl.emulator import invocation_log
 from fcctl.fcfacts import (SLS_EVENT_TOPIC, SLS_FUNCTION_TOPIC, SLS_HOOK_LINES,
                            SLS_INSTANCE_EVENT_TYPES)
 
@@ -139,6 +140,26 @@ def records(instances: list[dict], function: str, with_events: bool = True) -> l
     return out
 
 
+def invocation_records(invocations: list[dict], function: str) -> list[dict]:
+    """``FC Invoke Start/End RequestId: …`` per sync invocation (invocation_log.py); a function
+    error adds its message before the End line."""
+    topic = SLS_FUNCTION_TOPIC.format(function=function)
+    out = []
+    for inv in invocations:
+        base = {"__topic__": topic, "functionName": function, "instanceID": inv["instanceId"],
+                "qualifier": inv["qualifier"], "versionId": inv["versionId"],
+                "requestId": inv["requestId"]}
+        lines = [(inv["startMs"], f"FC Invoke Start RequestId: {inv['requestId']}", {})]
+        if inv.get("errorType"):
+            lines.append((inv["endMs"], f"{inv['errorType']}: {inv.get('errorMessage') or ''}",
+                          {"level": "ERROR"}))
+        lines.append((inv["endMs"], f"FC Invoke End RequestId: {inv['requestId']}", {}))
+        for ts, msg, extra in lines:
+            out.append({"__time__": str(ts // 1000), "timeMs": str(ts), **base, "message": msg,
+                        **extra})
+    return out
+
+
 _FIELD_TERM = re.compile(r"^(?P<field>[A-Za-z_][\w.]*):(?P<value>.*)$")
 
 
@@ -203,6 +224,9 @@ def answer(backend, credentials: dict[str, str], method: str, path: str, host: s
                 found = True
                 recs += records(backend.instance_events(fn["functionName"])["instances"],
                                 fn["functionName"], bool(lc.get("enableInstanceMetrics")))
+                recs += invocation_records(invocation_log.invocations(backend,
+                                                                      fn["functionName"]),
+                                           fn["functionName"])
         if not found:
             raise SlsError(404, "LogStoreNotExist", f"logstore {logstore} does not exist")
         recs.sort(key=lambda r: int(r["timeMs"]))

@@ -161,3 +161,13 @@ def test_rollout_logs_says_plainly_it_cannot_know_without_logconfig(fc, sdk):
     assert len(inst) == 1 and inst[0]["known"] is False and "no logConfig" in inst[0]["reason"]
     text = fc("rollout", "w7", "--logs", "--timeout", "60")
     assert text.code == 0
+
+
+def test_each_invocation_has_its_start_and_end_lines_found_by_request_id(fc, sdk):
+    create(sdk, "w8")
+    r = fc("-o", "json", "invoke", "w8", "--payload", "x")
+    assert r.code == 0, r.err
+    rid = json.loads(r.out)["requestId"]
+    lines = json.loads(fc("-o", "json", "logs", "w8", "--request-id", rid).out)["lines"]
+    assert [x["message"] for x in lines] == [f"FC Invoke Start RequestId: {rid}",
+                                             f"FC Invoke End RequestId: {rid}"]
