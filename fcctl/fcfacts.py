@@ -568,4 +568,29 @@ CREATING_INSTANCE_DISCARD_POLICY = "no-prestop"
 
 # --- logs: Simple Log Service, hook lines, instance events (logs) ------------------------------
 
+# Hook lines in the function log (topic FCLogs:<function>): fc-docs 040.配置实例生命周期.md example
+# log, the Python runtime's LOG_TAIL_*_PREFIX constants ("FC Initialize Start RequestId: ").
+SLS_HOOK_LINES = {
+    "initialize_start": "FC Initialize Start RequestId: {rid}",
+    "initialize_end": "FC Initialize End RequestId: {rid}",
+    "prestop_start": "FC PreStop Start RequestId: {rid}",
+    "prestop_end": "FC PreStop End RequestId: {rid}",
+}
+SLS_FUNCTION_TOPIC = "FCLogs:{function}"  # FC 3.0 function log topic (devsapp/fc3 logs)
+SLS_EVENT_TOPIC = "FCInstanceEvents:/{function}"  # fc-docs 131.实例级别事件.md
+# fc-docs 131.实例级别事件.md 事件类型 (the subset the emulator models)
+SLS_INSTANCE_EVENT_TYPES = {
+    "creating": "fc:Instance:Creating",
+    "init_ok": "fc:Instance:InitializationSuccess",
+    "init_failed": "fc:Instance:InitializationFailed",
+    "destroyed": "fc:Instance:DestroySuccess",
+}
+SLS_PUBLIC_ENDPOINT = "{region}.log.aliyuncs.com"  # SDK alibabacloud-sls20201230 _endpoint_map
+# Policy (unverified): how long `rollout --logs` waits for late PreStop lines (SLS indexing delay).
+SLS_LATE_LINES_WAIT_S = 30.0
+SLS_LATE_LINES_POLL_S = 2.0
+# Policy: `logs --follow` polls this often and stops after this many polls (or Ctrl-C).
+SLS_FOLLOW_POLL_S = 2.0
+SLS_FOLLOW_MAX_POLLS = 1800
+
 # --- output documents and events (design) --------------------------------------------------------

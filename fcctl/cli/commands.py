@@ -17,6 +17,7 @@ MODULES = {
     "rollout": "rollout",
     "release": "release",
     "invoke": "invoke",
+    "logs": "logs",
     "list": "functions", "delete": "functions",
     "emulator": "emulator",
     "local": "local",

@@ -49,6 +49,8 @@ def rollout(
     latest_only: bool = typer.Option(
         False, "--latest-only", help="Replace LATEST's instances only; instances serving "
         "aliases are left running on purpose (otherwise that exits 5)."),
+    logs: bool = typer.Option(False, "--logs", help="Afterwards, per drained instance: did its "
+                              "PreStop run and how long (from the function's log)."),
     endpoint: Optional[str] = EndpointOpt,
     profile: Optional[str] = ProfileOpt,
     output: Optional[str] = OutputOpt,
@@ -57,6 +59,8 @@ def rollout(
     """Make FC replace a function's instances without a code change: FC runs each old
     instance's PreStop hook before destroying it, new ones run their Initializer. Acts on the
     LATEST configuration; instances still alive at --timeout are named (exit 4)."""
+    import time
+
     from fcctl.deploy.rollout import run_rollout
     from fcctl.deploy.service import Clients, Target
     from fcctl.ui.render import render_rollout
@@ -66,18 +70,30 @@ def rollout(
     targets = _targets(names or [], files, region)
     if alias is not None:
         _rollout_alias(s, console, targets, alias, steps=steps, interval=interval,
-                       probe_count=probe_count, timeout=timeout)
+                       probe_count=probe_count, timeout=timeout, logs=logs)
         return
     if steps is not None:
         raise errors.UsageError("--steps needs --alias")
     if len(targets) > 1:  # several functions: ask on a terminal, like deploy (before any call)
         confirm(console, f"Roll out {len(targets)} functions ({', '.join(n for n, _ in targets)})?",
                 yes=yes, json=console.json_mode)
+    started = time.time()
     run = run_rollout(targets, Clients(Target(s.endpoint, s.profile)), timeout_s=timeout,
                       probe=probe, detach=detach, concurrency=concurrency,
                       progress=console.progress, latest_only=latest_only)
-    console.result(run.document(), lambda c: (render_rollout(c, run.results),
-                                              _render_left(c, run.aliases_left())))
+    doc, reports = run.document(), []
+    if logs:  # the report is fcctl/observe/prestop.py
+        from fcctl.observe.prestop import rollout_reports
+        doc["preStopLogs"] = reports = rollout_reports(run, dict(targets), s, started)
+
+    def show(c) -> None:
+        render_rollout(c, run.results)
+        _render_left(c, run.aliases_left())
+        if logs:
+            from fcctl.observe.prestop import render
+            render(c, reports)
+
+    console.result(doc, show)
     if run.exit_code():
         raise errors.ExitStatus(run.exit_code())
 
@@ -94,8 +110,11 @@ def _render_left(console, left: list) -> None:
         f"`fcctl rollout NAME --alias ALIAS`, or pass --latest-only (exit 5)"), style="yellow")
 
 
-def _rollout_alias(s, console, targets, alias, *, steps, interval, probe_count, timeout) -> None:
+def _rollout_alias(s, console, targets, alias, *, steps, interval, probe_count, timeout,
+                   logs) -> None:
     """``rollout --alias``: one function at a time (an alias belongs to one function)."""
+    import time
+
     from fcctl.cli.release import parse_duration, render_release
     from fcctl.deploy.release import parse_steps, rollout_alias
     from fcctl.deploy.service import Clients, Target
@@ -106,10 +125,23 @@ def _rollout_alias(s, console, targets, alias, *, steps, interval, probe_count, 
     interval_s = parse_duration(interval)
     (name, region), = targets
     client = Clients(Target(s.endpoint, s.profile))(region)
+    started = time.time()
     result = rollout_alias(client, name, alias, steps=step_list, interval_s=interval_s,
                            probe_count=probe_count, timeout_s=timeout,
                            progress=console.progress)
-    console.result(result.document(), lambda c: render_release(c, result))
+    doc, reports = result.document(), []
+    if logs:  # PreStop of each drained instance of the old version, from the function's log
+        from fcctl.observe.prestop import drained_report
+        doc["preStopLogs"] = reports = [drained_report(name, list(result.drained), region, s,
+                                                       started)]
+
+    def show(c) -> None:
+        render_release(c, result)
+        if logs:
+            from fcctl.observe.prestop import render
+            render(c, reports)
+
+    console.result(doc, show)
     if result.exit_code():
         raise errors.ExitStatus(result.exit_code())
 

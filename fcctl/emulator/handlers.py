@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from fcctl import fcfacts
-from fcctl.emulator import errors, versions, wire
+from fcctl.emulator import errors, invocation_log, versions, wire
 from fcctl.emulator.backend import Backend
 from fcctl.emulator.knobs import INVOKE_MS_HEADER, KNOB_INVOKE_ERROR
 from fcctl.emulator.routes import API_ROUTES
@@ -306,7 +306,10 @@ def InvokeFunction(backend: Backend, req: Request) -> Response:
 
         threading.Thread(target=run, daemon=True).start()
         return Response(202, b"", {"x-fc-async-task-id": req.request_id})
+    t0 = int(backend.clock() * 1000)
     result, headers = _run_invocation(backend, name, qualifier, len(req.body), header_ms)
+    invocation_log.record(backend, name, req.request_id, result, headers, t0,
+                          int(backend.clock() * 1000))  # for the SLS emulation (sls.py)
     resp = json_response(result)
     resp.headers.update(headers)
     if req.headers.get("x-fc-log-type", "").lower() == "tail":

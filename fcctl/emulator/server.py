@@ -36,7 +36,7 @@ from typing import TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from fcctl import fcfacts
-from fcctl.emulator import errors, handlers, routes, verifier, wire
+from fcctl.emulator import errors, handlers, routes, sls, verifier, wire
 from fcctl.emulator.backend import DEFAULT_IDLE_TIMEOUT_S, Backend
 from fcctl.emulator.store import StateUnavailable, Store
 
@@ -645,6 +645,12 @@ class EmulatorServer:
 
         # 2. who is asking: the signature covers the body's hash header, not the body
         header_list = list(h.headers.items())
+        lower = {k.lower(): v for k, v in header_list}
+        if sls.is_sls_request(method, path, lower):  # Simple Log Service GetLogs (sls.py)
+            ctx.action = "sls:GetLogs"
+            body = self._read_body(h, length, chunked, limit, ctx)
+            return sls.answer(self.backend, self.credentials, method, path, lower.get("host", ""),
+                              dict(parse_qsl(raw_query, keep_blank_values=True)), lower, body)
         match = routes.match_api(method, path)
         ctx.action = match.action if match else None  # for the log, even when refused
         signed = verifier.verify_headers(method, path, raw_query, header_list, self.credentials)
