@@ -109,3 +109,31 @@ def test_aliases_and_provisioning_deploy_then_plan_clean(fc, sdk, project, api_l
     alias = sdk.get_alias("worker", "prod").body.to_map()
     assert alias["description"] == "prod, v2 words" and alias["versionId"] == version
     assert fc("plan", "-f", path, "--detailed-exitcode").code == 0
+
+
+def test_saved_plan_carries_provision_actions_and_notices_a_moved_config(fc, sdk, project,
+                                                                         tmp_path):
+    import json
+
+    path = str(project(SPEC.format(description="production traffic")))
+    assert fc("deploy", "-f", path).code == 0
+    spec = SPEC.format(description="production traffic").replace(
+        "      defaultTarget: 1\n", "      defaultTarget: 3\n", 1)
+    path = str(project(spec))
+    out = str(tmp_path / "plan.json")
+    assert fc("plan", "-f", path, "--out", out).code == 0
+    saved = json.loads(open(out).read())
+    assert '"provisionConfigs"' in json.dumps(saved) and '"defaultTarget"' in json.dumps(saved)
+
+    # someone changes LATEST's provision config meanwhile: the saved plan no longer applies
+    sdk.put_provision_config("worker", models.PutProvisionConfigRequest(
+        qualifier="LATEST", body=models.PutProvisionConfigInput(default_target=5)))
+    run = fc("deploy", "--plan", out)
+    assert run.code == 1 and "worker" in run.err
+    assert provision(sdk, "LATEST")["defaultTarget"] == 5
+
+    assert fc("plan", "-f", path, "--out", out).code == 0
+    run = fc("deploy", "--plan", out)
+    assert run.code == 0, run.err
+    assert provision(sdk, "LATEST")["defaultTarget"] == 3
+    assert fc("plan", "-f", path, "--detailed-exitcode").code == 0
