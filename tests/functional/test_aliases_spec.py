@@ -137,3 +137,18 @@ def test_saved_plan_carries_provision_actions_and_notices_a_moved_config(fc, sdk
     assert run.code == 0, run.err
     assert provision(sdk, "LATEST")["defaultTarget"] == 3
     assert fc("plan", "-f", path, "--detailed-exitcode").code == 0
+
+
+def test_corpus_spec_deploys_and_plans_clean(fc, sdk):
+    from pathlib import Path
+
+    spec = str(Path(__file__).resolve().parents[1]
+               / "corpus/specs/good/realistic/aliases-min-instances.yaml")
+    assert fc("deploy", "-f", spec).code == 0
+    got = sdk.get_provision_config("orders-api", models.GetProvisionConfigRequest(
+        qualifier="LATEST")).body.to_map()
+    assert got["defaultTarget"] == 1
+    assert got["scheduledActions"][0]["timeZone"] == "Asia/Shanghai"
+    run = fc("plan", "-f", spec, "--detailed-exitcode")
+    assert run.code == 0, run.out
+    assert "alias canary: pending" in run.out and "alias prod: pending" in run.out
