@@ -91,12 +91,13 @@ class AliasAction:
     changes: tuple[FieldChange, ...] = ()
     body: dict | None = None
     provision: bool = False
+    function: str = "FUNCTION"
 
     @property
     def note(self) -> str | None:
         if self.action is not AliasOp.PENDING:
             return None
-        return (f"pending — created by `fcctl release FUNCTION --alias {self.name}`"
+        return (f"pending — created by `fcctl release {self.function} --alias {self.name}`"
                 + ("; its provisionConfig is applied by the first deploy after that"
                    if self.provision else ""))
 
@@ -362,7 +363,7 @@ def plan_aliases(want: Desired, have: Live
         name = a["aliasName"]
         live = live_by.get(name) if have.function is not None else None
         if live is None:
-            aliases.append(AliasAction(name, AliasOp.PENDING,
+            aliases.append(AliasAction(name, AliasOp.PENDING, function=want.name,
                                        provision=a.get("provisionConfig") is not None))
             continue
         if "description" in a and (live.get("description") or "") != (a["description"] or ""):

@@ -57,7 +57,7 @@ def test_aliases_and_provisioning_deploy_then_plan_clean(fc, sdk, project, api_l
         ("defaultTarget", None, 1), ("alwaysAllocateCPU", None, False)]
     assert {c["path"] for c in prov["changes"]} >= {"scheduledActions", "targetTrackingPolicies"}
     assert fn["aliases"][0]["action"] == "pending"
-    assert "fcctl release FUNCTION --alias prod" in fn["aliases"][0]["note"]
+    assert "fcctl release worker --alias prod" in fn["aliases"][0]["note"]
 
     run = fc("deploy", "-f", path, "-o", "json")
     assert run.code == 0, run.err
@@ -75,7 +75,7 @@ def test_aliases_and_provisioning_deploy_then_plan_clean(fc, sdk, project, api_l
     assert doc["functions"][0]["provisionConfigs"] == []
     assert doc["functions"][0]["aliases"][0]["action"] == "pending"
     text = fc("plan", "-f", path)
-    assert "alias prod: pending — created by `fcctl release FUNCTION --alias prod`" in text.out
+    assert "alias prod: pending — created by `fcctl release worker --alias prod`" in text.out
 
     # the alias comes into being (what `fcctl release worker --alias prod` does)
     version = sdk.publish_function_version("worker", models.PublishFunctionVersionRequest(

@@ -90,7 +90,7 @@ def test_pending_alias_is_a_note_then_applied_once_released():
                              "provisionConfig": {"defaultTarget": 2}}])
     p = plan_of(fc, want)
     [al] = p.functions[0].aliases
-    assert al.action is AliasOp.PENDING and "fcctl release FUNCTION --alias prod" in al.note
+    assert al.action is AliasOp.PENDING and "fcctl release f --alias prod" in al.note
     assert not p.has_changes and p.functions[0].action is Action.NOOP  # not dirty forever
     apply(fc, want, p)
     assert "PutProvisionConfig" not in fc.actions() and "CreateAlias" not in fc.actions()
