@@ -524,6 +524,24 @@ DELETE_PROVISION_QUALIFIER_LATEST = "LATEST"
 LIST_FUNCTIONS_PAGE_MAX = 100
 
 # --- aliases and provisioning in the spec (aliases) ---------------------------------------------
+# Alias names (FC CreateAlias doc / fc-docs 025.别名管理.md): 1-128 letters, digits, _ or -, not
+# starting with a digit or -; LATEST is FC's own qualifier, never an alias (same rule as the
+# emulator, fcctl/emulator/versions.py).
+ALIAS_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$"
+# A published version in a qualifier: its number (FC PublishFunctionVersion answers versionId "1", "2"…).
+VERSION_QUALIFIER_PATTERN = r"^[0-9]+$"
+# PutProvisionConfigInput.defaultTarget / target / ScheduledAction.target (SDK alibabacloud-fc20230330
+# models/_put_provision_config_input.py: "Valid values: 0 to 10000").
+PROVISION_TARGET_RANGE = (0, 10000)
+# TargetTrackingPolicy.metricType (SDK models/_target_tracking_policy.py).
+PROVISION_METRIC_TYPES = ("ProvisionedConcurrencyUtilization", "CPUUtilization", "GPUMemUtilization")
+# ScheduledAction.scheduleExpression: FC's examples are cron(0 0 22 * * *) (API ScheduledAction,
+# 2023-03-30) and at(...) one-off times (fc-docs 045.配置最小实例数弹性策略.md). Policy: fcctl checks
+# only the wrapper and that the inside is not empty; FC judges the fields.
+SCHEDULE_EXPRESSION_PATTERN = r"^(cron|at)\((\S.*\S|\S)\)$"
+# startTime/endTime: ISO 8601 as FC's examples (2023-03-10T10:10:10Z); without timeZone they are
+# UTC (SDK ScheduledAction.time_zone doc). Policy: a trailing Z or ±hh:mm is optional.
+PROVISION_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?$"
 
 # --- releases: publish, canary, rollback, rollout of an alias (release) -------------------------
 # Where `fcctl release --rollback` finds "previous": FC keeps no alias history (SDK models/_alias.py

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Union
 
-from fcctl.deploy.kinds import Action, Outcome, TriggerOp, _StrEnum
+from fcctl.deploy.kinds import Action, Outcome, ProvisionOp, TriggerOp, _StrEnum
 
 if TYPE_CHECKING:  # pragma: no cover
     from fcctl.cloud.api import RetryNotice
@@ -54,6 +54,26 @@ class TriggerWriting:
     function: str
     trigger: str
     op: TriggerOp
+    finishes = False
+
+
+@dataclass(frozen=True)
+class AliasWriting:
+    """UpdateAlias of ``alias`` with its description only (never versionId or weights)."""
+
+    function: str
+    alias: str
+    finishes = False
+
+
+@dataclass(frozen=True)
+class ProvisionWriting:
+    """PutProvisionConfig of ``qualifier`` (LATEST or an alias)."""
+
+    function: str
+    qualifier: str
+    op: ProvisionOp
+    target: int | None = None
     finishes = False
 
 
@@ -103,6 +123,6 @@ class RetryScheduled:
         return self.notice.function
 
 
-Event = Union[FunctionWriting, TagsWriting, TriggerWriting, Waiting, Settled, Failed,
-              RetryScheduled]
+Event = Union[FunctionWriting, TagsWriting, TriggerWriting, AliasWriting, ProvisionWriting,
+              Waiting, Settled, Failed, RetryScheduled]
 OnEvent = Callable[[Event], None]

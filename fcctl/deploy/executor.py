@@ -2,7 +2,8 @@
 
 Per function, in order: write the function (create or update, with code when it changed) → its
 tags (UntagResources, TagResources) → its triggers → wait until FC says the update finished
-(``lastUpdateStatus``; see :mod:`fcctl.deploy.waiters`). One failed function never hides the
+(``lastUpdateStatus``; see :mod:`fcctl.deploy.waiters`) → alias descriptions (UpdateAlias with
+``description`` only) → provision configs (PutProvisionConfig of LATEST and existing aliases). One failed function never hides the
 others' results. Progress is reported as :mod:`fcctl.deploy.events` objects; actions are the
 :mod:`fcctl.deploy.kinds` enums, dispatched exhaustively (an unknown one raises ``ValueError``).
 
@@ -29,9 +30,10 @@ from typing import TYPE_CHECKING, Callable
 
 from fcctl import cancel, errors
 from fcctl.deploy import planner
-from fcctl.deploy.events import (Failed, FunctionWriting, OnEvent, Settled, TagsWriting,
-                                 TriggerWriting, Waiting, WaitFor)
-from fcctl.deploy.kinds import Action, Outcome, TriggerOp, unknown
+from fcctl.deploy.events import (AliasWriting, Failed, FunctionWriting, OnEvent,
+                                 ProvisionWriting, Settled, TagsWriting, TriggerWriting, Waiting,
+                                 WaitFor)
+from fcctl.deploy.kinds import Action, AliasOp, Outcome, ProvisionOp, TriggerOp, unknown
 from fcctl.deploy.waiters import (Clock, UpdateFailed, update_settled, update_when_free,
                                   wait_for_update)
 
@@ -68,6 +70,8 @@ class FunctionResult:
     state: str | None = None
     changes: list[dict] = field(default_factory=list)
     triggers: list[dict] = field(default_factory=list)
+    aliases: list[dict] = field(default_factory=list)
+    provisions: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     urls: list[dict] = field(default_factory=list)  # HTTP trigger URLs (fcctl.deploy.urls)
 
@@ -81,6 +85,8 @@ class FunctionResult:
             "state": self.state,
             "changes": self.changes,
             "triggers": self.triggers,
+            "aliases": self.aliases,
+            "provisionConfigs": self.provisions,
             "urls": self.urls,
             "warnings": self.warnings,
             "error": self.error,
@@ -128,6 +134,8 @@ class Executor:
             name=action.name, action=action.action,
             changes=[c.to_dict() for c in action.changes],
             triggers=[t.to_dict() for t in action.triggers],
+            aliases=[a.to_dict() for a in action.aliases],
+            provisions=[p.to_dict() for p in action.provisions],
             warnings=list(action.warnings),
         )
         if action.action is Action.NOOP and not (action.pending and self.options.wait):
@@ -144,6 +152,7 @@ class Executor:
             if final is not None:
                 result.last_update_status = final.get("lastUpdateStatus")
                 result.state = final.get("state")
+            self._apply_aliases(client, action)
             result.outcome = Outcome.OK
             self.progress(Settled(action.name, action.action))
         except errors.WaitTimeout as exc:
@@ -273,6 +282,26 @@ class Executor:
                 self.progress(TriggerWriting(action.name, t.name, TriggerOp.UPDATE))
                 assert t.body is not None  # the planner gives every updated trigger its body
                 client.update_trigger(action.name, t.name, t.body)
+
+    def _apply_aliases(self, client: FcApi, action: planner.FunctionAction) -> None:
+        """UpdateAlias (description only: the version and weights are `fcctl release`'s), then
+        PutProvisionConfig of LATEST and each existing alias. A pending alias is not written."""
+        for a in action.aliases:
+            if a.action is AliasOp.PENDING:
+                continue
+            if a.action is AliasOp.UPDATE:
+                self.progress(AliasWriting(action.name, a.name))
+                assert a.body is not None  # the planner gives every update its body
+                client.update_alias(action.name, a.name, {"description": a.body["description"]})
+            else:
+                unknown("alias action", a.action)
+        for p in action.provisions:
+            if p.action not in (ProvisionOp.CREATE, ProvisionOp.UPDATE):
+                unknown("provision action", p.action)
+            assert p.body is not None  # the planner gives every provision action its body
+            self.progress(ProvisionWriting(action.name, p.qualifier, p.action,
+                                           p.body.get("defaultTarget")))
+            client.put_provision_config(action.name, dict(p.body), p.qualifier)
 
     def _wait(self, client: FcApi, name: str, container: bool, quiet: bool = False,
               known_pending: bool = False) -> dict:

@@ -47,7 +47,7 @@ HOOKS = ("initializer", "preStop")
 # Compared as whole values by export (not key by key).
 WHOLE_VALUE = frozenset({"environmentVariables", "layers", "tags"})
 # Fields that are not part of the function body (handled by their own planner steps).
-NOT_BODY = frozenset({"code", "triggers", "region"})
+NOT_BODY = frozenset({"code", "triggers", "region", "aliases", "provisionConfig"})
 
 
 def hook_is_set(hook: dict | None) -> TypeGuard[dict]:

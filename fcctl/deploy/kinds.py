@@ -41,6 +41,23 @@ class TriggerOp(_StrEnum):
     REPLACE = "replace"
 
 
+class AliasOp(_StrEnum):
+    """What deploy does with one alias of the spec. ``UPDATE`` is UpdateAlias carrying only
+    ``description`` (the version and weights belong to ``fcctl release``); ``PENDING``: the alias
+    is not on FC and deploy cannot create it (CreateAlias needs a versionId; deploy never
+    publishes) — a note, not a change."""
+
+    UPDATE = "update"
+    PENDING = "pending"
+
+
+class ProvisionOp(_StrEnum):
+    """PutProvisionConfig of LATEST or an alias: none on FC yet (``CREATE``) or different."""
+
+    CREATE = "create"
+    UPDATE = "update"
+
+
 class Outcome(_StrEnum):
     """How one function's deploy or rollout ended."""
 

@@ -23,6 +23,16 @@ Policies:
 * The spec is the whole truth (:mod:`fcctl.deploy.fields`): a field FC has and the spec does not
   set is ``cleared`` (sent as its explicit empty, since FC keeps omitted fields and merges nested
   objects key by key); scalars FC defaults keep their live value and the plan says so (``kept``).
+* Aliases and minimum instances (``aliases:``, ``provisionConfig:``): an alias of the spec on FC
+  whose ``description`` differs → ``update`` (UpdateAlias with the description only); one not on
+  FC → ``pending`` ("created by ``fcctl release NAME --alias A``"; a note that keeps no plan
+  dirty: deploy cannot create an alias without a version and never publishes). A provision
+  config (LATEST from the function's ``provisionConfig``, an existing alias from its entry)
+  is compared on the fields the spec sets only (FC answers ``current``, ``functionArn``,
+  ``target`` and defaults too) → ``create``/``update`` (PutProvisionConfig). Like a function,
+  an alias or a provision config the spec does not name is left alone: removing
+  ``provisionConfig`` from the spec never deletes FC's (write ``defaultTarget: 0``, or use
+  ``fcctl delete``).
 * Tags are managed on every function: TagResources for new or changed values, UntagResources for
   keys the spec no longer has (system tags excepted). A tags-only change is an ``update`` with no
   UpdateFunction body.
@@ -36,7 +46,7 @@ from typing import Any
 
 from fcctl import fcfacts
 from fcctl.deploy import fields as F
-from fcctl.deploy.kinds import Action, TriggerOp
+from fcctl.deploy.kinds import Action, AliasOp, ProvisionOp, TriggerOp
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,45 @@ class TriggerAction:
 
 
 @dataclass(frozen=True)
+class AliasAction:
+    """One alias of the spec: ``UPDATE`` (``body`` the UpdateAlias body: description only) or
+    ``PENDING`` (not on FC; ``provision`` says whether a provisionConfig waits for it)."""
+
+    name: str
+    action: AliasOp
+    changes: tuple[FieldChange, ...] = ()
+    body: dict | None = None
+    provision: bool = False
+    function: str = "FUNCTION"
+
+    @property
+    def note(self) -> str | None:
+        if self.action is not AliasOp.PENDING:
+            return None
+        return (f"pending — created by `fcctl release {self.function} --alias {self.name}`"
+                + ("; its provisionConfig is applied by the first deploy after that"
+                   if self.provision else ""))
+
+    def to_dict(self) -> dict:
+        return {"aliasName": self.name, "action": self.action,
+                "changes": [c.to_dict() for c in self.changes], "note": self.note}
+
+
+@dataclass(frozen=True)
+class ProvisionAction:
+    """PutProvisionConfig of ``qualifier`` (LATEST or an alias) with ``body``."""
+
+    qualifier: str
+    action: ProvisionOp
+    changes: tuple[FieldChange, ...] = ()
+    body: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {"qualifier": self.qualifier, "action": self.action,
+                "changes": [c.to_dict() for c in self.changes]}
+
+
+@dataclass(frozen=True)
 class FunctionAction:
     """What to do with one function.
 
@@ -97,6 +146,8 @@ class FunctionAction:
     tags_set: tuple[tuple[str, str], ...] = ()
     tags_remove: tuple[str, ...] = ()
     arn: str | None = None
+    aliases: tuple[AliasAction, ...] = ()
+    provisions: tuple[ProvisionAction, ...] = ()
 
     @property
     def writes(self) -> bool:
@@ -112,6 +163,8 @@ class FunctionAction:
             "warnings": list(self.warnings),
             "pending": self.pending,
             "kept": [{"path": p, "live": v} for p, v in self.kept],
+            "aliases": [a.to_dict() for a in self.aliases],
+            "provisionConfigs": [p.to_dict() for p in self.provisions],
         }
 
 
@@ -143,6 +196,8 @@ class Desired:
     oss_code: dict | None = None
     triggers: tuple[dict, ...] = ()
     manage_triggers: bool = True
+    aliases: tuple[dict, ...] = ()  # {aliasName, description?, provisionConfig?} as the spec sets
+    provision: dict | None = None  # LATEST's PutProvisionConfig body; None: not managed
 
 
 @dataclass(frozen=True)
@@ -152,6 +207,8 @@ class Live:
 
     function: dict | None
     triggers: tuple[dict, ...] = field(default_factory=tuple)
+    aliases: tuple[dict, ...] = field(default_factory=tuple)  # ListAliases
+    provisions: dict = field(default_factory=dict)  # qualifier → GetProvisionConfig ({}: none)
 
 
 def _shown_live(path: str, live: Any, cleared: bool) -> Any:
@@ -177,10 +234,11 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
             FieldChange(p, None, F.mask(p, v)) for p, v in _flatten(F.desired_comparable(want.body))
             if v not in (None, "", [], {}) or p.startswith("environmentVariables.")
         )
+        aliases, provisions = plan_aliases(want, have)
         return FunctionAction(
             name=want.name, region=want.region, action=Action.CREATE, changes=changes, body=body,
             send_code=want.code_checksum is not None or want.oss_code is not None,
-            triggers=trig, container=container,
+            triggers=trig, container=container, aliases=aliases, provisions=provisions,
         )
 
     live = have.function
@@ -211,7 +269,9 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
                                                                       "environmentVariables"}
     body = F.update_body(want.body, live, tops) if tops else {}
     trig = plan_triggers(want.triggers, have.triggers) if want.manage_triggers else ()
-    writes = body or send_code or trig or tags_set or tags_remove
+    aliases, provisions = plan_aliases(want, have)
+    alias_writes = any(a.action is not AliasOp.PENDING for a in aliases)
+    writes = body or send_code or trig or tags_set or tags_remove or alias_writes or provisions
     action = Action.UPDATE if writes else Action.NOOP
     kept = tuple((p, F.mask(p, v)) for p, v in fd.kept)
     return FunctionAction(
@@ -219,7 +279,7 @@ def plan_function(want: Desired, have: Live) -> FunctionAction:
         body=body if (body or send_code) else None, send_code=send_code, triggers=trig,
         warnings=tuple(warnings), container=container, pending=_pending(live, container),
         kept=kept, tags_set=tuple(sorted(tags_set.items())), tags_remove=tuple(tags_remove),
-        arn=live.get("functionArn"),
+        arn=live.get("functionArn"), aliases=aliases, provisions=provisions,
     )
 
 
@@ -286,6 +346,64 @@ def plan_triggers(desired: tuple[dict, ...], live: tuple[dict, ...]) -> tuple[Tr
     for name in sorted(n for n in live_by if n):
         out.append(TriggerAction(name=name, action=TriggerOp.DELETE))
     return tuple(out)
+
+
+def plan_aliases(want: Desired, have: Live
+                 ) -> tuple[tuple[AliasAction, ...], tuple[ProvisionAction, ...]]:
+    """Alias and provision-config actions (see the module docstring)."""
+    live_by = {a.get("aliasName"): a for a in have.aliases}
+    aliases: list[AliasAction] = []
+    provisions: list[ProvisionAction] = []
+    if want.provision is not None:
+        p = plan_provision(fcfacts.LATEST_QUALIFIER, want.provision,
+                           have.provisions.get(fcfacts.LATEST_QUALIFIER) or {})
+        if p is not None:
+            provisions.append(p)
+    for a in want.aliases:
+        name = a["aliasName"]
+        live = live_by.get(name) if have.function is not None else None
+        if live is None:
+            aliases.append(AliasAction(name, AliasOp.PENDING, function=want.name,
+                                       provision=a.get("provisionConfig") is not None))
+            continue
+        if "description" in a and (live.get("description") or "") != (a["description"] or ""):
+            aliases.append(AliasAction(
+                name, AliasOp.UPDATE, body={"description": a["description"]},
+                changes=(FieldChange("description", live.get("description"), a["description"]),)))
+        if a.get("provisionConfig") is not None:
+            p = plan_provision(name, a["provisionConfig"], have.provisions.get(name) or {})
+            if p is not None:
+                provisions.append(p)
+    return tuple(aliases), tuple(provisions)
+
+
+def provision_comparable(want: dict, have: dict) -> dict:
+    """FC's answer cut down to what the spec sets: ``defaultTarget`` (or the deprecated
+    ``target`` of an older answer), and in each list item only the keys the spec's item sets
+    (FC adds ``current``, ``functionArn``, ``target`` and defaults)."""
+    out: dict = {}
+    for key, value in want.items():
+        hv = have.get(key)
+        if key == "defaultTarget" and hv is None:
+            hv = have.get("target")
+        if isinstance(value, list) and isinstance(hv, list) and len(hv) == len(value):
+            hv = [{k: h.get(k) for k in w} if isinstance(w, dict) and isinstance(h, dict) else h
+                  for w, h in zip(value, hv)]
+        out[key] = hv
+    return out
+
+
+def plan_provision(qualifier: str, want: dict, have: dict) -> ProvisionAction | None:
+    """PutProvisionConfig of ``qualifier`` when FC has none, or differs on a field the spec
+    sets; ``None`` when equal."""
+    if not have:
+        return ProvisionAction(qualifier, ProvisionOp.CREATE, body=dict(want), changes=tuple(
+            FieldChange(k, None, v) for k, v in want.items()))
+    cmp = provision_comparable(want, have)
+    changes = tuple(FieldChange(k, cmp.get(k), v) for k, v in want.items() if cmp.get(k) != v)
+    if not changes:
+        return None
+    return ProvisionAction(qualifier, ProvisionOp.UPDATE, body=dict(want), changes=changes)
 
 
 def plan(desired: list[Desired], live: dict[str, Live]) -> Plan:

@@ -46,6 +46,17 @@ def file_digests(files) -> list[dict]:
     return out
 
 
+def _live_state(live) -> dict:
+    """What the digest covers: the function and its triggers, plus its aliases and provision
+    configs when the spec manages any (so a function without them digests as before)."""
+    state = {"function": live.function, "triggers": list(live.triggers)}
+    if live.aliases or live.provisions:
+        state["aliases"] = list(live.aliases)
+        state["provisionConfigs"] = {q: {k: v for k, v in p.items() if k != "current"}
+                                     for q, p in live.provisions.items()}
+    return state
+
+
 def live_record(live) -> dict:
     """What one function's plan was computed from: ``exists``, the digest of the GetFunction
     answer (and ListTriggers), ``lastModifiedTime`` and ``codeChecksum`` as FC reported them."""
@@ -54,7 +65,7 @@ def live_record(live) -> dict:
         return {"exists": False, "digest": None, "lastModifiedTime": None, "codeChecksum": None}
     return {
         "exists": True,
-        "digest": _digest_bytes(_canonical({"function": fn, "triggers": list(live.triggers)})),
+        "digest": _digest_bytes(_canonical(_live_state(live))),
         "lastModifiedTime": fn.get("lastModifiedTime"),
         "codeChecksum": fn.get("codeChecksum"),
     }

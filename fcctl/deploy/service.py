@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from fcctl import cancel, errors
+from fcctl import cancel, errors, fcfacts
 from fcctl.deploy import planner
 from fcctl.deploy.executor import DEFAULT_CONCURRENCY, ExecOptions, Executor, FunctionResult
 from fcctl.deploy.events import OnEvent
@@ -102,10 +102,23 @@ def load_and_package(files: Sequence[str], only: Sequence[str] | None = None) ->
                 oss_code=oss,
                 triggers=tuple(t.api_fields() for t in (fn.triggers or [])),
                 manage_triggers="triggers" in fn.model_fields_set,
+                aliases=tuple(_alias_entry(a) for a in fn.aliases),
+                provision=fn.provisionConfig.api_body() if fn.provisionConfig else None,
             )
         )
     return Prepared(desired=desired, packages=packages,
                     warnings=list(loaded.warnings) + code_warnings, files=[str(f) for f in files])
+
+
+def _alias_entry(alias) -> dict:
+    """One ``aliases:`` entry for the planner: aliasName, description (only if the spec sets
+    it), provisionConfig (its PutProvisionConfig body, or None)."""
+    out: dict = {"aliasName": alias.aliasName,
+                 "provisionConfig": alias.provisionConfig.api_body() if alias.provisionConfig
+                 else None}
+    if "description" in alias.model_fields_set:
+        out["description"] = alias.description
+    return out
 
 
 def _code_notes(loaded, fn, pkg) -> list:
@@ -179,6 +192,22 @@ class Clients:
         return sum(c.write_calls() for c in self.all())
 
 
+def observe_aliases(client, want: planner.Desired, fn: dict | None) -> tuple[tuple, dict]:
+    """ListAliases (when the spec names aliases) and GetProvisionConfig of LATEST and of each
+    existing alias whose spec entry has a provisionConfig."""
+    if fn is None or not (want.aliases or want.provision is not None):
+        return (), {}
+    aliases = tuple(client.list_aliases(want.name)) if want.aliases else ()
+    provisions: dict = {}
+    if want.provision is not None:
+        provisions[fcfacts.LATEST_QUALIFIER] = client.get_provision_config(want.name)
+    live_names = {a.get("aliasName") for a in aliases}
+    for a in want.aliases:
+        if a.get("provisionConfig") is not None and a["aliasName"] in live_names:
+            provisions[a["aliasName"]] = client.get_provision_config(want.name, a["aliasName"])
+    return aliases, provisions
+
+
 def observe(clients: Clients, desired: list[planner.Desired], concurrency: int) -> dict:
     """Stage 4: GetFunction (+ ListTriggers) for each desired function, concurrently."""
 
@@ -193,7 +222,8 @@ def observe(clients: Clients, desired: list[planner.Desired], concurrency: int) 
         triggers: tuple = ()
         if fn is not None and want.manage_triggers:
             triggers = tuple(client.list_triggers(want.name))
-        return want.name, planner.Live(fn, triggers)
+        aliases, provisions = observe_aliases(client, want, fn)
+        return want.name, planner.Live(fn, triggers, aliases, provisions)
 
     if not desired:
         return {}

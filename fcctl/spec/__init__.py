@@ -54,6 +54,8 @@ budgets in :mod:`fcctl.spec.tree` (loading: :mod:`fcctl.spec.reading`, :mod:`fcc
 from __future__ import annotations
 
 from fcctl.spec.loader import LoadedSpec, load_spec
-from fcctl.spec.models import FunctionSpec, LocalCode, OssCode, Spec, TriggerSpec
+from fcctl.spec.models import (AliasSpec, FunctionSpec, LocalCode, OssCode, ProvisionConfig, Spec,
+                               TriggerSpec)
 
-__all__ = ["load_spec", "LoadedSpec", "Spec", "FunctionSpec", "LocalCode", "OssCode", "TriggerSpec"]
+__all__ = ["load_spec", "LoadedSpec", "Spec", "FunctionSpec", "LocalCode", "OssCode", "TriggerSpec",
+           "AliasSpec", "ProvisionConfig"]

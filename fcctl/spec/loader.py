@@ -50,10 +50,11 @@ def _check_top(root: YNode, label: str, problems: list[Problem]) -> bool:
             check_duplicate_names(fv, "functionName", ("functions",), problems)
             for i, item in enumerate(fv.items):
                 fn = deref(item)
-                if isinstance(fn, YMap) and "triggers" in fn.items:
-                    tv = deref(fn.items["triggers"][1])
-                    if isinstance(tv, YSeq):
-                        check_duplicate_names(tv, "triggerName", ("functions", i, "triggers"), problems)
+                for list_key, name_key in (("triggers", "triggerName"), ("aliases", "aliasName")):
+                    if isinstance(fn, YMap) and list_key in fn.items:
+                        tv = deref(fn.items[list_key][1])
+                        if isinstance(tv, YSeq):
+                            check_duplicate_names(tv, name_key, ("functions", i, list_key), problems)
         elif not (isinstance(fv, YScalar) and fv.value is None):
             at = kloc if isinstance(fv, YMap) else fv.loc
             problems.append(problem(at, ("functions",), (

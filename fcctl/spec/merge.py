@@ -17,7 +17,7 @@ from fcctl.errors import Problem
 from fcctl.spec.locations import Loc, PathT, problem
 from fcctl.spec.tree import MAX_DEPTH, MAX_NODES, YAlias, YMap, YNode, YScalar, YSeq, deref
 
-_BY_NAME = {"functions": "functionName", "triggers": "triggerName"}
+_BY_NAME = {"functions": "functionName", "triggers": "triggerName", "aliases": "aliasName"}
 
 
 _REQUIRED_HINT = {

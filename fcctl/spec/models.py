@@ -350,7 +350,65 @@ class TriggerSpec(FcModel):
         return out
 
 
+# --- aliases and provisioning (SDK CreateAliasInput, PutProvisionConfigInput) -----------------
+
+_TARGET = Field(ge=fcfacts.PROVISION_TARGET_RANGE[0], le=fcfacts.PROVISION_TARGET_RANGE[1])
+
+
+class ScheduledAction(FcModel):
+    """Scheduled change of the minimum instances (SDK ``ScheduledAction``)."""
+
+    name: Str = Field(description="Policy name.")
+    scheduleExpression: Str = Field(description="cron(...) or at(...), e.g. cron(0 0 22 * * *).")
+    target: Annotated[Int, _TARGET] = Field(description="Minimum instances while the policy applies, 0-10000.")
+    startTime: Optional[Str] = Field(None, description="When the policy takes effect, e.g. 2026-03-10T10:10:10Z.")
+    endTime: Optional[Str] = Field(None, description="When the policy expires, e.g. 2026-12-10T10:10:10Z.")
+    timeZone: Optional[Str] = Field(None, description="e.g. Asia/Shanghai; without it the times are UTC.")
+
+
+class TargetTrackingPolicy(FcModel):
+    """Metric-based scaling of the minimum instances (SDK ``TargetTrackingPolicy``)."""
+
+    name: Str = Field(description="Policy name.")
+    metricType: Literal[fcfacts.PROVISION_METRIC_TYPES] if not TYPE_CHECKING else str  # type: ignore[valid-type]
+    metricTarget: Float = Field(description="Value the metric is kept at, e.g. 0.6.")
+    minCapacity: Annotated[Int, _TARGET] = Field(description="Fewest minimum instances, 0-10000.")
+    maxCapacity: Annotated[Int, _TARGET] = Field(description="Most minimum instances, 0-10000.")
+    startTime: Optional[Str] = None
+    endTime: Optional[Str] = None
+    timeZone: Optional[Str] = None
+
+
+class ProvisionConfig(FcModel):
+    """Minimum instances of LATEST (on the function) or of an alias (in its ``aliases:`` entry):
+    FC 3.0 ``PutProvisionConfigInput`` (never on a version number)."""
+
+    defaultTarget: Annotated[Int, _TARGET] = Field(description="Minimum instances, 0-10000.")
+    alwaysAllocateCPU: Optional[Bool] = Field(None, description="FC default true.")
+    alwaysAllocateGPU: Optional[Bool] = Field(None, description="FC default true.")
+    scheduledActions: Optional[list[ScheduledAction]] = None
+    targetTrackingPolicies: Optional[list[TargetTrackingPolicy]] = None
+
+    def api_body(self) -> dict[str, Any]:
+        """PutProvisionConfigInput body (camelCase, only keys the spec sets)."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class AliasSpec(FcModel):
+    """An alias of the function (SDK ``CreateAliasInput``: aliasName, description). Which
+    version it points at belongs to `fcctl release`, not to the spec."""
+
+    aliasName: Annotated[Str, Field(pattern=fcfacts.ALIAS_NAME_PATTERN)] = Field(
+        description="1-128 letters, digits, _ or -; not starting with a digit or -; not LATEST.")
+    description: Optional[Str] = None
+    provisionConfig: Optional[ProvisionConfig] = Field(
+        None, description="Minimum instances of this alias (applied once the alias exists).")
+
+
 # --- function ---------------------------------------------------------------------------------
+
+# fcctl's keys of a function entry that are not part of CreateFunctionInput
+NOT_FUNCTION_BODY = frozenset({"code", "triggers", "region", "aliases", "provisionConfig"})
 
 if TYPE_CHECKING:
     Runtime = str  # for type checkers: a text; pydantic checks it against the list below
@@ -418,6 +476,9 @@ class FunctionSpec(FcModel):
     resourceGroupId: Optional[Str] = None
     tags: TagsT = None
     triggers: list[TriggerSpec] = Field(default_factory=list, description="fcctl: triggers of this function.")
+    aliases: list[AliasSpec] = Field(default_factory=list, description="fcctl: aliases of this function.")
+    provisionConfig: Optional[ProvisionConfig] = Field(
+        None, description="fcctl: minimum instances of LATEST (FC PutProvisionConfig, qualifier LATEST).")
 
     _source_file: str = PrivateAttr(default="")
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
@@ -434,8 +495,9 @@ class FunctionSpec(FcModel):
 
     def api_fields(self) -> dict[str, Any]:
         """CreateFunctionInput JSON body: camelCase, only keys the spec sets (recursively), no
-        ``code``/``triggers``/``region``; ``tags`` as ``[{"Key", "Value"}]``; hooks as written."""
-        return self.model_dump(mode="json", exclude_unset=True, exclude={"code", "triggers", "region"})
+        ``code``/``triggers``/``region``/``aliases``/``provisionConfig``; ``tags`` as
+        ``[{"Key", "Value"}]``; hooks as written."""
+        return self.model_dump(mode="json", exclude_unset=True, exclude=set(NOT_FUNCTION_BODY))
 
 
 _SENSITIVE_SCHEMA: dict[str, Any] = {

@@ -131,6 +131,7 @@ class _Checker:
         self.secrets(fn, path)
         self.tags(fn, path)
         self.triggers(fn, path)
+        self.aliases(fn, path)
         self.limits(fn, path)
 
     # -- FC's documented limits (fcctl.limits, shared with the emulator) --
@@ -603,6 +604,109 @@ class _Checker:
                     self.error(cp + ("payload",), (
                         "payload must be a string (FC passes it as the event's payload); quote it, "
                         "or write JSON as a string"))
+
+    # -- aliases, provisioning and trigger qualifiers --
+    def aliases(self, fn: dict, path: PathT) -> None:
+        als = fn.get("aliases")
+        names: list[str] = []
+        if isinstance(als, list):
+            for i, al in enumerate(als):
+                if not isinstance(al, dict):
+                    continue
+                ap = path + ("aliases", i)
+                name = al.get("aliasName")
+                if isinstance(name, str):
+                    if name == fcfacts.LATEST_QUALIFIER:
+                        self.error(ap + ("aliasName",), (
+                            "aliasName LATEST is FC's own qualifier, not an alias; give the alias "
+                            "another name (e.g. prod), or set LATEST's minimum instances with "
+                            "`provisionConfig:` on the function"))
+                    else:
+                        names.append(name)
+                if "provisionConfig" in al:
+                    self.provision(al["provisionConfig"], ap + ("provisionConfig",))
+        if "provisionConfig" in fn:
+            self.provision(fn["provisionConfig"], path + ("provisionConfig",))
+        trs = fn.get("triggers")
+        for i, tr in enumerate(trs if isinstance(trs, list) else []):
+            q = tr.get("qualifier") if isinstance(tr, dict) else None
+            if (not isinstance(q, str) or not q.strip() or q == fcfacts.LATEST_QUALIFIER
+                    or re.fullmatch(fcfacts.VERSION_QUALIFIER_PATTERN, q) or q in names):
+                continue
+            listed = ", ".join(dict.fromkeys(names))
+            known = (f"the aliases of this function in the spec: {listed}" if names
+                     else "this function declares no `aliases:`")
+            self.error(path + ("triggers", i, "qualifier"), (
+                f"qualifier {q!r} names neither LATEST, a version number nor an alias of the spec "
+                f"({known}){did_you_mean(q, names + [fcfacts.LATEST_QUALIFIER])}; declare it under "
+                f"`aliases:` (- aliasName: {q}) or use LATEST"))
+
+    def provision(self, cfg: Any, pp: PathT) -> None:
+        if not isinstance(cfg, dict):
+            return
+        for key, required in (("scheduledActions", ("name", "scheduleExpression", "target")),
+                              ("targetTrackingPolicies", ("name", "metricType", "metricTarget",
+                                                          "minCapacity", "maxCapacity"))):
+            items = cfg.get(key)
+            if not isinstance(items, list):
+                continue
+            seen: dict[str, int] = {}
+            for j, item in enumerate(items):
+                ip = pp + (key, j)
+                if not isinstance(item, dict):
+                    continue
+                name = item.get("name")
+                if isinstance(name, str):
+                    if name in seen:
+                        self.error(ip + ("name",), (
+                            f"{key} name {name} is used twice (first at "
+                            f"{self.where(pp + (key, seen[name], 'name'), ip)}); names must be unique"))
+                    else:
+                        seen[name] = j
+                expr = item.get("scheduleExpression")
+                if key == "scheduledActions" and isinstance(expr, str) \
+                        and not re.fullmatch(fcfacts.SCHEDULE_EXPRESSION_PATTERN, expr.strip()):
+                    self.error(ip + ("scheduleExpression",), (
+                        f"scheduleExpression {expr!r} is not FC's form: write cron(...) with the "
+                        "cron fields, e.g. cron(0 0 22 * * *), or at(...) with one time, e.g. "
+                        "at(2026-08-01T10:00:00)"))
+                self.provision_times(item, ip)
+                lo, hi = item.get("minCapacity"), item.get("maxCapacity")
+                if (isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool)
+                        and not isinstance(hi, bool) and lo > hi):
+                    self.error(ip + ("minCapacity",), (
+                        f"minCapacity {lo} is larger than maxCapacity {hi}"))
+
+    def provision_times(self, item: dict, ip: PathT) -> None:
+        import datetime
+
+        when: dict[str, datetime.datetime] = {}
+        for key in ("startTime", "endTime"):
+            value = item.get(key)
+            if not isinstance(value, str):
+                continue
+            ok = re.fullmatch(fcfacts.PROVISION_TIME_PATTERN, value) is not None
+            if ok:
+                try:
+                    parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                    when[key] = parsed.replace(tzinfo=None)
+                except ValueError:
+                    ok = False
+            if not ok:
+                self.error(ip + (key,), (
+                    f"{key} {value!r} is not a time FC takes: write YYYY-MM-DDThh:mm:ssZ, e.g. "
+                    "2026-03-10T10:10:10Z (UTC unless timeZone is set)"))
+        if "startTime" in when and "endTime" in when and when["startTime"] >= when["endTime"]:
+            self.error(ip + ("endTime",), "endTime must be later than startTime")
+        tz = item.get("timeZone")
+        if isinstance(tz, str):
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(tz)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                self.error(ip + ("timeZone",), (
+                    f"timeZone {tz!r} is not an IANA time zone; write e.g. Asia/Shanghai or UTC"))
 
     def keys(self, mapping: dict, allowed, path: PathT, what: str) -> None:
         for key in mapping:

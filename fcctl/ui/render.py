@@ -42,7 +42,8 @@ def _line(out, text: str, **kw) -> None:
 
 def _quiet(fn) -> bool:
     """A function with nothing to say: no change, nothing pending, no warning, nothing kept."""
-    return fn.action == "noop" and not fn.pending and not fn.warnings and not fn.kept
+    return (fn.action == "noop" and not fn.pending and not fn.warnings and not fn.kept
+            and not fn.aliases)
 
 
 def render_plan(console, plan, stream: str = "out", verbose: bool = True) -> None:
@@ -74,6 +75,18 @@ def render_plan(console, plan, stream: str = "out", verbose: bool = True) -> Non
             _line(out, f"    {tsym} trigger {t.name}: {t.action}", style=tstyle)
             for c in t.changes:
                 out.print("        " + _change(c.path, c.live, c.desired), markup=False)
+        for a in fn.aliases:
+            if a.note:
+                _line(out, f"    ~ alias {a.name}: {a.note}", style="dim")
+                continue
+            _line(out, f"    ~ alias {a.name}: {a.action}", style="yellow")
+            for c in a.changes:
+                out.print("        " + _change(c.path, c.live, c.desired), markup=False)
+        for p in fn.provisions:
+            psym, pstyle = _SYMBOL.get(p.action, ("?", None))
+            _line(out, f"    {psym} provision config {p.qualifier}: {p.action}", style=pstyle)
+            for c in p.changes:
+                out.print("        " + _change(c.path, c.live, c.desired), markup=False)
         if fn.kept and fn.action != "create":
             kept = ", ".join(f"{p} {_fmt(v)}" for p, v in fn.kept)
             _line(out, f"    kept at live value: {kept} (FC keeps a removed field; set it in the "
@@ -95,7 +108,8 @@ def render_plan(console, plan, stream: str = "out", verbose: bool = True) -> Non
 
 
 def _change_count(fn) -> int:
-    return len(fn.changes) + len(fn.triggers)
+    return (len(fn.changes) + len(fn.triggers) + len(fn.provisions)
+            + sum(1 for a in fn.aliases if not a.note))
 
 
 def plan_markdown(plan) -> str:
@@ -132,6 +146,16 @@ def plan_markdown(plan) -> str:
         for t in fn.triggers:
             lines.append(f"! trigger {redact.safe(t.name)}: {t.action}")
             for c in t.changes:
+                lines += [f"-     {redact.safe(c.path)}: {_fmt(c.live)}",
+                          f"+     {redact.safe(c.path)}: {_fmt(c.desired)}"]
+        for a in fn.aliases:
+            lines.append(f"! alias {redact.safe(a.name)}: {a.note or a.action}")
+            for c in a.changes:
+                lines += [f"-     {redact.safe(c.path)}: {_fmt(c.live)}",
+                          f"+     {redact.safe(c.path)}: {_fmt(c.desired)}"]
+        for p in fn.provisions:
+            lines.append(f"! provision config {redact.safe(p.qualifier)}: {p.action}")
+            for c in p.changes:
                 lines += [f"-     {redact.safe(c.path)}: {_fmt(c.live)}",
                           f"+     {redact.safe(c.path)}: {_fmt(c.desired)}"]
         if fn.pending:
@@ -234,6 +258,11 @@ def progress_line(event) -> str:
         return f"{event.function}: {'untag' if event.remove else 'tag'} {', '.join(event.keys)}"
     if isinstance(event, ev.TriggerWriting):
         return f"{event.function}: trigger {event.trigger}: {event.op}"
+    if isinstance(event, ev.AliasWriting):
+        return f"{event.function}: alias {event.alias}: update description"
+    if isinstance(event, ev.ProvisionWriting):
+        return (f"{event.function}: provision config {event.qualifier}: {event.op}"
+                + (f" (defaultTarget {event.target})" if event.target is not None else ""))
     if isinstance(event, ev.Waiting):
         if event.for_ is ev.WaitFor.LAST_UPDATE_STATUS:
             return f"{event.function}: waiting for lastUpdateStatus"

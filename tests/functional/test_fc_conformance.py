@@ -352,6 +352,19 @@ functions:
     memorySize: 65536
     microSandboxConfig: {image: registry.cn-hangzhou.aliyuncs.com/ai/sb:1, osType: linux,
                          startCommand: /start, readyCommand: /ready}
+    provisionConfig:
+      defaultTarget: 1
+      alwaysAllocateCPU: true
+      alwaysAllocateGPU: false
+      scheduledActions:
+        - {name: day, scheduleExpression: "cron(0 0 8 * * *)", target: 2,
+           startTime: "2026-01-01T00:00:00Z", endTime: "2027-01-01T00:00:00Z", timeZone: UTC}
+      targetTrackingPolicies:
+        - {name: gpu, metricType: GPUMemUtilization, metricTarget: 0.7, minCapacity: 1,
+           maxCapacity: 2, startTime: "2026-01-01T00:00:00Z", endTime: "2027-01-01T00:00:00Z",
+           timeZone: UTC}
+    aliases:
+      - {aliasName: prod, description: production, provisionConfig: {defaultTarget: 1}}
 """
 
 

@@ -11,7 +11,7 @@ import pytest
 from fcctl.deploy import events as ev
 from fcctl.deploy import planner
 from fcctl.deploy.executor import ExecOptions, Executor
-from fcctl.deploy.kinds import Action, Outcome, PhaseStatus, TriggerOp
+from fcctl.deploy.kinds import Action, Outcome, PhaseStatus, ProvisionOp, TriggerOp
 from fcctl.deploy.waiters import Clock
 from fcctl.ui.render import DeployProgress, progress_line
 from tests.fakefc import FakeFc
@@ -63,6 +63,7 @@ def test_every_event_type_has_a_progress_line():
         ev.FunctionWriting("f", Action.UPDATE, ("memorySize",), code=True),
         ev.TagsWriting("f", ("team",)), ev.TagsWriting("f", ("old",), remove=True),
         ev.TriggerWriting("f", "t", TriggerOp.DELETE),
+        ev.AliasWriting("f", "prod"), ev.ProvisionWriting("f", "prod", ProvisionOp.CREATE, 2),
         *(ev.Waiting("f", w, "lastUpdateStatus InProgress") for w in ev.WaitFor),
         ev.Settled("f", Action.UPDATE), ev.Settled("f", Action.NOOP),
         ev.Settled("f", Action.NOOP, waited=False, pending="lastUpdateStatus InProgress"),
@@ -74,7 +75,8 @@ def test_every_event_type_has_a_progress_line():
     lines = [progress_line(e) for e in samples]
     assert lines == [
         "f: creating", "f: updating memorySize code", "f: tag team", "f: untag old",
-        "f: trigger t: delete", "f: waiting for lastUpdateStatus",
+        "f: trigger t: delete", "f: alias prod: update description",
+        "f: provision config prod: create (defaultTarget 2)", "f: waiting for lastUpdateStatus",
         "f: another update is InProgress; waiting for it",
         "f: no changes; FC is still applying the last update (lastUpdateStatus InProgress)",
         "f: update done", "f: settled", "f: no changes (lastUpdateStatus InProgress: not waiting)",
