@@ -212,7 +212,19 @@ def run_release(
                 name, alias, {"versionId": new, "additionalVersionWeight": {}})
             progress(f"{name}: alias {alias} → version {new}")
         if result.outcome is Outcome.OK:
-            _wait_provision(client, name, alias, result, deadline, clock, progress)
+            try:
+                _wait_provision(client, name, alias, result, deadline, clock, progress)
+            except errors.OperationFailed as exc:
+                if old is None or old == new or result.action == "canary":
+                    raise
+                # the new version cannot keep the alias's minimum instances: the alias goes
+                # back to the old version, whose instances FC keeps until the new ones run
+                result.alias_after = client.update_alias(
+                    name, alias, {"versionId": old, "additionalVersionWeight": {}})
+                progress(f"{name}: alias {alias} rolled back to version {old}")
+                raise errors.OperationFailed(
+                    f"{exc.message}; alias {alias} rolled back to version {old} (version {new} "
+                    f"stays published)", hint=exc.hint) from None
     except errors.WaitTimeout as exc:
         result.outcome, result.message, result.error = Outcome.TIMEOUT, exc.message, exc.to_dict()
     except errors.FcctlError as exc:
@@ -337,6 +349,11 @@ def _wait_provision(client, name, alias, result: ReleaseResult, deadline, clock:
         target = cfg.get("target", cfg.get("defaultTarget")) or 0
         if not target:
             return
+        if cfg.get("currentError"):  # FC could not start them (a failing Initializer...)
+            raise errors.OperationFailed(
+                f"alias {alias}: minimum instances {cfg.get('current') or 0}/{target} ready; FC "
+                f"reports: {cfg['currentError']}",
+                hint=f"see the Initializer's log: fcctl logs {name} --hooks")
         if (cfg.get("current") or 0) >= target:
             result.provision_ready_s = clock.now() - started
             progress(f"{name}: {target} minimum instance(s) of alias {alias} ready in "

@@ -255,14 +255,17 @@ def settle_provisioned(be, fn: dict, now: float) -> None:
                           and (k, i) not in pending] + pending[max(0, target - len(live)):]:
             discard(be, key, inst, now, "scale-in")  # not needed any more (or out of date)
         pending = pending[:max(0, target - len(live))]
-        # an Initializer that failed is not retried until the next update or Put
-        if config is not None and prov.get("_failedGen") != gen:
+        # an Initializer that failed is not retried until the next update or Put (or until
+        # the alias points at another version): remembered per configuration and version
+        attempt = f"{gen}:{version}"
+        if config is not None and prov.get("_failedGen") != attempt:
             for _ in range(target - len(live) - len(pending)):
                 inst = new_instance(be, fn, config, label, version, RESOURCE_PROVISIONED,
                                           now)
                 if not inst["_initOk"]:
-                    prov["_failedGen"] = gen
-                    prov["currentError"] = "the Initializer of a provisioned instance failed"
+                    prov["_failedGen"] = attempt
+                    prov["currentError"] = (f"the Initializer of a provisioned instance of "
+                                            f"version {version} failed")
                     break
         # "rotation" policy: an update replaces provisioned instances of LATEST only once
         # their successors are healthy (FunArt: "新实例健康检查通过后销毁旧实例"); when the new
@@ -283,6 +286,8 @@ def settle_provisioned(be, fn: dict, now: float) -> None:
         prov["current"] = len([1 for _, i in rows(be, name)
                                if i["resourceType"] == RESOURCE_PROVISIONED
                                and i["qualifier"] == label and serves(i, fn, version)])
+        if prov.get("_failedGen") != attempt:
+            prov.pop("currentError", None)  # the failure was of another version/configuration
         if prov != before:
             be.store.put("provision", pkey, prov)
 
@@ -317,7 +322,15 @@ def list_instances(be, name: str, qualifier: str | None = None,
                     "additionalVersionWeight") or {})
         out = []
         for _, inst in rows(be, name):
-            if wanted is not None and inst.get("versionId") not in wanted:
+            # an alias's provisioned instances of the version it left stay until the new
+            # version's are Running (make-before-break, fcfacts.PROVISIONED_ALIAS_MOVE_POLICY):
+            # they are listed under the alias until then (policy: FC does not document which
+            # instances ListInstances answers for an alias mid-move); invocations already go to
+            # the version the alias names
+            kept = (qualifier not in (None, "") and inst.get("qualifier") == qualifier
+                    and inst["resourceType"] == RESOURCE_PROVISIONED
+                    and inst["status"] == INSTANCE_RUNNING and inst.get("_stopAt") is None)
+            if wanted is not None and inst.get("versionId") not in wanted and not kept:
                 continue
             if instance_status:
                 if to_api(inst)["status"] not in instance_status:

@@ -1,6 +1,6 @@
 """Provision configs (PutProvisionConfig / GetProvisionConfig / DeleteProvisionConfig): how many
 provisioned instances a qualifier (LATEST or an alias) keeps. Stored under
-``<function>/<qualifier>``; ``_qualifier`` and ``_failedGen`` (the configuration generation whose
+``<function>/<qualifier>``; ``_qualifier`` and ``_failedGen`` (``generation:version`` whose
 Initializer failed, not retried until the next update or Put) are private. The instances
 themselves are started and stopped when the function settles (:mod:`fcctl.emulator.backend`).
 ``be`` is the :class:`~fcctl.emulator.backend.Backend`."""

@@ -181,6 +181,31 @@ def test_provision_ready_time_reported():
     assert r.document()["provisionReadySeconds"] is not None
 
 
+def test_minimum_instances_that_cannot_start_roll_the_alias_back():
+    """After the alias moved, FC reports the new version's minimum instances failing
+    (``currentError``): the release does not wait out --timeout; the alias goes back to the old
+    version, exit 1, the new version stays published."""
+    fc = setup()
+    release(fc)
+    fc.put_provision_config(NAME, {"defaultTarget": 2}, qualifier="prod")
+    change_code(fc)
+    real_get = fc.get_provision_config
+
+    def failing(function_name, qualifier="LATEST"):
+        doc = real_get(function_name, qualifier)
+        if fc.get_alias(NAME, "prod")["versionId"] == "2":
+            doc.update(current=0, currentError="the Initializer of a provisioned instance failed")
+        return doc
+
+    fc.get_provision_config = failing
+    r = release(fc, timeout_s=3600)
+    assert r.outcome is Outcome.FAILED and r.exit_code() == 1
+    assert "Initializer" in r.message and "rolled back to version 1" in r.message
+    assert fc.get_alias(NAME, "prod")["versionId"] == "1"
+    assert [v["versionId"] for v in fc.list_versions(NAME)] == ["1", "2"]
+    assert fc.clock.now() < 60  # failed at the first look, not at --timeout
+
+
 @pytest.mark.parametrize("text", ["10,50", "50,10,100", "0,100", "x"])
 def test_bad_steps(text):
     with pytest.raises(errors.UsageError):
