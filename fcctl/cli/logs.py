@@ -64,19 +64,22 @@ def logs(
         def render(c) -> None:
             if not per:
                 c.info(f"{name}: no Initializer or PreStop lines in this time range")
+            def say(text: str) -> None:  # stdout, one line each: `fcctl logs … | grep` works
+                c.print(text, soft_wrap=True, highlight=False)
+
             for i in per.values():
-                c.info(f"instance {i['instanceId']}")
+                say(f"instance {i['instanceId']}")
                 for h in i["hooks"]:
                     d = h.document()
                     dur = f"{d['durationMs']} ms" if d["durationMs"] is not None else "-"
                     line = f"  {h.kind:<11} {d['outcome']:<20} {dur:>8}  requestId {h.request_id}"
                     if d["outcome"] == "started, never ended":
                         line += "  ← started and never ended (killed at its timeout?)"
-                    c.info(line)
+                    say(line)
                     for e in h.errors:
-                        c.info(f"    {e}")
+                        say(f"    {e}")
                 for e in i["events"]:
-                    c.info(f"  event {e['event']}")
+                    say(f"  event {e['event']}")
 
         console.result(doc, render)
         return
@@ -85,7 +88,8 @@ def logs(
         def render(c) -> None:
             for r in batch:
                 stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(r.get("__time__", 0))))
-                c.info(f"{stamp} {r.get('instanceID', '-')} {r.get('message', '')}")
+                c.print(f"{stamp} {r.get('instanceID', '-')} {r.get('message', '')}",
+                        soft_wrap=True, highlight=False)
 
         console.result({"functionName": name, "lines": batch}, render)
 

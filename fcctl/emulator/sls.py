@@ -107,13 +107,18 @@ def records(instances: list[dict], function: str, with_events: bool = True) -> l
             if with_events:
                 line(ts_ms, kind, topic=ev_topic, eventType=kind, **extra)
 
+        created_ms: int | None = None
         for ev in inst.get("events") or []:
             name, ts = ev.get("event"), int(ev.get("timeMs", 0))
             if name == "created":
+                created_ms = ts
                 event(ts, SLS_INSTANCE_EVENT_TYPES["creating"])
             elif name in ("initializer ok", "initializer failed"):
                 r = rid("init")
-                line(ts, SLS_HOOK_LINES["initialize_start"].format(rid=r), r)
+                # the Initializer starts as the instance is created; its event is stamped when
+                # it ends (FCCTL_EMULATOR_INITIALIZER_MS makes that later)
+                line(min(created_ms, ts) if created_ms is not None else ts,
+                     SLS_HOOK_LINES["initialize_start"].format(rid=r), r)
                 if name == "initializer failed":
                     line(ts, f"Initializer failed: {ev.get('reason', '')}", r, level="ERROR")
                     event(ts, SLS_INSTANCE_EVENT_TYPES["init_failed"])
