@@ -111,7 +111,7 @@ def render_release(console, r) -> None:
     for f in r.failures:
         say(f"    failed probe: request {f['requestId']} {f['errorType']} (version "
             f"{f.get('version') or 'unknown'})", style="red")
-    if r.action == "rollout":
+    if r.action == "rollout" and (r.instances_before or r.drained or r.still_active):
         say(f"    instances of version {r.previous_version} before: {len(r.instances_before)}"
             f"  gone: {len(r.drained)}"
             + ("  still active: " + ", ".join(f"{i} ({st or 'no status'})"

@@ -394,13 +394,17 @@ def rollout_alias(
         current = client.get_alias(name, alias)
         if current is None:
             raise errors.OperationFailed(f"alias {alias} of function {name} does not exist")
-        if current.get("additionalVersionWeight"):
-            raise errors.OperationFailed(
-                f"alias {alias} has a canary running "
-                f"(additionalVersionWeight {current['additionalVersionWeight']})",
-                hint="finish it with fcctl release --promote or --rollback first")
         old = str(current["versionId"])
         result.previous_version = old
+        if current.get("additionalVersionWeight"):
+            # refused before any write, like LATEST's differences below: exit 2
+            result.outcome, result.exit_override = Outcome.FAILED, errors.EXIT_USAGE
+            result.message = (f"alias {alias} has a canary running (additionalVersionWeight "
+                              f"{current['additionalVersionWeight']}): finish it with fcctl "
+                              f"release {name} --alias {alias} --promote or --rollback first; "
+                              f"nothing was changed")
+            result.alias_after = current
+            return result
         fn = client.get_function(name, missing_ok=False)
         assert fn is not None
         container = fn.get("runtime") == fcfacts.CONTAINER_RUNTIME

@@ -242,6 +242,18 @@ def test_rollout_alias_replaces_every_instance_of_the_old_version():
     assert release(fc).action == "noop"
 
 
+def test_rollout_alias_refuses_while_a_canary_runs_with_exit_2_and_writes_nothing():
+    fc = setup()
+    released(fc)
+    change_code(fc)
+    assert release(fc, canary=20).outcome is Outcome.OK
+    writes = fc.write_calls()
+    r = rollout_alias(fc, NAME, "prod", clock=fc.clock)
+    assert r.exit_code() == errors.EXIT_USAGE and r.previous_version == "1"
+    assert "canary running" in r.message and "--promote or --rollback" in r.message
+    assert fc.write_calls() == writes
+
+
 def test_rollout_alias_refuses_unreleased_changes_with_exit_2():
     fc = setup()
     released(fc)
