@@ -575,12 +575,14 @@ class EmulatorServer:
             ctx.reserved = 0
         if ctx.body_pending:
             h.close_connection = True  # an unread body would be taken for the next request
+        # recorded before the answer goes out: a client that reads the request log right after
+        # its call returned always finds the call there (never a line arriving after a clear)
+        if not ctx.control:
+            self._record(method, ctx.path, ctx.action, status, request_id, ctx.fault)
         if status == 0:
             h.close_connection = True  # the "drop" fault: no answer at all
         else:
             self._send(h, status, headers, out)
-        if not ctx.control:
-            self._record(method, ctx.path, ctx.action, status, request_id, ctx.fault)
 
     def _read_body(self, h, length: int | None, chunked: bool, limit: int,
                    ctx: "_Ctx") -> bytes:
