@@ -536,8 +536,9 @@ PROVISION_TARGET_RANGE = (0, 10000)
 # TargetTrackingPolicy.metricType (SDK models/_target_tracking_policy.py).
 PROVISION_METRIC_TYPES = ("ProvisionedConcurrencyUtilization", "CPUUtilization", "GPUMemUtilization")
 # ScheduledAction.scheduleExpression: FC's examples are cron(0 0 22 * * *) (API ScheduledAction,
-# 2023-03-30) and at(...) one-off times (fc-docs 045.配置最小实例数弹性策略.md). Policy: fcctl checks
-# only the wrapper and that the inside is not empty; FC judges the fields.
+# 2023-03-30) and at(...) one-off times (fc-docs 045.配置最小实例数弹性策略.md). Policy: the inside of
+# cron(...) is checked as FC's 6-field cron (seconds first, the form of its example and of timer
+# triggers; fcctl/cron.py), the inside of at(...) as one ISO date-time (spec.rules.schedule_problem).
 SCHEDULE_EXPRESSION_PATTERN = r"^(cron|at)\((\S.*\S|\S)\)$"
 # startTime/endTime: ISO 8601 as FC's examples (2023-03-10T10:10:10Z); without timeZone they are
 # UTC (SDK ScheduledAction.time_zone doc). Policy: a trailing Z or ±hh:mm is optional.
@@ -554,6 +555,14 @@ INVOKE_VERSION_HEADER = "x-fc-invocation-service-version"
 # A release probe counts against the new version when that header names it; a response without
 # the header counts too (policy: never let an unattributable failure pass).
 RELEASE_PROBE_ATTRIBUTION = "served-version-header-else-all"
+# Policy: a probed step invokes until --probe-count probes reached the new version, at most
+# this many invocations (and 3 × count × 100/percent); none reached it → the step fails and the
+# alias is rolled back (an unverified version is never promoted).
+RELEASE_MAX_PROBE_ATTEMPTS = 1000
+# Policy: FC's UpdateAlias has no precondition (no etag); before each alias move of a release,
+# fcctl re-reads the alias and stops (exit 1, nothing more changed) when it is not as the
+# release left it — two releases at once cannot both report success.
+RELEASE_ALIAS_GUARD = "re-read-before-move"
 
 
 # --- emulator: versions, aliases and their instances (emureleases) -----------------------------

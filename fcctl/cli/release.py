@@ -63,7 +63,9 @@ def release(
     """Publish a version from LATEST when it differs from the alias's version (configuration
     and code checksum; no empty versions) and move the alias to it. Probe failures during
     --steps roll the alias back to the old version (exit 1)."""
+    s = merged(ctx, endpoint=endpoint, profile=profile, output=output)  # -o json for errors too
     check_name(name)
+    check_alias_name(alias)
     modes = [m for m, on in (("--canary", canary is not None), ("--steps", steps is not None),
                              ("--promote", promote), ("--rollback", rollback)) if on]
     if len(modes) > 1:
@@ -73,7 +75,6 @@ def release(
 
     step_list = parse_steps(steps) if steps is not None else None
     interval_s = parse_duration(interval)
-    s = merged(ctx, endpoint=endpoint, profile=profile, output=output)
     console = get_console()
     client = Clients(Target(s.endpoint, s.profile))(region)
     result = run_release(client, name, alias, canary=canary, steps=step_list,
@@ -84,6 +85,20 @@ def release(
     console.result(result.document(), lambda c: render_release(c, result))
     if result.exit_code():
         raise errors.ExitStatus(result.exit_code())
+
+
+def check_alias_name(alias: str) -> None:
+    """FC's alias-name rule, as validate applies it to ``aliases:`` — before any API call, so a
+    typo never publishes a version that no alias can then point at (exit 2)."""
+    import re
+
+    from fcctl import fcfacts
+    from fcctl.ui import redact
+
+    if alias == fcfacts.LATEST_QUALIFIER or not re.fullmatch(fcfacts.ALIAS_NAME_PATTERN, alias):
+        raise errors.UsageError(
+            f"--alias {redact.safe(alias)!r}: not an alias name (FC: a letter or _, then letters, "
+            "digits, _ or -, at most 128; LATEST is FC's own qualifier)")
 
 
 def render_release(console, r) -> None:

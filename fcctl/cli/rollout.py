@@ -119,6 +119,9 @@ def _rollout_alias(s, console, targets, alias, *, steps, interval, probe_count, 
     from fcctl.deploy.release import parse_steps, rollout_alias
     from fcctl.deploy.service import Clients, Target
 
+    from fcctl.cli.release import check_alias_name
+
+    check_alias_name(alias)
     if len(targets) != 1:
         raise errors.UsageError("--alias: name one function")
     step_list = parse_steps(steps) if steps is not None else None

@@ -102,8 +102,13 @@ def parse_steps(text: str) -> list[int]:
     except ValueError:
         raise errors.UsageError(f"--steps {text}: give percentages such as 10,50,100") from None
     if not steps or steps[-1] != 100 or any(not 0 < s <= 100 for s in steps) or \
-            any(a >= b for a, b in zip(steps, steps[1:])):
+            any(a >= b for a, b in zip(steps, steps[1:])) or any(not p.strip() for p in
+                                                                  text.split(",")):
         raise errors.UsageError(f"--steps {text}: increasing percentages in 1..100, ending at 100")
+    if len(steps) < 2:
+        raise errors.UsageError(
+            f"--steps {text}: give at least one probed step below 100 (e.g. 10,100); to move the "
+            "alias at once, release without --steps")
     return steps
 
 
@@ -200,7 +205,7 @@ def run_release(
             progress(f"{name}: created alias {alias} → version {new}")
         elif canary is not None and canary < 100:
             result.action = "canary"
-            result.alias_after = _weights(client, name, alias, old, new, canary)
+            result.alias_after = _weights(client, name, alias, old, new, canary, current)
             progress(f"{name}: alias {alias}: {canary}% to version {new}, rest on {old}")
         elif steps:
             result.action = "steps"
@@ -208,8 +213,8 @@ def run_release(
                   max_error_rate, result, clock, progress)
         else:
             result.action = "release"
-            result.alias_after = client.update_alias(
-                name, alias, {"versionId": new, "additionalVersionWeight": {}})
+            result.alias_after = _move(
+                client, name, alias, {"versionId": new, "additionalVersionWeight": {}}, current)
             progress(f"{name}: alias {alias} → version {new}")
         if result.outcome is Outcome.OK:
             try:
@@ -232,39 +237,74 @@ def run_release(
     return result
 
 
-def _weights(client, name, alias, old, new, percent) -> dict:
-    return client.update_alias(name, alias, {"versionId": old,
-                                             "additionalVersionWeight": {new: percent / 100}})
+def _weights(client, name, alias, old, new, percent, expect: dict | None = None) -> dict:
+    return _move(client, name, alias, {"versionId": old,
+                                       "additionalVersionWeight": {new: percent / 100}}, expect)
+
+
+def _shape(doc: dict | None) -> tuple[str, dict[str, float]]:
+    doc = doc or {}
+    return (str(doc.get("versionId")),
+            {str(k): round(float(v), 6) for k, v in (doc.get("additionalVersionWeight") or {}).items()})
+
+
+def _move(client, name, alias, body: dict, expect: dict | None) -> dict:
+    """UpdateAlias, after checking that the alias is still as this release left it
+    (``expect``): FC's UpdateAlias has no precondition, so two releases at once would otherwise
+    both report success while only the last one is live (policy
+    ``fcfacts.RELEASE_ALIAS_GUARD``)."""
+    if expect is not None:
+        now = client.get_alias(name, alias)
+        if _shape(now) != _shape(expect):
+            version, weights = _shape(now)
+            raise errors.OperationFailed(
+                f"alias {alias} changed while this release ran (now version {version}"
+                + (f", weights {weights}" if weights else "") + "): another release or a person "
+                "moved it; this release changed nothing more",
+                hint=f"look at the alias (fcctl get {name}) and release again")
+    return client.update_alias(name, alias, body)
 
 
 def _walk(client, name, alias, old, new, steps, interval_s, probe_count, payload,
           max_error_rate, result: ReleaseResult, clock: Clock, progress) -> None:
+    expect: dict | None = {"versionId": old, "additionalVersionWeight": {}}
     try:
         for pct in steps:
             if pct == 100:
-                result.alias_after = client.update_alias(
-                    name, alias, {"versionId": new, "additionalVersionWeight": {}})
+                result.alias_after = _move(
+                    client, name, alias, {"versionId": new, "additionalVersionWeight": {}}, expect)
                 result.steps.append({"percent": 100, "status": "promoted"})
                 progress(f"{name}: alias {alias} → version {new} (100%)")
                 return
-            result.alias_after = _weights(client, name, alias, old, new, pct)
+            result.alias_after = expect = _weights(client, name, alias, old, new, pct, expect)
             progress(f"{name}: step {pct}% to version {new}")
             if interval_s:
                 clock.sleep(interval_s)
-            counted, failed = _probe(client, name, alias, new, probe_count, payload)
+            # at pct %, reaching probe_count probes of the new version takes ~100/pct tries each
+            attempts = min(fcfacts.RELEASE_MAX_PROBE_ATTEMPTS,
+                           probe_count * 3 * max(1, -(-100 // pct)))
+            counted, failed, sent = _probe(client, name, alias, new, probe_count, payload,
+                                           attempts)
             rate = (len(failed) / counted) if counted else 0.0
-            result.steps.append({"percent": pct, "probes": probe_count, "countedForNew": counted,
+            result.steps.append({"percent": pct, "probes": sent, "countedForNew": counted,
                                  "failed": len(failed), "errorRate": round(rate, 4)})
-            if failed and rate > max_error_rate:
+            unverified = counted == 0
+            if unverified or (failed and rate > max_error_rate):
                 result.failures = failed
-                result.alias_after = client.update_alias(
-                    name, alias, {"versionId": old, "additionalVersionWeight": {}})
+                result.alias_after = _move(
+                    client, name, alias, {"versionId": old, "additionalVersionWeight": {}}, expect)
                 result.steps[-1]["status"] = "rolledBack"
                 result.outcome = Outcome.FAILED
                 named = "; ".join(f"request {f['requestId']}: {f['errorType']}" for f in failed)
-                result.message = (f"step {pct}%: {len(failed)} of {counted} probe(s) of version "
-                                  f"{new} failed (error rate {rate:.0%} > {max_error_rate:.0%}): "
-                                  f"{named}. Alias {alias} rolled back to version {old}")
+                if unverified:
+                    result.message = (f"step {pct}%: none of {sent} probe(s) reached version "
+                                      f"{new}, so it is unverified. Alias {alias} rolled back to "
+                                      f"version {old}")
+                else:
+                    result.message = (f"step {pct}%: {len(failed)} of {counted} probe(s) of "
+                                      f"version {new} failed (error rate {rate:.0%} > "
+                                      f"{max_error_rate:.0%}): {named}. Alias {alias} rolled "
+                                      f"back to version {old}")
                 progress(f"{name}: {result.message}")
                 return
             result.steps[-1]["status"] = "ok"
@@ -277,12 +317,15 @@ def _walk(client, name, alias, old, new, steps, interval_s, probe_count, payload
                           f"version {new} stays published")
 
 
-def _probe(client, name, alias, new, count, payload) -> tuple[int, list[dict]]:
-    """Invoke ``count`` times through the alias. A probe counts for the new version when FC's
-    ``X-Fc-Invocation-Service-Version`` names it, or when the header is absent (policy
+def _probe(client, name, alias, new, count, payload,
+           attempts: int | None = None) -> tuple[int, list[dict], int]:
+    """Invoke through the alias until ``count`` probes reached the new version (at most
+    ``attempts`` invocations) → ``(counted, failed, sent)``. A probe counts for the new version
+    when FC's ``X-Fc-Invocation-Service-Version`` names it, or when the header is absent (policy
     ``fcfacts.RELEASE_PROBE_ATTRIBUTION``)."""
-    counted, failed = 0, []
-    for _ in range(count):
+    counted, failed, sent = 0, [], 0
+    while counted < count and sent < (attempts or count):
+        sent += 1
         inv = client.invoke_function(name, payload, qualifier=alias)
         served = inv.headers.get(fcfacts.INVOKE_VERSION_HEADER)
         if served is not None and str(served) != new:
@@ -292,7 +335,7 @@ def _probe(client, name, alias, new, count, payload) -> tuple[int, list[dict]]:
             failed.append({"requestId": inv.request_id, "status": inv.status,
                            "errorType": inv.error_type or f"HTTP {inv.status}",
                            "version": served})
-    return counted, failed
+    return counted, failed, sent
 
 
 def _promote(client, name, alias, current, result: ReleaseResult, progress) -> None:

@@ -196,8 +196,18 @@ def matches(rec: dict, terms: list[tuple[str | None, str]]) -> bool:
     return True
 
 
+def _seconds(body: dict, key: str) -> int:
+    """``from``/``to``: whole Unix seconds (an int, or digits); anything else → 400."""
+    value = body.get(key, 0)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2 ** 40:
+        raise SlsError(400, "ParameterInvalid", f"{key} must be Unix seconds (an integer)")
+    return value
+
+
 def get_logs(all_records: list[dict], body: dict) -> list[dict]:
-    frm, to = int(body.get("from") or 0), int(body.get("to") or 0)
+    frm, to = _seconds(body, "from"), _seconds(body, "to")
     topic = body.get("topic")
     terms = _terms(str(body.get("query") or ""))
     out = [r for r in all_records
@@ -219,8 +229,10 @@ def answer(backend, credentials: dict[str, str], method: str, path: str, host: s
         project = (host or "").split(":", 1)[0].split(".", 1)[0]
         try:
             req = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SlsError(400, "ParameterInvalid", "the body is not JSON") from None
+        if not isinstance(req, dict):
+            raise SlsError(400, "ParameterInvalid", "the body must be a JSON object")
         recs: list[dict] = []
         found = False
         for _, fn in backend.store.list("function", ""):

@@ -664,12 +664,10 @@ class _Checker:
                     else:
                         seen[name] = j
                 expr = item.get("scheduleExpression")
-                if key == "scheduledActions" and isinstance(expr, str) \
-                        and not re.fullmatch(fcfacts.SCHEDULE_EXPRESSION_PATTERN, expr.strip()):
-                    self.error(ip + ("scheduleExpression",), (
-                        f"scheduleExpression {expr!r} is not FC's form: write cron(...) with the "
-                        "cron fields, e.g. cron(0 0 22 * * *), or at(...) with one time, e.g. "
-                        "at(2026-08-01T10:00:00)"))
+                if key == "scheduledActions" and isinstance(expr, str):
+                    why = schedule_problem(expr)
+                    if why:
+                        self.error(ip + ("scheduleExpression",), why)
                 self.provision_times(item, ip)
                 lo, hi = item.get("minCapacity"), item.get("maxCapacity")
                 if (isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool)
@@ -792,3 +790,32 @@ def _project_root(spec_dir: str) -> str:
         if parent == d:
             return spec_dir
         d = parent
+
+
+def schedule_problem(expr: str) -> str | None:
+    """What is wrong with a provision ``scheduleExpression`` (None when fine): FC's forms are
+    ``cron(...)`` with the 6 cron fields, seconds first, as in its example cron(0 0 22 * * *) —
+    checked by the timer trigger's own checker (:mod:`fcctl.cron`) — and ``at(...)`` with one
+    date-time (policy ``fcfacts.SCHEDULE_EXPRESSION_PATTERN``)."""
+    import datetime as dt
+
+    from fcctl.cron import check_cron
+
+    form = ("write cron(...) with FC's 6 cron fields, e.g. cron(0 0 22 * * *), or at(...) with "
+            "one time, e.g. at(2026-08-01T10:00:00)")
+    m = re.fullmatch(fcfacts.SCHEDULE_EXPRESSION_PATTERN, expr.strip())
+    if not m:
+        return f"scheduleExpression {expr!r} is not FC's form: {form}"
+    inner = m.group(2).strip()
+    if m.group(1) == "cron":
+        if inner.startswith("@") or re.match(r"(CRON_TZ|TZ)=", inner):
+            return (f"scheduleExpression {expr!r}: cron(...) takes the 6 cron fields only (set "
+                    "the time zone with timeZone)")
+        error, _ = check_cron(inner)
+        return f"scheduleExpression {expr!r}: {error}" if error else None
+    try:
+        dt.datetime.fromisoformat(inner[:-1] if inner.endswith("Z") else inner)
+    except ValueError:
+        return (f"scheduleExpression {expr!r}: at(...) needs one valid date-time such as "
+                "at(2026-08-01T10:00:00)")
+    return None

@@ -206,7 +206,57 @@ def test_minimum_instances_that_cannot_start_roll_the_alias_back():
     assert fc.clock.now() < 60  # failed at the first look, not at --timeout
 
 
-@pytest.mark.parametrize("text", ["10,50", "50,10,100", "0,100", "x"])
+def test_a_step_no_probe_reached_is_unverified_and_rolled_back():
+    """At a small weight every probe may land on the old version: the step keeps probing (up to
+    its bound) and, when none reached the new version, rolls back instead of promoting a version
+    nobody tried."""
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    fc.version_error_type["2"] = "UnhandledInvocationError"
+    real = fc._served_version
+
+    def never_new(name, qualifier, action, pick=False):
+        version = real(name, qualifier, action, pick=pick)
+        return "1" if pick else version
+
+    fc._served_version = never_new
+    r = release(fc, steps=[10, 100], probe_count=3)
+    assert r.exit_code() == errors.EXIT_FAILED and "unverified" in r.message
+    assert r.steps[0]["countedForNew"] == 0 and r.steps[0]["probes"] == 3 * 3 * 10
+    assert fc.get_alias(NAME, "prod")["versionId"] == "1"
+
+
+def test_a_small_step_probes_until_enough_reached_the_new_version():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    fc.version_error_type["2"] = "UnhandledInvocationError"
+    r = release(fc, steps=[10, 100], probe_count=5)
+    assert r.exit_code() == errors.EXIT_FAILED  # the failing version is caught, not promoted
+    assert r.steps[0]["countedForNew"] >= 1 and r.steps[0]["probes"] > r.steps[0]["countedForNew"]
+    assert fc.get_alias(NAME, "prod")["versionId"] == "1"
+
+
+def test_an_alias_moved_by_someone_else_mid_release_stops_it():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    fc.publish_version(NAME)  # version 2, someone else's
+    change_code(fc, "c3")
+    real_sleep = fc.clock.sleep
+
+    def meddle(s: float) -> None:  # during the interval, another release promotes version 2
+        real_sleep(s)
+        fc.update_alias(NAME, "prod", {"versionId": "2", "additionalVersionWeight": {}})
+
+    fc.clock.sleep = meddle
+    r = release(fc, steps=[50, 100], interval_s=10, probe_count=2)
+    assert r.exit_code() == errors.EXIT_FAILED and "changed while this release ran" in r.message
+    assert fc.get_alias(NAME, "prod")["versionId"] == "2"  # the other move is not undone
+
+
+@pytest.mark.parametrize("text", ["10,50", "50,10,100", "0,100", "x", "100", "10,,100", ","])
 def test_bad_steps(text):
     with pytest.raises(errors.UsageError):
         parse_steps(text)

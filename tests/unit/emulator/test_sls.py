@@ -91,3 +91,15 @@ def test_since_reads_durations_and_epoch_seconds():
     assert obs.parse_since("1700000000", 0) == 1700000000
     with pytest.raises(Exception):
         obs.parse_since("yesterday", 0)
+
+
+@pytest.mark.parametrize("body", [{"from": "abc", "to": 1}, {"from": float("nan"), "to": 1},
+                                  {"from": float("inf"), "to": 1}, {"from": True, "to": 1},
+                                  {"from": -1, "to": 1}, {"from": 1, "to": [2]}])
+def test_bad_time_ranges_are_400_parameter_invalid_not_500(body):
+    from fcctl.emulator import sls
+
+    with pytest.raises(sls.SlsError) as exc:
+        sls.get_logs([], body)
+    assert (exc.value.status, exc.value.code) == (400, "ParameterInvalid")
+    assert sls.get_logs([], {"from": "5", "to": 10}) == []
