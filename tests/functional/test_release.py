@@ -121,3 +121,18 @@ def test_rollout_alias_retires_the_old_versions_instances(fc, sdk, emulator, pro
     refused = fc("rollout", "worker", "--alias", "prod", "-o", "json")
     assert refused.code == 2 and refused.json()["differences"] == ["environmentVariables"]
     assert alias(sdk)["versionId"] == new
+
+
+def test_bad_alias_names_and_steps_are_exit_2_json_documents_without_an_api_call(
+        fc, project, api_log):
+    deploy(fc, project, "info")
+    api_log.clear()
+    for args in (["--alias", "LATEST"], ["--alias", "bad alias!"],
+                 ["--alias", "prod", "--steps", "50,10"], ["--alias", "prod", "--steps", "100"],
+                 ["--alias", "prod", "--interval", "zz"]):
+        run = fc("release", "worker", *args, "-o", "json")
+        assert run.code == 2, (args, run.out, run.err)
+        assert run.json()["schemaVersion"] and run.json()["error"], args
+    bad = fc("rollout", "worker", "--alias", "LATEST", "-o", "json")
+    assert bad.code == 2 and bad.json()["error"]
+    assert api_log.all() == []  # no version was published for a name no alias can have
