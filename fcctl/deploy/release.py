@@ -143,6 +143,18 @@ def previous_of(description: str | None) -> str | None:
     return rest[0].rstrip(";,") if rest and rest[0].rstrip(";,").isdigit() else None
 
 
+def _same_as_newest(client: FcApi, name: str, latest: dict, old: str | None) -> str | None:
+    """The newest published version when LATEST does not differ from it (and it is not the
+    alias's own): releasing again after ``--rollback`` moves the alias back to it instead of
+    publishing an identical version."""
+    ids = [int(v) for v in _version_ids(client, name) if v.isdigit()]
+    if not ids or str(max(ids)) == old:
+        return None
+    newest = str(max(ids))
+    have = client.get_function(name, qualifier=newest)
+    return newest if have and not differences(latest, have) else None
+
+
 def _version_ids(client: FcApi, name: str) -> dict[str, dict]:
     return {str(v.get("versionId")): v for v in client.list_versions(name)}
 
@@ -193,12 +205,18 @@ def run_release(
                 result.alias_after = current
                 progress(f"{name}: {result.message}")
                 return result
-        sha = git_sha()
-        desc = description or ("fcctl release" + (f" git {sha}" if sha else "")
-                               + (f"; {fcfacts.RELEASE_PREVIOUS_MARK} {old}" if old else ""))
-        new = str(client.publish_version(name, desc)["versionId"])
-        result.published, result.new_version = True, new
-        progress(f"{name}: published version {new}")
+        reuse = _same_as_newest(client, name, fn, old)
+        if reuse is not None:  # e.g. a release after --rollback: that version exists already
+            new = result.new_version = reuse
+            progress(f"{name}: LATEST is version {new} already (published before): no new "
+                     f"version")
+        else:
+            sha = git_sha()
+            desc = description or ("fcctl release" + (f" git {sha}" if sha else "")
+                                   + (f"; {fcfacts.RELEASE_PREVIOUS_MARK} {old}" if old else ""))
+            new = str(client.publish_version(name, desc)["versionId"])
+            result.published, result.new_version = True, new
+            progress(f"{name}: published version {new}")
         if current is None:
             result.action = "release"
             result.alias_after = client.create_alias(name, {"aliasName": alias, "versionId": new})

@@ -5,7 +5,9 @@ the alias's minimum instances never below their target → the next plan is clea
 
 from __future__ import annotations
 
+import json
 import threading
+import urllib.request
 
 from alibabacloud_fc20230330 import models
 
@@ -53,7 +55,7 @@ def running_provisioned(sdk) -> list[dict]:
             if i.get("status") == "Running" and i.get("resourceType") == "Provisioned"]
 
 
-def test_release_story_from_spec_to_rollout_of_the_alias(fc, sdk, project):
+def test_release_story_from_spec_to_rollout_of_the_alias(fc, sdk, project, emulator):
     path = write(project, "info")
     first = fc("deploy", "-f", path, "-o", "json")
     assert first.code == 0, first.err
@@ -90,6 +92,12 @@ def test_release_story_from_spec_to_rollout_of_the_alias(fc, sdk, project):
     assert alias(sdk)["versionId"] == "1"
     assert fc("release", "worker", "--alias", "prod").code == 0  # forward again
     assert alias(sdk)["versionId"] != "1"
+
+    # the probes left an on-demand instance of the version prod is back on: FC reclaims it when
+    # idle after the alias moves on (the emulator's idle timeout made short here)
+    req = urllib.request.Request(emulator.url + "/_fcctl/config", method="PUT",
+                                 data=json.dumps({"idleTimeoutS": 1.0}).encode())
+    urllib.request.urlopen(req).read()
 
     # rollout of the alias: every old instance runs PreStop, and the alias's Running minimum
     # instances (as ListInstances answers for it) never drop below 2 on the way

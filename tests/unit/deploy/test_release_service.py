@@ -115,6 +115,20 @@ def test_rollback_during_canary_and_after_promote():
     assert r.outcome is Outcome.OK and fc.get_alias(NAME, "prod")["versionId"] == "1"
 
 
+def test_release_after_rollback_reuses_the_identical_newest_version():
+    fc = setup()
+    release(fc)
+    change_code(fc)
+    assert release(fc).new_version == "2"
+    assert release(fc, rollback=True).new_version == "1"
+    again = release(fc)
+    assert again.outcome is Outcome.OK and again.new_version == "2" and not again.published
+    assert fc.get_alias(NAME, "prod")["versionId"] == "2"
+    assert [v["versionId"] for v in fc.list_versions(NAME)] == ["1", "2"]  # no empty version
+    change_code(fc, "c3")  # a real change still publishes
+    assert release(fc).new_version == "3"
+
+
 def test_rollback_to_deleted_version_exits_1_and_leaves_alias():
     fc = setup()
     release(fc)
