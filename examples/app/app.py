@@ -1,6 +1,7 @@
 """A tiny FC custom-runtime app (stdlib only) for fc.yaml.example.
 
-FC's HTTP contract for custom runtimes (FC-NOTES.md §1):
+FC's HTTP contract for custom runtimes (docs/fc-facts.md, "Local runner": FC docs
+函数实例生命周期回调（自定义运行时） and 上下文及日志格式):
   POST /initialize  the Initializer (code type): warm up; 2xx = success
   GET  /pre-stop    the PreStop hook: flush and close; 2xx = success
   POST /invoke      an event invocation (body = the event); any other path is treated as an

@@ -1,5 +1,9 @@
 """`fcctl init` names the function after the project directory: whatever the directory's name,
-the result is a name FC accepts (FUNCTION_NAME_PATTERN), and a valid name is kept as it is."""
+the result is a name FC accepts (FUNCTION_NAME_PATTERN), and a valid name is kept as it is.
+
+FC's rule (docs/fc-facts.md, "Spec validation"): 1-64 letters, digits, ``_`` or ``-``, not
+starting with a digit or ``-`` — SDK alibabacloud-fc20230330 models/_create_function_input.py,
+functionName."""
 
 from __future__ import annotations
 

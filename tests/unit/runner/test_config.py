@@ -1,4 +1,13 @@
-"""InstanceConfig from spec functions: hook enablement, commands, ports, path mapping."""
+"""InstanceConfig from spec functions: hook enablement, commands, ports, path mapping.
+
+The FC facts asserted here, each with its public source in docs/fc-facts.md ("Local runner",
+"Limits", "Code packages"): a hook is enabled by a non-empty handler or command, and ``""`` means
+unset (FC docs 函数实例生命周期回调); the default hook timeout of 3 s is a named policy
+(``fcfacts.DEFAULT_HOOK_TIMEOUT_S``, Serverless Devs fc3 fills in 3); a custom runtime listens on
+port 9000 by default (FC docs 错误处理（自定义运行时）) and without a start command runs
+``/code/bootstrap`` (FC docs 创建Web函数); function timeout defaults to 3 s (SDK
+CreateFunctionInput.timeout); memory 128 MB for the local runner is a policy
+(``fcfacts.DEFAULT_MEMORY_MB``)."""
 
 from __future__ import annotations
 
