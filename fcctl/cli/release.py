@@ -13,16 +13,16 @@ from fcctl.cli.context import EndpointOpt, OutputOpt, ProfileOpt, check_name, me
 from fcctl.cli.main import app
 from fcctl.ui.console import get_console
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
 def parse_duration(text: str) -> float:
-    """``30`` / ``30s`` / ``5m`` / ``1h`` / ``500ms`` → seconds."""
-    m = _DURATION.match(text or "")
-    if not m:
+    """``30`` / ``30s`` / ``5m`` / ``1h`` / ``500ms`` → seconds (:mod:`fcctl.durations`)."""
+    from fcctl.durations import seconds
+
+    value = seconds(text)
+    if value is None:
         raise errors.UsageError(f"--interval {text}: give a duration such as 30s, 5m or 1h")
-    scale = {"ms": 0.001, "s": 1, None: 1, "m": 60, "h": 3600}[m.group(2)]
-    return float(m.group(1)) * scale
+    return value
 
 
 @app.command()
@@ -90,8 +90,6 @@ def release(
 def check_alias_name(alias: str) -> None:
     """FC's alias-name rule, as validate applies it to ``aliases:`` — before any API call, so a
     typo never publishes a version that no alias can then point at (exit 2)."""
-    import re
-
     from fcctl import fcfacts
     from fcctl.ui import redact
 

@@ -13,18 +13,18 @@ from fcctl.fcfacts import SLS_EVENT_TOPIC, SLS_FUNCTION_TOPIC, SLS_INSTANCE_EVEN
 
 # A function without logConfig: exit 1 (a fact of the live function, not a spec error).
 
-_DURATION = re.compile(r"^(?P<n>\d+)(?P<u>[smhd])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_since(text: str, now: float) -> int:
     """``10m``/``2h``/``30s``/``1d`` ago, or epoch seconds; → epoch seconds."""
+    from fcctl.durations import seconds
+
     text = text.strip()
-    m = _DURATION.match(text)
-    if m:
-        return int(now - int(m.group("n")) * _UNITS[m.group("u")])
     if text.isdigit():
         return int(text)
+    ago = seconds(text) if text[-1:].isalpha() else None
+    if ago is not None:
+        return int(now - ago)
     raise errors.UsageError(f"cannot read the time {text!r}",
                             hint="use a duration such as 10m, 2h, 1d, or epoch seconds")
 

@@ -123,6 +123,7 @@ def test_release_story_from_spec_to_rollout_of_the_alias(fc, sdk, project, emula
     assert old <= set(doc["instancesBefore"]) and old <= set(doc["drainedInstances"])
     assert not doc["stillActiveInstances"]
     assert doc["provisionReadySeconds"] is not None
+    assert snapshots, "the watcher saw no ListInstances answer"  # else the check below is vacuous
     assert lowest[0] >= 2, (lowest[0], "".join(str(len(s)) for s in snapshots))
     now = {i["instanceId"] for i in running_provisioned(sdk)}
     assert len(now) == 2 and not now & old

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fcctl.deploy import rollout
 from fcctl.deploy.waiters import Clock
+from tests.fakefc import FakeClock
 
 # FC 3.0 ListInstances API example (help.aliyun.com api-fc-2023-03-30-listinstances, zh)
 ZH_EXAMPLE = {"instanceId": "1ef6b6ff-7f7b-485e-ab49-501ac681****", "versionId": "0",
@@ -38,19 +39,6 @@ def test_states_follow_fcs_instance_events_and_unknown_ones_stay_active():
     for status in ("Stopping", "Terminated", "Stopped", "running"):
         assert rollout.is_active({"status": status}), status
         assert rollout.unknown_status({"status": status}) == status
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, s: float) -> None:
-        self.sleeps.append(s)
-        self.t += s
 
 
 class ScriptedFc:
