@@ -537,8 +537,10 @@ PROVISION_TARGET_RANGE = (0, 10000)
 PROVISION_METRIC_TYPES = ("ProvisionedConcurrencyUtilization", "CPUUtilization", "GPUMemUtilization")
 # ScheduledAction.scheduleExpression: FC's examples are cron(0 0 22 * * *) (API ScheduledAction,
 # 2023-03-30) and at(...) one-off times (fc-docs 045.配置最小实例数弹性策略.md). Policy: the inside of
-# cron(...) is checked as FC's 6-field cron (seconds first, the form of its example and of timer
-# triggers; fcctl/cron.py), the inside of at(...) as one ISO date-time (spec.rules.schedule_problem).
+# cron(...) is checked as FC's 6-field cron (seconds first, the form of the FC 3.0 PutProvisionConfig
+# API example and of timer triggers; fcctl/cron.py) - FC 2.0's 5-field example cron(0/30 * * * *)
+# (API ScheduledActions, 2021-04-06) is accepted as seconds 0 - and the inside of at(...) as one
+# ISO date-time (spec.rules.schedule_problem).
 SCHEDULE_EXPRESSION_PATTERN = r"^(cron|at)\((\S.*\S|\S)\)$"
 # startTime/endTime: ISO 8601 as FC's examples (2023-03-10T10:10:10Z); without timeZone they are
 # UTC (SDK ScheduledAction.time_zone doc). Policy: a trailing Z or ±hh:mm is optional.

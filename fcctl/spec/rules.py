@@ -794,7 +794,8 @@ def _project_root(spec_dir: str) -> str:
 
 def schedule_problem(expr: str) -> str | None:
     """What is wrong with a provision ``scheduleExpression`` (None when fine): FC's forms are
-    ``cron(...)`` with the 6 cron fields, seconds first, as in its example cron(0 0 22 * * *) —
+    ``cron(...)`` with the 6 cron fields, seconds first, as in its example cron(0 0 22 * * *)
+    (or FC 2.0's 5-field form, cron(0/30 * * * *)) —
     checked by the timer trigger's own checker (:mod:`fcctl.cron`) — and ``at(...)`` with one
     date-time (policy ``fcfacts.SCHEDULE_EXPRESSION_PATTERN``)."""
     import datetime as dt
@@ -811,7 +812,11 @@ def schedule_problem(expr: str) -> str | None:
         if inner.startswith("@") or re.match(r"(CRON_TZ|TZ)=", inner):
             return (f"scheduleExpression {expr!r}: cron(...) takes the 6 cron fields only (set "
                     "the time zone with timeZone)")
-        error, _ = check_cron(inner)
+        # FC 3.0's PutProvisionConfig example has 6 fields, seconds first (cron(0 0 22 * * *));
+        # FC 2.0's ScheduledActions example has 5 (cron(0/30 * * * *)): both are accepted, the
+        # 5-field form read with seconds 0
+        fields = inner.split()
+        error, _ = check_cron("0 " + inner if len(fields) == 5 else inner)
         return f"scheduleExpression {expr!r}: {error}" if error else None
     try:
         dt.datetime.fromisoformat(inner[:-1] if inner.endswith("Z") else inner)

@@ -194,9 +194,10 @@ def test_facts_are_the_sdk_ranges():
 
 @pytest.mark.parametrize("expr, ok", [
     ("cron(0 0 8 * * *)", True), ("cron(0 30 9 ? * MON-FRI)", True),
+    ("cron(0/30 * * * *)", True),  # FC 2.0's documented 5-field example
     ("at(2026-08-01T10:00:00)", True), ("at(2026-08-01T10:00:00Z)", True),
     ("cron(bad)", False), ("cron(99 0 8 * * *)", False), ("cron(0 0 8 * * * *)", False),
-    ("cron(0 8 * * *)", False), ("cron(@every 5m)", False), ("cron(CRON_TZ=UTC 0 0 8 * * *)", False),
+    ("cron(0 8 * 13 *)", False), ("cron(@every 5m)", False), ("cron(CRON_TZ=UTC 0 0 8 * * *)", False),
     ("at(2026-13-45T00:00:00Z)", False), ("at(tomorrow)", False), ("every 5m", False),
 ])
 def test_schedule_expressions_are_checked_inside_the_wrapper(expr, ok):
